@@ -1,0 +1,71 @@
+// Package batch owns the job domain (statuses, spec, counters) and the bounded worker
+// pipeline that turns an uploaded NDJSON input into ordered NDJSON results.
+package batch
+
+import (
+	"errors"
+	"time"
+
+	"github.com/classer-ai/classer-batch/classify"
+)
+
+// Status is a job's lifecycle state (DESIGN.md §2).
+type Status string
+
+const (
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed"
+)
+
+// Domain errors. The server maps them to HTTP in one place.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+	ErrNoInput   = errors.New("no input uploaded")
+	ErrCancelled = errors.New("cancelled")
+)
+
+// Job is a batch job as stored in the database. bbolt is the source of truth.
+type Job struct {
+	ID        string        `json:"id"`
+	Account   string        `json:"account"`
+	Spec      classify.Spec `json:"spec"`
+	Status    Status        `json:"status"`
+	InputKey  string        `json:"input_key"`
+	OutputKey string        `json:"output_key"`
+
+	// Counted is true once the pre-pass has counted RequestsTotal and EstimatedTokens.
+	Counted         bool  `json:"counted"`
+	InputBytes      int64 `json:"input_bytes"`
+	RequestsTotal   int64 `json:"requests_total"`
+	EstimatedTokens int64 `json:"estimated_tokens"`
+
+	Checkpoint Checkpoint `json:"checkpoint"`
+
+	CreatedAt   time.Time `json:"created_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+	Error       string    `json:"error,omitempty"`
+
+	// CancelRequested asks the running pipeline to stop at its next checkpoint.
+	CancelRequested bool `json:"cancel_requested,omitempty"`
+}
+
+// Checkpoint is the durable progress of a job: everything before InputOffset has been
+// classified and its results, OutputOffset bytes, are durable in the partial output.
+type Checkpoint struct {
+	InputOffset  int64 `json:"input_offset"`
+	OutputOffset int64 `json:"output_offset"`
+	// Line is the number of input lines consumed (blank ones included), so that
+	// error messages keep naming the right 1-based line after a resume.
+	Line      int64 `json:"line"`
+	Index     int64 `json:"index"` // non-blank lines done = next result index
+	Completed int64 `json:"completed"`
+	Failed    int64 `json:"failed"`
+	Tokens    int64 `json:"tokens"`
+}
+
+// Active reports whether the job holds its account's active slot.
+func (j *Job) Active() bool { return j.Status == StatusProcessing }

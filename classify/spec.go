@@ -1,0 +1,64 @@
+package classify
+
+// Spec is the classification spec shared by every endpoint (DESIGN.md §2).
+// A Spec is validated once with Validate and then compiled with a Classifier.
+type Spec struct {
+	Labels       []string            `json:"labels"`
+	Descriptions map[string]string   `json:"descriptions,omitempty"`
+	Examples     map[string][]string `json:"examples,omitempty"`
+	TextType     string              `json:"text_type,omitempty"`
+	// Mode is "single" (default) or "multi".
+	Mode string `json:"mode,omitempty"`
+	// Threshold is the multi-label cut-off in 0..1; nil means the endpoint's default
+	// (DefaultBatchThreshold for batch multi, DefaultTagThreshold for /v1/tag).
+	Threshold *float64 `json:"threshold,omitempty"`
+}
+
+const (
+	ModeSingle = "single"
+	ModeMulti  = "multi"
+
+	DefaultBatchThreshold = 0.3
+	DefaultTagThreshold   = 0.5
+
+	MaxLabels     = 200
+	MaxLabelChars = 100
+)
+
+// ValidationError names the field that is wrong and why. The server maps it to 422.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Message }
+
+// Result is one text's answer. In single mode Label/Confidence are set; in multi mode
+// Labels holds the labels at or above the threshold, highest first (possibly empty).
+// Confidences are in 0..1 rounded to 4 decimals.
+type Result struct {
+	Label      string
+	Confidence float64
+	Labels     []LabelScore
+	Tokens     int
+}
+
+// LabelScore is one label's confidence in multi mode.
+type LabelScore struct {
+	Label      string  `json:"label"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Classifier compiles a validated spec into a Model that classifies chunks of texts.
+// Compile returns a *ValidationError when the spec cannot be used.
+type Classifier interface {
+	Compile(spec Spec) (Model, error)
+	// Tokens counts text's tokens with the classifier's tokenizer.
+	Tokens(text string) int
+}
+
+// Model classifies texts with one compiled spec. It is safe for concurrent use.
+// Classify fills out[i] for texts[i]; len(out) == len(texts).
+type Model interface {
+	Classify(texts []string, out []Result)
+}
