@@ -1,0 +1,76 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/classer-ai/classer-batch/classify"
+)
+
+// inputCount is the result of the pre-pass over an input.
+type inputCount struct {
+	bytes, lines, tokens int64
+}
+
+// countInput counts non-blank lines and estimates their tokens in one streaming
+// pass, without decoding JSON, so requests_total and estimated_tokens are known
+// before processing starts.
+func countInput(ctx context.Context, src io.Reader, limits Limits) (inputCount, error) {
+	lr := newLineReader(src, limits.ReadBuffer, limits.maxLineBytes())
+	var c inputCount
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return c, ctx.Err()
+		}
+		l, err := lr.next()
+		if err == io.EOF {
+			return c, nil
+		}
+		if err != nil {
+			return c, err
+		}
+		c.bytes += l.size
+		if n == 0 {
+			l.data = bytes.TrimPrefix(l.data, utf8BOM)
+		}
+		if l.tooLong {
+			c.lines++
+			continue
+		}
+		if isBlank(l.data) {
+			continue
+		}
+		c.lines++
+		c.tokens += int64(classify.EstimateTokens(l.data))
+	}
+}
+
+// Progress is what Process reports after each chunk.
+type Progress struct {
+	InputBytes int64 // bytes of input consumed
+	Completed  int64
+	Failed     int64
+	Tokens     int64
+}
+
+// Process classifies src into dst with the same pipeline as a batch job, on its
+// own pool of workers: the offline `classify` command uses it. spec must be
+// normalized. report, if not nil, is called after each chunk.
+func Process(ctx context.Context, src io.Reader, dst io.Writer, spec classify.Spec, clf classify.Classifier, workers int, limits Limits, report func(Progress)) (Progress, error) {
+	model, err := clf.Compile(spec)
+	if err != nil {
+		return Progress{}, fmt.Errorf("compile spec: %w", err)
+	}
+	pool := NewPool(workers)
+	defer pool.Close()
+	p := newPipeline(pool, model, spec, limits)
+	cp, err := p.run(ctx, src, dst, Checkpoint{}, func(pr progress) error {
+		if report != nil {
+			report(Progress{InputBytes: pr.cp.InputOffset, Completed: pr.cp.Completed, Failed: pr.cp.Failed, Tokens: pr.cp.Tokens})
+		}
+		return nil
+	})
+	return Progress{InputBytes: cp.InputOffset, Completed: cp.Completed, Failed: cp.Failed, Tokens: cp.Tokens}, err
+}

@@ -1,0 +1,347 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/classer-ai/classer-batch/classify"
+)
+
+// JobStore is the part of the database the runner needs. Each method is one transaction.
+type JobStore interface {
+	Job(ctx context.Context, account, id string) (*Job, error)
+	JobsByStatus(ctx context.Context, status Status) ([]*Job, error)
+	UpdateJob(ctx context.Context, id string, fn func(*Job) error) (*Job, error)
+}
+
+// Blobs is the part of object storage the runner needs.
+type Blobs interface {
+	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	Stat(ctx context.Context, key string) (int64, error)
+	CreatePartial(ctx context.Context, key string, offset int64) (Output, error)
+}
+
+// Output is a job's results while they are being written: not visible under the
+// final key until Commit. Sync makes everything written so far durable.
+type Output interface {
+	io.Writer
+	Sync() error
+	Commit() error
+	Close() error
+}
+
+// Config tunes the runner.
+type Config struct {
+	Workers            int           // classification workers shared by all jobs
+	CheckpointInterval time.Duration // how often a running job records durable progress
+	Limits             Limits
+	// FailFastLines: when every one of the first FailFastLines non-blank lines
+	// fails, the job fails early naming the first bad line (a wrong file, not a few bad lines).
+	FailFastLines int64
+}
+
+var errShutdown = errors.New("shutting down")
+
+// Runner runs processing jobs on a shared bounded pool. bbolt is the source of
+// truth: Run only wakes it; on Start it resumes every job left processing.
+type Runner struct {
+	cfg   Config
+	jobs  JobStore
+	blobs Blobs
+	clf   classify.Classifier
+	log   *slog.Logger
+	now   func() time.Time
+	pool  *Pool
+
+	ctx  context.Context
+	stop context.CancelCauseFunc
+
+	mu      sync.Mutex
+	running map[string]context.CancelCauseFunc
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+// NewRunner returns a runner; call Start to begin and Shutdown to stop it.
+func NewRunner(cfg Config, jobs JobStore, blobs Blobs, clf classify.Classifier, log *slog.Logger, now func() time.Time) *Runner {
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	if cfg.CheckpointInterval <= 0 {
+		cfg.CheckpointInterval = 2 * time.Second
+	}
+	if cfg.FailFastLines <= 0 {
+		cfg.FailFastLines = 1000
+	}
+	if now == nil {
+		now = time.Now
+	}
+	ctx, stop := context.WithCancelCause(context.Background())
+	return &Runner{
+		cfg: cfg, jobs: jobs, blobs: blobs, clf: clf, log: log, now: now,
+		pool: NewPool(cfg.Workers), ctx: ctx, stop: stop,
+		running: make(map[string]context.CancelCauseFunc),
+	}
+}
+
+// Start resumes every job that was processing when the appliance last stopped.
+func (r *Runner) Start(ctx context.Context) error {
+	jobs, err := r.jobs.JobsByStatus(ctx, StatusProcessing)
+	if err != nil {
+		return fmt.Errorf("list processing jobs: %w", err)
+	}
+	for _, j := range jobs {
+		r.log.Info("resuming job", "job_id", j.ID, "line", j.Checkpoint.Line)
+		r.Run(j.ID)
+	}
+	return nil
+}
+
+// Run processes a job the store has just moved to processing. It returns at once;
+// a job already running is left alone.
+func (r *Runner) Run(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	if _, ok := r.running[id]; ok {
+		return
+	}
+	ctx, cancel := context.WithCancelCause(r.ctx)
+	r.running[id] = cancel
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer func() {
+			r.mu.Lock()
+			delete(r.running, id)
+			r.mu.Unlock()
+			cancel(nil)
+		}()
+		if err := r.runJob(ctx, id); err != nil {
+			r.log.Error("job stopped", "job_id", id, "err", err)
+		}
+	}()
+}
+
+// Cancel asks a processing job to stop at its next checkpoint; it then becomes
+// failed with error "cancelled" and keeps what it wrote. Errors: ErrNotFound,
+// ErrConflict when the job is not processing.
+func (r *Runner) Cancel(ctx context.Context, id string) error {
+	_, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
+		if j.Status != StatusProcessing {
+			return fmt.Errorf("%w: job is %s, only a processing job can be cancelled", ErrConflict, j.Status)
+		}
+		j.CancelRequested = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	cancel, ok := r.running[id]
+	r.mu.Unlock()
+	if ok {
+		cancel(ErrCancelled)
+	}
+	return nil
+}
+
+// Shutdown stops every job at a checkpoint (they stay processing and resume at the
+// next Start), then stops the pool. It is idempotent and waits until ctx is done.
+func (r *Runner) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.stop(errShutdown)
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		r.pool.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("runner shutdown: %w", ctx.Err())
+	}
+}
+
+// runJob drives one job from its checkpoint to completed, failed or a clean stop.
+func (r *Runner) runJob(ctx context.Context, id string) error {
+	// Writes that record the outcome must happen even when ctx is cancelled.
+	bg := context.WithoutCancel(ctx)
+	job, err := r.jobs.Job(bg, "", id)
+	if err != nil {
+		return err
+	}
+	if job.Status != StatusProcessing {
+		return nil
+	}
+	if job.CancelRequested {
+		return r.fail(bg, id, job.Checkpoint, ErrCancelled.Error())
+	}
+
+	// A crash after the results were published but before the job said so.
+	if _, err := r.blobs.Stat(bg, job.OutputKey); err == nil {
+		return r.finish(bg, job, job.Checkpoint)
+	}
+
+	if !job.Counted {
+		job, err = r.count(ctx, job)
+		if err != nil {
+			return r.stopped(bg, ctx, id, job.Checkpoint, err)
+		}
+	}
+
+	model, err := r.clf.Compile(job.Spec)
+	if err != nil {
+		return r.fail(bg, id, job.Checkpoint, "invalid spec: "+err.Error())
+	}
+
+	src, err := r.blobs.Open(ctx, job.InputKey, job.Checkpoint.InputOffset)
+	if err != nil {
+		return r.stopped(bg, ctx, id, job.Checkpoint, fmt.Errorf("open input: %w", err))
+	}
+	defer src.Close()
+	out, err := r.blobs.CreatePartial(bg, job.OutputKey, job.Checkpoint.OutputOffset)
+	if err != nil {
+		return r.fail(bg, id, job.Checkpoint, fmt.Sprintf("open results: %v", err))
+	}
+	defer out.Close()
+
+	p := newPipeline(r.pool, model, job.Spec, r.cfg.Limits)
+	last := r.now()
+	firstErr := ""
+	cp, err := p.run(ctx, src, out, job.Checkpoint, func(pr progress) error {
+		if firstErr == "" {
+			firstErr = pr.firstErr
+		}
+		if pr.cp.Completed == 0 && pr.cp.Failed >= r.cfg.FailFastLines {
+			return fmt.Errorf("%w: the first %d lines all failed; first: %s", errAllFailed, pr.cp.Failed, firstErr)
+		}
+		if r.now().Sub(last) < r.cfg.CheckpointInterval {
+			return nil
+		}
+		last = r.now()
+		return r.checkpoint(bg, id, out, pr.cp)
+	})
+	if err != nil {
+		if errors.Is(err, errAllFailed) {
+			return r.fail(bg, id, cp, err.Error())
+		}
+		if serr := out.Sync(); serr != nil {
+			return r.fail(bg, id, job.Checkpoint, fmt.Sprintf("write results: %v", serr))
+		}
+		return r.stopped(bg, ctx, id, cp, err)
+	}
+	if cp.Completed == 0 && cp.Failed > 0 {
+		return r.fail(bg, id, cp, fmt.Sprintf("every line failed; first: %s", firstErr))
+	}
+	// Record the final position before publishing, so a crash between the two
+	// finds the results under their final key and completes from the checkpoint.
+	if err := r.checkpoint(bg, id, out, cp); err != nil {
+		return r.stopped(bg, ctx, id, job.Checkpoint, err)
+	}
+	if err := out.Commit(); err != nil {
+		return r.fail(bg, id, cp, fmt.Sprintf("publish results: %v", err))
+	}
+	return r.finish(bg, job, cp)
+}
+
+var errAllFailed = errors.New("no line could be classified")
+
+// count makes the pre-pass that fixes requests_total and estimated_tokens
+// before any line is processed.
+func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
+	src, err := r.blobs.Open(ctx, job.InputKey, 0)
+	if err != nil {
+		return job, fmt.Errorf("open input: %w", err)
+	}
+	defer src.Close()
+	c, err := countInput(ctx, src, r.cfg.Limits.withDefaults())
+	if err != nil {
+		return job, fmt.Errorf("count input: %w", err)
+	}
+	return r.jobs.UpdateJob(context.WithoutCancel(ctx), job.ID, func(j *Job) error {
+		j.Counted = true
+		j.InputBytes = c.bytes
+		j.RequestsTotal = c.lines
+		j.EstimatedTokens = c.tokens
+		return nil
+	})
+}
+
+// checkpoint makes the results durable, then records the position in one
+// transaction. It reports ErrCancelled when a cancel was asked for meanwhile.
+func (r *Runner) checkpoint(ctx context.Context, id string, out Output, cp Checkpoint) error {
+	if err := out.Sync(); err != nil {
+		return fmt.Errorf("sync results: %w", err)
+	}
+	j, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
+		j.Checkpoint = cp
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if j.CancelRequested {
+		return ErrCancelled
+	}
+	return nil
+}
+
+// stopped records why a run ended early: a cancel or a failure fails the job; a
+// shutdown leaves it processing, to resume at the next start.
+func (r *Runner) stopped(bg, ctx context.Context, id string, cp Checkpoint, err error) error {
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(err, ErrCancelled) || errors.Is(cause, ErrCancelled):
+		return r.fail(bg, id, cp, ErrCancelled.Error())
+	case errors.Is(cause, errShutdown):
+		_, uerr := r.jobs.UpdateJob(bg, id, func(j *Job) error {
+			j.Checkpoint = cp
+			return nil
+		})
+		return uerr
+	case errors.Is(err, fs.ErrNotExist):
+		return r.fail(bg, id, cp, "the input file is missing; upload it again and restart the job")
+	default:
+		return r.fail(bg, id, cp, err.Error())
+	}
+}
+
+func (r *Runner) fail(ctx context.Context, id string, cp Checkpoint, msg string) error {
+	_, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
+		j.Status = StatusFailed
+		j.Error = msg
+		j.Checkpoint = cp
+		j.CancelRequested = false
+		return nil
+	})
+	r.log.Info("job failed", "job_id", id, "error", msg)
+	return err
+}
+
+func (r *Runner) finish(ctx context.Context, job *Job, cp Checkpoint) error {
+	_, err := r.jobs.UpdateJob(ctx, job.ID, func(j *Job) error {
+		j.Status = StatusCompleted
+		j.Checkpoint = cp
+		j.CompletedAt = r.now().UTC()
+		j.Error = ""
+		j.CancelRequested = false
+		return nil
+	})
+	if err == nil {
+		r.log.Info("job completed", "job_id", job.ID, "lines", cp.Completed+cp.Failed, "failed", cp.Failed, "tokens", cp.Tokens)
+	}
+	return err
+}

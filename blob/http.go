@@ -1,0 +1,166 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Limits on the text fields that precede the file part; they bound what an
+// unauthenticated client can make the appliance hold in memory.
+const (
+	maxFieldBytes  = 64 << 10 // one field's value
+	maxFieldsBytes = 1 << 20  // all names and values together
+	maxFields      = 64
+)
+
+// ReceiveUpload handles a multipart/form-data POST to a URL from
+// PresignUpload and streams the file into the store. It never buffers the file:
+// parts are read with r.MultipartReader, the text fields before the part named
+// "file" are collected (each at most 64 KiB, 1 MiB in all, at most 64 fields,
+// names case-insensitive, no duplicates), and the file part is copied straight
+// into Put. Parts after the file are not read.
+//
+// Authorization: if the form has policy and x-amz-signature, they must verify
+// (signature, not expired, form key == policy key) and the file must be within
+// the policy's content-length-range; otherwise the signature in the URL's
+// query must verify and the form's key, if sent, must equal the signed key.
+// Other S3 fields (x-amz-algorithm, x-amz-credential, x-amz-date,
+// Content-Type, success_action_status, ...) are accepted and ignored.
+//
+// Errors: not multipart, malformed body, oversized or duplicate fields, no file
+// part, a policy form without key, a body that breaks off mid-file, or a file
+// below the policy minimum wrap ErrBadUpload (a body over an
+// http.MaxBytesReader limit also keeps *http.MaxBytesError in the chain); any
+// signature, policy, expiry or key problem wraps ErrAccessDenied; more than
+// the signed maximum wraps ErrTooLarge. allow(ctx, key) runs after the
+// signature verified and before anything is written; its error is returned as
+// is. On error nothing is stored. key is returned as soon as a signature has
+// verified (also with later errors), for the caller's logs.
+func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) error) (key string, n int64, err error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: %v", ErrBadUpload, err)
+	}
+	fields := make(map[string]string)
+	total := 0
+	var file io.Reader
+	for file == nil {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", 0, fmt.Errorf(`%w: no file part (send the fields, then the file as the last part named "file")`, ErrBadUpload)
+		}
+		if err != nil {
+			return "", 0, fmt.Errorf("%w: malformed multipart body: %w", ErrBadUpload, err)
+		}
+		name := strings.ToLower(part.FormName())
+		switch {
+		case name == "":
+			return "", 0, fmt.Errorf("%w: a part has no form field name", ErrBadUpload)
+		case name == "file":
+			file = part
+			continue
+		case len(fields) >= maxFields:
+			return "", 0, fmt.Errorf("%w: more than %d form fields", ErrBadUpload, maxFields)
+		}
+		if _, dup := fields[name]; dup {
+			return "", 0, fmt.Errorf("%w: form field %q sent twice", ErrBadUpload, truncate(name, 64))
+		}
+		val, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+		if err != nil {
+			return "", 0, fmt.Errorf("%w: reading form field %q: %w", ErrBadUpload, truncate(name, 64), err)
+		}
+		if len(val) > maxFieldBytes {
+			return "", 0, fmt.Errorf("%w: form field %q is over %d bytes", ErrBadUpload, truncate(name, 64), maxFieldBytes)
+		}
+		if total += len(name) + len(val); total > maxFieldsBytes {
+			return "", 0, fmt.Errorf("%w: form fields are over %d bytes in all", ErrBadUpload, maxFieldsBytes)
+		}
+		fields[name] = string(val)
+	}
+
+	formKey, hasKey := fields["key"]
+	policy, hasPolicy := fields["policy"]
+	sig, hasSig := fields["x-amz-signature"]
+	var g uploadGrant
+	switch {
+	case hasPolicy != hasSig:
+		return "", 0, fmt.Errorf("%w: policy and x-amz-signature must be sent together", ErrAccessDenied)
+	case hasPolicy && !hasKey:
+		return "", 0, fmt.Errorf("%w: missing key field", ErrBadUpload)
+	case hasPolicy:
+		g, err = l.verifyPolicy(policy, sig, formKey)
+	default:
+		g, err = l.verifyUploadQuery(r.URL.Query(), formKey, hasKey)
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	if err := allow(ctx, g.key); err != nil {
+		return g.key, 0, err
+	}
+	src := &recordingReader{r: file}
+	n, err = l.put(ctx, g.key, src, g.min, g.max)
+	if err != nil {
+		if src.err != nil && ctx.Err() == nil {
+			// The client's body broke off or was malformed: its fault, not the disk's.
+			return g.key, 0, fmt.Errorf("%w: reading the file part: %w", ErrBadUpload, src.err)
+		}
+		return g.key, 0, err
+	}
+	return g.key, n, nil
+}
+
+// recordingReader remembers the first non-EOF error of the request body.
+type recordingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (rr *recordingReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && rr.err == nil {
+		rr.err = err
+	}
+	return n, err
+}
+
+// ServeDownload answers GET and HEAD on a URL from PresignDownload: the path
+// is "/_blob/download/<key>" and the query must carry a valid, unexpired
+// signature for exactly that key and the filename. The object is served with
+// http.ServeContent (Range, If-Range, HEAD), Content-Type application/x-ndjson
+// and Content-Disposition attachment with the signed filename.
+//
+// Errors: a path that is not a download path or holds an invalid key, and any
+// signature problem (another key's signature, tampered filename, expired)
+// wrap ErrAccessDenied; a missing object wraps ErrNotExist. On error nothing
+// has been written, so the caller writes the error response.
+func (l *Local) ServeDownload(w http.ResponseWriter, r *http.Request) error {
+	key, ok := strings.CutPrefix(r.URL.Path, downloadPath)
+	if !ok {
+		return fmt.Errorf("%w: not a download URL", ErrAccessDenied)
+	}
+	if !validKey(key) {
+		return fmt.Errorf("%w: invalid object key in download URL", ErrAccessDenied)
+	}
+	filename, err := l.verifyDownload(key, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	f, _, modTime, err := l.openFile(key)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// The URL is a bearer credential; shared caches must not keep the body.
+	h.Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", modTime, f)
+	return nil
+}

@@ -1,0 +1,75 @@
+package classify
+
+import (
+	"fmt"
+	"testing"
+)
+
+// ~160-byte English lines, like support tickets and reviews.
+var benchTexts = []string{
+	"I was charged twice on my credit card this month and the invoice still shows the old plan, can you please refund the duplicate payment?",
+	"The mobile app keeps crashing whenever I try to upload a photo larger than 5 MB; I've reinstalled it twice and it doesn't help at all.",
+	"We're a team of 40 people and would like to know whether the enterprise plan includes single sign-on and priority support options.",
+	"Absolutely loved the food here, the staff were friendly and the dessert was amazing, but the parking situation was a bit of a nightmare.",
+}
+
+func benchBytes() int64 {
+	n := 0
+	for _, s := range benchTexts {
+		n += len(s)
+	}
+	return int64(n)
+}
+
+func BenchmarkTokenize(b *testing.B) {
+	m := testBuiltin(b)
+	b.SetBytes(benchBytes())
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range benchTexts {
+			m.Tokens(s)
+		}
+	}
+}
+
+func BenchmarkEstimateTokens(b *testing.B) {
+	lines := make([][]byte, len(benchTexts))
+	for i, s := range benchTexts {
+		lines[i] = fmt.Appendf(nil, `{"id":%d,"text":%q}`, i, s)
+	}
+	b.SetBytes(benchBytes())
+	for b.Loop() {
+		for _, l := range lines {
+			EstimateTokens(l)
+		}
+	}
+}
+
+func benchClassify(b *testing.B, nLabels int, mode string) {
+	labels := []string{"billing", "technical", "sales"}
+	for i := len(labels); i < nLabels; i++ {
+		labels = append(labels, fmt.Sprintf("topic %d", i))
+	}
+	m, err := testBuiltin(b).Compile(Spec{Labels: labels[:nLabels], Mode: mode})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A chunk of 256 texts, as the batch pipeline sends.
+	texts := make([]string, 256)
+	var n int64
+	for i := range texts {
+		texts[i] = benchTexts[i%len(benchTexts)]
+		n += int64(len(texts[i]))
+	}
+	out := make([]Result, len(texts))
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Classify(texts, out)
+	}
+}
+
+func BenchmarkClassify3Labels(b *testing.B)       { benchClassify(b, 3, ModeSingle) }
+func BenchmarkClassify50Labels(b *testing.B)      { benchClassify(b, 50, ModeSingle) }
+func BenchmarkClassify200Labels(b *testing.B)     { benchClassify(b, 200, ModeSingle) }
+func BenchmarkClassify50LabelsMulti(b *testing.B) { benchClassify(b, 50, ModeMulti) }

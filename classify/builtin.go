@@ -1,0 +1,159 @@
+package classify
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// modelFile is the quantised GloVe model written by classify/modelgen (format documented there
+// and in parseModel). A string, not a []byte, so the embedded bytes stay immutable.
+//
+//go:embed model/glove100k.bin
+var modelFile string
+
+const (
+	// sifA is the SIF smoothing constant a in a/(a+p(w)) (Arora et al. 2017 use 1e-3..1e-4).
+	sifA = 1e-3
+	// gloveVocab is the vocabulary size of GloVe 6B. The Zipf estimate of p(w) needs the size
+	// of the full ranked vocabulary, not of our pruned 100k rows.
+	gloveVocab = 400000
+)
+
+// Builtin is the built-in classifier: static GloVe word embeddings embedded in the binary.
+// It holds only read-only data after NewBuiltin returns, so it is safe for concurrent use.
+type Builtin struct {
+	dims  int
+	index map[string]int32 // word -> row
+	vecs  []int8           // rows*dims quantised components
+	// factor[row] = scale[row] * sifWeight[row]: multiplying the int8 row by it gives the
+	// row's weighted contribution to a sentence sum in one step. Zero for punctuation.
+	factor []float32
+	// scale[row] dequantises a row without weighting (label names weigh every word alike);
+	// zero for punctuation too, so that punctuation never counts.
+	scale []float32
+}
+
+var _ Classifier = (*Builtin)(nil)
+
+// NewBuiltin parses the embedded model. It returns an error only if the embedded file is
+// corrupt, which means a broken build. It takes a few tens of milliseconds; callers create
+// one Builtin and share it.
+func NewBuiltin() (*Builtin, error) {
+	b, err := parseModel(modelFile)
+	if err != nil {
+		return nil, fmt.Errorf("builtin model: %w", err)
+	}
+	return b, nil
+}
+
+// parseModel reads format version 1 (little-endian):
+//
+//	"GLV1" | uint32 N | uint32 D | N × (uvarint len, word bytes) | N × float32 scale | N*D int8
+//
+// Row i is the i-th most frequent word; component d of row i is scale[i]*int8[i*D+d].
+func parseModel(s string) (*Builtin, error) {
+	if len(s) < 12 || s[:4] != "GLV1" {
+		return nil, errors.New("bad magic")
+	}
+	n := int(binary.LittleEndian.Uint32([]byte(s[4:8])))
+	dims := int(binary.LittleEndian.Uint32([]byte(s[8:12])))
+	if n <= 0 || dims <= 0 || n > 1<<24 || dims > 4096 {
+		return nil, fmt.Errorf("bad header: %d words, %d dims", n, dims)
+	}
+	b := &Builtin{
+		dims:   dims,
+		index:  make(map[string]int32, n),
+		factor: make([]float32, n),
+		scale:  make([]float32, n),
+	}
+	off := 12
+	punct := make([]bool, n)
+	for i := range n {
+		l, k := uvarint(s[off:])
+		if k <= 0 || l > uint64(len(s)-off-k) {
+			return nil, fmt.Errorf("word %d: bad length", i)
+		}
+		off += k
+		// Substrings share the embedded bytes: no copy per word.
+		w := s[off : off+int(l)]
+		off += int(l)
+		b.index[w] = int32(i)
+		punct[i] = !hasLetter(w)
+	}
+	if len(s)-off != n*4+n*dims {
+		return nil, fmt.Errorf("size mismatch: %d bytes left, want %d", len(s)-off, n*4+n*dims)
+	}
+	h := math.Log(1.78 * gloveVocab) // Zipf: p(rank r) ≈ 1/(r·ln(1.78·V))
+	vecOff := off + n*4
+	b.vecs = make([]int8, n*dims)
+	for i := range b.vecs {
+		b.vecs[i] = int8(s[vecOff+i])
+	}
+	for i := range n {
+		if punct[i] {
+			continue
+		}
+		sc := math.Float32frombits(binary.LittleEndian.Uint32([]byte(s[off+4*i : off+4*i+4])))
+		p := 1 / (float64(i+1) * h)
+		w := sifA / (sifA + p)
+		b.scale[i] = sc
+		b.factor[i] = float32(w) * sc
+	}
+	return b, nil
+}
+
+// uvarint is binary.Uvarint for a string, so parsing does not copy the embedded file.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	var sh uint
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			return x | uint64(c)<<sh, i + 1
+		}
+		x |= uint64(c&0x7f) << sh
+		sh += 7
+	}
+	return 0, 0
+}
+
+func hasLetter(w string) bool {
+	for _, r := range w {
+		if isWordRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns tok's row or -1. Contraction pieces that GloVe's pruned wink vocabulary lacks
+// map to the full words they stand for, so "don't" still carries "not".
+func (b *Builtin) lookup(tok []byte) int32 {
+	if r, ok := b.index[string(tok)]; ok { // no allocation: the compiler special-cases map[string(bytes)]
+		return r
+	}
+	var alias string
+	switch string(tok) {
+	case "n't":
+		alias = "not"
+	case "'re":
+		alias = "are"
+	case "'ve":
+		alias = "have"
+	case "'ll":
+		alias = "will"
+	case "'m":
+		alias = "am"
+	case "'d":
+		alias = "would"
+	default:
+		return -1
+	}
+	if r, ok := b.index[alias]; ok {
+		return r
+	}
+	return -1
+}

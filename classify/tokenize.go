@@ -1,0 +1,284 @@
+package classify
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// The tokenizer follows the Stanford (PTB-style) tokenisation that GloVe 6B was trained on,
+// lowercased:
+//
+//   - words are runs of letters, digits and combining marks; a '-' or '.' between two word
+//     characters stays inside the word ("well-known", "3.5", "e.g"), and so do ',' ':' '/'
+//     between two digits ("1,000", "10:30", "1986/87"); an abbreviation such as "u.s." keeps
+//     its final dot;
+//   - English contractions split off their clitic: "don't" -> "do" "n't", "it's" -> "it" "'s",
+//     "we're" -> "we" "'re" (also 've 'll 'd 'm, with ' or ’); "can't"/"won't" give two tokens
+//     as in PTB ("ca" "n't"), which this tokenizer spells "can" "n't" / "will" "n't" so that
+//     the words are found in the vocabulary; other apostrophes inside words stay ("o'neill");
+//   - Han, Hiragana and Katakana characters are one token each (no spaces to split on);
+//   - every other non-space character is a punctuation or symbol token of its own, except that
+//     runs of '.' ("...") and of '-' ("--") are one token;
+//   - invisible format characters (soft hyphen, zero-width joiner, BOM) are ignored.
+//
+// Tokens counts these tokens; it is the number reported as a result's `tokens`.
+
+// tokenizer iterates over the tokens of one text. The zero value is not usable; use reset.
+// Its buffer is reused across texts, so tokenising does not allocate once it has grown.
+type tokenizer struct {
+	s    string
+	i    int
+	buf  []byte
+	pend int // >0: buf[pend:] is a clitic still to be returned
+}
+
+func (t *tokenizer) reset(s string) {
+	t.s, t.i, t.pend = s, 0, 0
+	t.buf = t.buf[:0]
+}
+
+// Tokens returns the number of tokens in text (see the tokenizer rules above); it is what
+// results' `tokens` field counts. It never fails; an empty text has 0 tokens. It allocates
+// one small scratch buffer per call, not per token.
+func (b *Builtin) Tokens(text string) int {
+	t := tokenizer{buf: make([]byte, 0, 64)}
+	t.reset(text)
+	n := 0
+	for {
+		if _, ok := t.next(); !ok {
+			return n
+		}
+		n++
+	}
+}
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+func isDigit(r rune) bool {
+	if r < utf8.RuneSelf {
+		return '0' <= r && r <= '9'
+	}
+	return unicode.IsDigit(r)
+}
+
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || '\t' <= r && r <= '\r'
+	}
+	return unicode.IsSpace(r)
+}
+
+// isIgnorable reports format characters that are invisible and should neither split a word
+// nor be a token.
+func isIgnorable(r rune) bool {
+	return r >= 0x80 && unicode.Is(unicode.Cf, r)
+}
+
+// isCJK reports scripts written without spaces, tokenised one character at a time.
+func isCJK(r rune) bool {
+	return r >= 0x2E80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r))
+}
+
+func (t *tokenizer) rune(i int) (rune, int) {
+	if i >= len(t.s) {
+		return -1, 0
+	}
+	if c := t.s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(t.s[i:])
+}
+
+func (t *tokenizer) appendLower(r rune) {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		t.buf = append(t.buf, byte(r))
+		return
+	}
+	t.buf = utf8.AppendRune(t.buf, unicode.ToLower(r))
+}
+
+// next returns the next token, lowercased. The slice is valid until the following call.
+func (t *tokenizer) next() ([]byte, bool) {
+	if t.pend > 0 {
+		tok := t.buf[t.pend:]
+		t.pend = 0
+		return tok, true
+	}
+	t.buf = t.buf[:0]
+	// Skip spaces and ignorable characters.
+	var r rune
+	var size int
+	for {
+		r, size = t.rune(t.i)
+		if size == 0 {
+			return nil, false
+		}
+		if !isSpace(r) && !isIgnorable(r) {
+			break
+		}
+		t.i += size
+	}
+	if !isWordRune(r) || isCJK(r) {
+		t.appendLower(r)
+		t.i += size
+		if r == '.' || r == '-' {
+			for t.i < len(t.s) && rune(t.s[t.i]) == r {
+				t.buf = append(t.buf, byte(r))
+				t.i++
+			}
+		}
+		return t.buf, true
+	}
+	return t.word(), true
+}
+
+// word scans a word starting at t.i (a word rune) into t.buf and sets t.pend if a clitic
+// was split off.
+func (t *tokenizer) word() []byte {
+	prevDigit := false
+	dotted := false // the word contains an inner '.', so a final '.' may be an abbreviation's
+	lastSeg := 0    // word characters since the last inner '.'
+	for {
+		// ASCII fast path: most text is ASCII letters and digits.
+		if t.i < len(t.s) {
+			c := t.s[t.i]
+			if l := c | 0x20; 'a' <= l && l <= 'z' {
+				t.buf = append(t.buf, l)
+				t.i++
+				prevDigit = false
+				lastSeg++
+				continue
+			}
+			if '0' <= c && c <= '9' {
+				t.buf = append(t.buf, c)
+				t.i++
+				prevDigit = true
+				lastSeg++
+				continue
+			}
+		}
+		r, size := t.rune(t.i)
+		if size == 0 {
+			break
+		}
+		if isIgnorable(r) {
+			t.i += size
+			continue
+		}
+		if isWordRune(r) && !isCJK(r) {
+			t.appendLower(r)
+			t.i += size
+			prevDigit = isDigit(r)
+			lastSeg++
+			continue
+		}
+		r2, size2 := t.rune(t.i + size)
+		next := size2 > 0 && isWordRune(r2) && !isCJK(r2)
+		switch r {
+		case '-':
+			if next {
+				t.buf = append(t.buf, '-')
+				t.i += size
+				prevDigit = false
+				continue
+			}
+		case '.':
+			if next {
+				t.buf = append(t.buf, '.')
+				t.i += size
+				dotted, lastSeg, prevDigit = true, 0, false
+				continue
+			}
+			if dotted && lastSeg == 1 && !prevDigit {
+				// "u.s." / "e.g.": the final dot belongs to the abbreviation.
+				t.buf = append(t.buf, '.')
+				t.i += size
+			}
+		case ',', ':', '/':
+			if prevDigit && size2 > 0 && isDigit(r2) {
+				t.buf = append(t.buf, byte(r))
+				t.i += size
+				prevDigit = false
+				continue
+			}
+		case '\'', '’':
+			if next {
+				if t.clitic(t.i+size, size) {
+					return t.buf[:t.pend]
+				}
+				t.buf = append(t.buf, '\'')
+				t.i += size
+				prevDigit = false
+				continue
+			}
+		}
+		break
+	}
+	return t.buf
+}
+
+// clitic handles an apostrophe at t.i (of asize bytes) followed by letters at j. If the
+// letters are an English clitic that ends the word, it records the split, advances t.i past
+// the word and returns true.
+func (t *tokenizer) clitic(j, asize int) bool {
+	// Read up to 3 ASCII letters after the apostrophe; a longer tail is not a clitic.
+	var sfx [3]byte
+	n := 0
+	k := j
+	for k < len(t.s) {
+		c := t.s[k]
+		if c >= utf8.RuneSelf {
+			if r, _ := utf8.DecodeRuneInString(t.s[k:]); isWordRune(r) {
+				return false
+			}
+			break
+		}
+		if !isWordRune(rune(c)) {
+			break
+		}
+		if n == len(sfx) {
+			return false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		sfx[n] = c
+		n++
+		k++
+	}
+	switch string(sfx[:n]) {
+	case "s", "re", "ve", "ll", "d", "m":
+		t.pend = len(t.buf)
+		t.buf = append(t.buf, '\'')
+		t.buf = append(t.buf, sfx[:n]...)
+	case "t":
+		w := t.buf
+		if len(w) < 2 || w[len(w)-1] != 'n' {
+			return false
+		}
+		stem := w[:len(w)-1]
+		switch string(stem) {
+		case "ca":
+			stem = append(stem, 'n')
+		case "wo":
+			stem = append(stem[:0], "will"...)
+		case "sha":
+			stem = append(stem[:0], "shall"...)
+		}
+		// stem may have grown in place (over the 'n' and beyond): rebuild buf from it.
+		t.buf = append(stem, "n't"...)
+		t.pend = len(stem)
+	default:
+		return false
+	}
+	t.i = k
+	return true
+}

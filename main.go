@@ -1,0 +1,78 @@
+// Command classer-batch is a self-hosted batch text-classification appliance.
+// main only wires: see serve.go for the server's lifecycle and the packages for the work.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `classer-batch — self-hosted batch text classification
+
+Usage:
+  classer-batch serve    [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL]
+  classer-batch classify --job job.json [-o results.ndjson] input.ndjson
+  classer-batch keys     create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
+  classer-batch version
+
+Configuration: defaults < --config FILE (YAML) < CLASSER_* environment < flags.
+See config.example.yaml for every key.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "classer-batch:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], environ, stderr)
+	case "classify":
+		return runClassify(ctx, args[1:], stdin, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], environ, stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "classer-batch", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests run the real binary as a separate process, built without -race, so
+// they measure its actual peak memory and can kill it with SIGKILL.
+
+var buildOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "classer-bin-")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.path = filepath.Join(dir, "classer-batch")
+		out, err := exec.Command("go", "build", "-o", buildOnce.path, ".").CombinedOutput()
+		if err != nil {
+			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatal(buildOnce.err)
+	}
+	return buildOnce.path
+}
+
+type proc struct {
+	cmd *exec.Cmd
+	url string
+}
+
+var urlRE = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+
+// startProc starts `classer-batch serve` on a free loopback port and waits for its URL.
+func startProc(t *testing.T, bin, dataDir string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(),
+		"CLASSER_API_KEYS=acme:"+acmeKey,
+		"CLASSER_PIPELINE_CHECKPOINT_INTERVAL=100ms",
+	)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	p := &proc{cmd: cmd}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	select {
+	case p.url = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start within 30s")
+	}
+	return p
+}
+
+// peakRSS reads the process's high-water resident set size from /proc.
+func (p *proc) peakRSS(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc status")
+	return 0
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// runJob creates, uploads (streamed), starts and waits for a job on p.
+func runJob(t *testing.T, c *client, src io.Reader) string {
+	t.Helper()
+	job := c.createJob(seedSpec)
+	if code, body := upload(t, job.UploadURL, allFields(job), src); code != 204 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != 202 {
+		t.Fatalf("start: %d", code)
+	}
+	return job.JobID
+}
+
+// TestBinaryMemoryStaysFlat uploads and processes a multi-hundred-MB generated
+// file and checks the appliance's peak RSS grew by no more than a fixed bound
+// over what a 1 MB job needed: memory must not grow with the input.
+// CLASSER_TEST_BIG_LINES sets the size (default 2,000,000 lines, about 300 MB).
+func TestBinaryMemoryStaysFlat(t *testing.T) {
+	bin := buildBinary(t)
+	p := startProc(t, bin, t.TempDir())
+	c := newClient(t, p.url, acmeKey)
+
+	small := runJob(t, c, newCorpus(3, 7_000))
+	if v := c.waitStatus(small, time.Minute, "completed", "failed"); v.Status != "completed" {
+		t.Fatalf("small job: %+v", v)
+	}
+	base := p.peakRSS(t)
+
+	lines := envInt("CLASSER_TEST_BIG_LINES", 2_000_000)
+	start := time.Now()
+	big := runJob(t, c, newCorpus(4, lines))
+	uploaded := time.Since(start)
+	v := c.waitStatus(big, 15*time.Minute, "completed", "failed")
+	if v.Status != "completed" || v.RequestsCompleted != int64(lines) {
+		t.Fatalf("big job: %+v", v)
+	}
+	peak := p.peakRSS(t)
+	t.Logf("%d lines: upload %s, total %s; peak RSS after 1 MB job %d MB, after big job %d MB",
+		lines, uploaded.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), base>>20, peak>>20)
+	// The bound is generous for GC slack but far below the input size.
+	if growth := peak - base; growth > 64<<20 {
+		t.Fatalf("peak RSS grew by %d MB for a bigger input; memory is not flat", growth>>20)
+	}
+	if peak > 256<<20 {
+		t.Fatalf("peak RSS %d MB over 256 MB", peak>>20)
+	}
+}
+
+// TestBinaryKill9Resumes kills the appliance with SIGKILL in the middle of a job,
+// starts it again on the same data dir, and checks the job completes with results
+// byte-identical to the offline pipeline's on the same input.
+func TestBinaryKill9Resumes(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	lines := envInt("CLASSER_TEST_KILL_LINES", 300_000)
+	var input bytes.Buffer
+	if _, err := input.ReadFrom(newCorpus(11, lines)); err != nil {
+		t.Fatal(err)
+	}
+	inPath := filepath.Join(t.TempDir(), "input.ndjson")
+	if err := os.WriteFile(inPath, input.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jobPath := filepath.Join(t.TempDir(), "job.json")
+	os.WriteFile(jobPath, []byte(`{"labels":["billing","technical","sales"],"mode":"single"}`), 0o600)
+	wantPath := filepath.Join(t.TempDir(), "want.ndjson")
+	if out, err := exec.Command(bin, "classify", "--job", jobPath, "-o", wantPath, inPath).CombinedOutput(); err != nil {
+		t.Fatalf("offline classify: %v\n%s", err, out)
+	}
+	want, _ := os.ReadFile(wantPath)
+
+	p := startProc(t, bin, dir)
+	c := newClient(t, p.url, acmeKey)
+	id := runJob(t, c, bytes.NewReader(input.Bytes()))
+	kills := 0
+	for kills < 3 {
+		// Wait for progress past the last checkpoint, then kill without warning.
+		var before, v jobView
+		c.do("GET", "/v1/batch/"+id, nil, &before)
+		deadline := time.Now().Add(time.Minute)
+		for {
+			c.do("GET", "/v1/batch/"+id, nil, &v)
+			if v.Status != "processing" || v.RequestsCompleted > before.RequestsCompleted {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no progress within a minute")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if v.Status != "processing" {
+			break
+		}
+		kills++
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.cmd.Wait()
+		p = startProc(t, bin, dir)
+		c = newClient(t, p.url, acmeKey)
+	}
+	if kills == 0 {
+		t.Fatal("the job finished before it could be killed once; raise CLASSER_TEST_KILL_LINES")
+	}
+	v := c.waitStatus(id, 5*time.Minute, "completed", "failed")
+	if v.Status != "completed" || v.RequestsCompleted != int64(lines) {
+		t.Fatalf("after %d kills: %+v", kills, v)
+	}
+	t.Logf("killed %d times mid-job; results identical (%d bytes)", kills, len(want))
+	if got := c.download(id); !bytes.Equal(got, want) {
+		t.Fatalf("results after SIGKILL and restart differ from an uninterrupted run (%d vs %d bytes)", len(got), len(want))
+	}
+}

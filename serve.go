@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/blob"
+	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/server"
+	"github.com/classer-ai/classer-batch/store"
+)
+
+// Main is the whole appliance in one value, so a test can run it on 127.0.0.1:0
+// exactly as `classer-batch serve` does (benbjohnson/wtf's cmd/wtfd).
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	// Stderr receives the one-time admin key on first start.
+	Stderr io.Writer
+
+	// URL is the base URL the server listens on, known once Run returns.
+	URL string
+
+	db     *store.DB
+	runner *batch.Runner
+	http   *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
+	fs := serveFlags("serve")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(fs, environ)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Log: newLogger(stderr, cfg.LogLevel, cfg.LogFormat), Stderr: stderr}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	m.Log.Info("classer-batch serving", "url", m.URL, "data_dir", cfg.DataDir, "workers", cfg.Workers, "version", version)
+	select {
+	case <-ctx.Done():
+	case err := <-m.served:
+		m.Log.Error("http server stopped", "err", err)
+	}
+	m.Log.Info("shutting down")
+	return m.Close()
+}
+
+func serveFlags(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.String("config", "", "YAML config file")
+	fs.String("addr", "", "listen address (default 127.0.0.1:8080)")
+	fs.String("data-dir", "", "data directory (default ./data)")
+	fs.String("public-url", "", "base URL handed out in upload and download URLs")
+	return fs
+}
+
+// Run opens the database and storage, resumes unfinished jobs and starts serving.
+// It returns once the listener is up; Close stops everything.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	db, err := store.Open(filepath.Join(cfg.DataDir, "classer.db"))
+	if err != nil {
+		return err
+	}
+	m.db = db
+	if err := m.seedKeys(ctx); err != nil {
+		return err
+	}
+	secret, err := blob.LoadOrCreateSecret(filepath.Join(cfg.DataDir, "url-signing.key"))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.ln = ln
+	m.URL = "http://" + ln.Addr().String()
+	publicURL := strings.TrimSuffix(cfg.PublicURL, "/")
+	if publicURL == "" {
+		publicURL = m.URL
+	}
+	local, err := blob.NewLocal(filepath.Join(cfg.DataDir, "objects"), secret, publicURL, time.Now)
+	if err != nil {
+		return err
+	}
+	clf, err := classify.NewBuiltin()
+	if err != nil {
+		return fmt.Errorf("load built-in model: %w", err)
+	}
+	m.runner = batch.NewRunner(batch.Config{
+		Workers:            cfg.Workers,
+		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
+		Limits:             batch.Limits{MaxTextChars: cfg.Limits.MaxTextChars, ChunkLines: cfg.Pipeline.ChunkLines},
+	}, db, batchBlobs{local}, clf, m.Log, time.Now)
+	if err := m.runner.Start(ctx); err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		PublicURL:               publicURL,
+		MaxUploadBytes:          cfg.Limits.MaxUploadBytes,
+		MaxActiveJobsPerAccount: cfg.Limits.MaxActiveJobsPerAccount,
+		UploadTTL:               cfg.URLs.UploadTTL,
+		DownloadTTL:             cfg.URLs.DownloadTTL,
+		MaxTextChars:            cfg.Limits.MaxTextChars,
+		MaxBodyBytes:            cfg.Limits.MaxBodyBytes,
+		CacheEntries:            cfg.Cache.Entries,
+	}, db, local, m.runner, clf, m.Log)
+	m.http = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() {
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.served <- err
+		}
+		close(m.served)
+	}()
+	return nil
+}
+
+// Close stops HTTP first, then the pipeline (each job checkpoints), then the database.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.HTTP.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.http != nil {
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		<-m.served
+	} else if m.ln != nil {
+		m.ln.Close()
+	}
+	if m.runner != nil {
+		if err := m.runner.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m.db != nil {
+		if err := m.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// seedKeys imports the configured keys and, when the database holds no key at all,
+// creates an admin key and prints it once: only its hash is stored.
+func (m *Main) seedKeys(ctx context.Context) error {
+	for _, kv := range m.Config.Auth.Keys {
+		account, secret, err := parseSeedKey(kv)
+		if err != nil {
+			return err
+		}
+		if _, err := m.db.ImportKey(ctx, account, secret, account == "admin"); err != nil {
+			return fmt.Errorf("seed key for %s: %w", account, err)
+		}
+	}
+	n, err := m.db.CountKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	secret, _, err := m.db.CreateKey(ctx, "admin", true)
+	if err != nil {
+		return fmt.Errorf("create admin key: %w", err)
+	}
+	fmt.Fprintf(m.Stderr, "\nNo API key was configured, so an admin key was created. It is shown only this once:\n\n    %s\n\nUse it as: Authorization: Bearer %s\n\n", secret, secret)
+	return nil
+}
+
+// batchBlobs adapts blob.Local to the interface the pipeline declares: the
+// partial-results writer types differ only in name.
+type batchBlobs struct{ *blob.Local }
+
+func (b batchBlobs) CreatePartial(ctx context.Context, key string, offset int64) (batch.Output, error) {
+	return b.Local.CreatePartial(ctx, key, offset)
+}
+
+var _ batch.Blobs = batchBlobs{}

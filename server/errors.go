@@ -1,0 +1,208 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/blob"
+	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/store"
+)
+
+// apiError is an error whose HTTP form the server has already decided. Handlers return it
+// for request problems they detect themselves; mapError turns every other error into one.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Details map[string]any
+	Err     error // the cause, for logs only
+}
+
+func (e *apiError) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *apiError) Unwrap() error { return e.Err }
+
+// errorBody is the wire form of every error (DESIGN.md §2).
+type errorBody struct {
+	Error   string         `json:"error"`
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Details map[string]any `json:"details,omitempty"`
+}
+
+func validationError(field, msg string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "VALIDATION_ERROR", Message: msg,
+		Details: map[string]any{"field": field}}
+}
+
+func invalidJSON(msg string, details map[string]any, cause error) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "INVALID_JSON", Message: msg, Details: details, Err: cause}
+}
+
+func unauthorized(msg string) *apiError {
+	return &apiError{Status: http.StatusUnauthorized, Code: "INVALID_API_KEY", Message: msg}
+}
+
+func notFound(msg string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: "NOT_FOUND", Message: msg}
+}
+
+func conflict(msg string) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: "CONFLICT", Message: msg}
+}
+
+// mapError is the one place where domain errors become HTTP. Anything it does not
+// recognise is a 500 with a generic message; the caller logs the real error.
+func mapError(err error) *apiError {
+	var ae *apiError
+	var ve *classify.ValidationError
+	var mbe *http.MaxBytesError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &ve):
+		return validationError(ve.Field, ve.Message)
+	case errors.As(err, &mbe):
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "PAYLOAD_TOO_LARGE",
+			Message: fmt.Sprintf("request body exceeds the limit of %d bytes", mbe.Limit)}
+	case errors.Is(err, store.ErrInvalidKey):
+		return unauthorized("invalid API key")
+	case errors.Is(err, batch.ErrNotFound):
+		return notFound(domainMessage(err, batch.ErrNotFound, "not found"))
+	case errors.Is(err, batch.ErrConflict):
+		return conflict(domainMessage(err, batch.ErrConflict, "the request conflicts with the current state"))
+	case errors.Is(err, batch.ErrNoInput):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "NO_INPUT", Message: "no file has been uploaded for this job"}
+	case errors.Is(err, blob.ErrAccessDenied):
+		return &apiError{Status: http.StatusForbidden, Code: "AccessDenied",
+			Message: "access denied: " + domainMessage(err, blob.ErrAccessDenied, "invalid or expired signature")}
+	case errors.Is(err, blob.ErrTooLarge):
+		return &apiError{Status: http.StatusBadRequest, Code: "EntityTooLarge",
+			Message: "the uploaded file exceeds the maximum allowed size"}
+	case errors.Is(err, blob.ErrBadUpload):
+		return &apiError{Status: http.StatusBadRequest, Code: "BAD_UPLOAD",
+			Message: "bad upload: " + domainMessage(err, blob.ErrBadUpload, "malformed multipart form")}
+	case errors.Is(err, blob.ErrNotExist):
+		return notFound("object not found")
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer, but the log should not call it a 500.
+		return &apiError{Status: 499, Code: "CLIENT_CLOSED_REQUEST", Message: "client closed the request"}
+	case errors.As(err, &he):
+		return mapHTTPError(he)
+	}
+	return internalError()
+}
+
+func internalError() *apiError {
+	return &apiError{Status: http.StatusInternalServerError, Code: "INTERNAL_ERROR",
+		Message: "internal server error; see the server log for this request id"}
+}
+
+func mapHTTPError(he *echo.HTTPError) *apiError {
+	switch he.Code {
+	case http.StatusNotFound:
+		return notFound("no such route")
+	case http.StatusMethodNotAllowed:
+		return &apiError{Status: he.Code, Code: "METHOD_NOT_ALLOWED", Message: "method not allowed for this route"}
+	case http.StatusRequestEntityTooLarge:
+		return &apiError{Status: he.Code, Code: "PAYLOAD_TOO_LARGE", Message: "request body too large"}
+	case http.StatusUnauthorized:
+		return unauthorized("missing or invalid API key")
+	}
+	if he.Code >= 500 || he.Code < 400 {
+		return internalError()
+	}
+	msg, _ := he.Message.(string)
+	if msg == "" {
+		msg = http.StatusText(he.Code)
+	}
+	return &apiError{Status: he.Code, Code: strings.ToUpper(strings.ReplaceAll(http.StatusText(he.Code), " ", "_")), Message: msg}
+}
+
+// domainMessage returns the human part of an error that wraps sentinel: packages write
+// either "<why>: <sentinel>" or "<sentinel>: <why>", and clients want only <why>.
+func domainMessage(err, sentinel error, fallback string) string {
+	msg := err.Error()
+	s := sentinel.Error()
+	msg = strings.TrimPrefix(msg, s+": ")
+	msg = strings.TrimSuffix(msg, ": "+s)
+	if msg == "" || msg == s {
+		return fallback
+	}
+	return msg
+}
+
+// slug turns a code into the "error" field: VALIDATION_ERROR -> validation-error,
+// AccessDenied -> access-denied.
+func slug(code string) string {
+	if strings.Contains(code, "_") || strings.ToUpper(code) == code {
+		return strings.ReplaceAll(strings.ToLower(code), "_", "-")
+	}
+	var b strings.Builder
+	for i, r := range code {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// handleError is echo's HTTPErrorHandler: it writes the error body for every failed
+// request, and logs server-side failures with the request id (never their detail to clients).
+func (s *Server) handleError(err error, c echo.Context) {
+	ae := mapError(err)
+	if ae.Status >= http.StatusInternalServerError {
+		s.log.ErrorContext(c.Request().Context(), "request failed",
+			"request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err)
+	}
+	if c.Response().Committed {
+		// Part of the answer is already on the wire; all that is left is the log.
+		if ae.Status < http.StatusInternalServerError {
+			s.log.WarnContext(c.Request().Context(), "error after response was committed",
+				"request_id", requestID(c), "route", c.Path(), "err", err)
+		}
+		return
+	}
+	if ae.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="classer-batch"`)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(ae.Status)
+		return
+	}
+	body := errorBody{Error: slug(ae.Code), Code: ae.Code, Message: ae.Message, Details: ae.Details}
+	if werr := writeJSON(c, ae.Status, body); werr != nil {
+		s.log.DebugContext(c.Request().Context(), "writing error response", "request_id", requestID(c), "err", werr)
+	}
+}
+
+// writeJSON writes v without HTML escaping, so signed URLs keep a readable "&".
+func writeJSON(c echo.Context, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding response: %w", err)
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, buf.Bytes())
+}

@@ -1,0 +1,336 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/blob"
+)
+
+// Batch jobs (DESIGN.md §2 items 1-7).
+
+const (
+	defaultListLimit = 20
+	maxListLimit     = 100
+)
+
+// jobView is the one JSON form of a job, shared by every endpoint that shows one.
+type jobView struct {
+	JobID             string       `json:"job_id"`
+	Status            batch.Status `json:"status"`
+	Mode              string       `json:"mode"`
+	RequestsTotal     int64        `json:"requests_total"`
+	RequestsCompleted int64        `json:"requests_completed"`
+	RequestsFailed    int64        `json:"requests_failed"`
+	EstimatedTokens   int64        `json:"estimated_tokens"`
+	ActualTokens      *int64       `json:"actual_tokens"`
+	CreatedAt         *string      `json:"created_at"`
+	StartedAt         *string      `json:"started_at"`
+	CompletedAt       *string      `json:"completed_at"`
+	Error             *string      `json:"error"`
+}
+
+func viewJob(j *batch.Job) jobView {
+	v := jobView{
+		JobID:             j.ID,
+		Status:            j.Status,
+		Mode:              j.Spec.Mode,
+		RequestsTotal:     j.RequestsTotal,
+		RequestsCompleted: j.Checkpoint.Completed,
+		RequestsFailed:    j.Checkpoint.Failed,
+		EstimatedTokens:   j.EstimatedTokens,
+		CreatedAt:         timeOrNull(j.CreatedAt),
+		StartedAt:         timeOrNull(j.StartedAt),
+		CompletedAt:       timeOrNull(j.CompletedAt),
+	}
+	if j.Status == batch.StatusCompleted {
+		t := j.Checkpoint.Tokens
+		v.ActualTokens = &t
+	}
+	if j.Error != "" {
+		e := j.Error
+		v.Error = &e
+	}
+	return v
+}
+
+func timeOrNull(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// job loads the account's job named by the :id path parameter; unknown and foreign jobs
+// are both 404 so that job ids of other accounts cannot be probed.
+func (s *Server) job(c echo.Context) (*batch.Job, error) {
+	id := c.Param("id")
+	j, err := s.store.Job(c.Request().Context(), account(c), id)
+	if err != nil {
+		return nil, jobErr(id, err)
+	}
+	return j, nil
+}
+
+// jobErr gives store errors about job id a message naming the job.
+func jobErr(id string, err error) error {
+	if errors.Is(err, batch.ErrNotFound) {
+		return notFound(fmt.Sprintf("batch job %q not found", id))
+	}
+	return err
+}
+
+type createJobRequest struct {
+	specFields
+}
+
+type createJobResponse struct {
+	JobID        string            `json:"job_id"`
+	Status       batch.Status      `json:"status"`
+	UploadURL    string            `json:"upload_url"`
+	UploadFields map[string]string `json:"upload_fields"`
+	InputKey     string            `json:"input_key"`
+	ExpiresAt    string            `json:"expires_at"`
+}
+
+func (s *Server) handleCreateJob(c echo.Context) error {
+	ctx := c.Request().Context()
+	var req createJobRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	spec, err := s.resolveSpec(ctx, account(c), req.specFields, jobOpts)
+	if err != nil {
+		return err
+	}
+	// Compiling now rejects a spec the classifier cannot use at creation time rather than
+	// when the job starts; the compiled model is cached for the real-time endpoints too.
+	if _, _, err := s.model(spec); err != nil {
+		return err
+	}
+	now := s.now()
+	id := batch.NewJobID()
+	j := &batch.Job{
+		ID:        id,
+		Account:   account(c),
+		Spec:      spec,
+		Status:    batch.StatusPending,
+		InputKey:  batch.InputKey(id),
+		OutputKey: batch.OutputKey(id),
+		CreatedAt: now,
+	}
+	// Presign first: a failure then leaves no job behind that nobody can upload to.
+	url, fields, err := s.blobs.PresignUpload(ctx, j.InputKey, s.cfg.MaxUploadBytes, s.cfg.UploadTTL)
+	if err != nil {
+		return fmt.Errorf("presigning upload for %s: %w", id, err)
+	}
+	if err := s.store.CreateJob(ctx, j); err != nil {
+		return fmt.Errorf("creating job: %w", err)
+	}
+	return writeJSON(c, http.StatusCreated, createJobResponse{
+		JobID:        id,
+		Status:       j.Status,
+		UploadURL:    url,
+		UploadFields: fields,
+		InputKey:     j.InputKey,
+		ExpiresAt:    now.Add(s.cfg.UploadTTL).Format(time.RFC3339),
+	})
+}
+
+type listJobsResponse struct {
+	Data      []jobView `json:"data"`
+	HasMore   bool      `json:"has_more"`
+	NextAfter *string   `json:"next_after"`
+}
+
+func (s *Server) handleListJobs(c echo.Context) error {
+	limit := defaultListLimit
+	if q := c.QueryParam("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > maxListLimit {
+			return validationError("limit", fmt.Sprintf("limit must be an integer from 1 to %d", maxListLimit))
+		}
+		limit = n
+	}
+	after := c.QueryParam("after")
+	// One extra row tells whether another page exists without a count query.
+	jobs, err := s.store.Jobs(c.Request().Context(), account(c), after, limit+1)
+	if err != nil {
+		if errors.Is(err, batch.ErrNotFound) {
+			return validationError("after", fmt.Sprintf("after: batch job %q not found", after))
+		}
+		return fmt.Errorf("listing jobs: %w", err)
+	}
+	resp := listJobsResponse{Data: make([]jobView, 0, min(len(jobs), limit))}
+	if len(jobs) > limit {
+		jobs = jobs[:limit]
+		resp.HasMore = true
+		last := jobs[len(jobs)-1].ID
+		resp.NextAfter = &last
+	}
+	for _, j := range jobs {
+		resp.Data = append(resp.Data, viewJob(j))
+	}
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+func (s *Server) handleGetJob(c echo.Context) error {
+	j, err := s.job(c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, viewJob(j))
+}
+
+func (s *Server) handleStartJob(c echo.Context) error {
+	ctx := c.Request().Context()
+	j, err := s.job(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.blobs.Stat(ctx, j.InputKey); err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, blob.ErrNotExist) {
+			return batch.ErrNoInput
+		}
+		return fmt.Errorf("stat input of %s: %w", j.ID, err)
+	}
+	id := j.ID
+	j, err = s.store.StartJob(ctx, account(c), id, s.cfg.MaxActiveJobsPerAccount, s.now())
+	if err != nil {
+		return jobErr(id, err)
+	}
+	s.runner.Run(j.ID)
+	return writeJSON(c, http.StatusAccepted, map[string]any{"job_id": j.ID, "status": j.Status})
+}
+
+func (s *Server) handleCancelJob(c echo.Context) error {
+	j, err := s.job(c)
+	if err != nil {
+		return err
+	}
+	if j.Status != batch.StatusProcessing {
+		return conflict(fmt.Sprintf("job is %s; only processing jobs can be cancelled", j.Status))
+	}
+	if err := s.runner.Cancel(c.Request().Context(), j.ID); err != nil {
+		return jobErr(j.ID, err)
+	}
+	return writeJSON(c, http.StatusAccepted, map[string]any{
+		"job_id": j.ID, "status": batch.StatusProcessing, "cancel_requested": true,
+	})
+}
+
+func (s *Server) handleJobResults(c echo.Context) error {
+	j, err := s.job(c)
+	if err != nil {
+		return err
+	}
+	if j.Status != batch.StatusCompleted {
+		return conflict(fmt.Sprintf("job is %s; results are available once it has completed", j.Status))
+	}
+	now := s.now()
+	url, err := s.blobs.PresignDownload(c.Request().Context(), j.OutputKey, j.ID+".ndjson", s.cfg.DownloadTTL)
+	if err != nil {
+		return fmt.Errorf("presigning download for %s: %w", j.ID, err)
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{
+		"job_id": j.ID, "download_url": url, "expires_at": now.Add(s.cfg.DownloadTTL).Format(time.RFC3339),
+	})
+}
+
+func (s *Server) handleDeleteJob(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	j, err := s.store.DeleteJob(ctx, account(c), id)
+	if err != nil {
+		return jobErr(id, err)
+	}
+	// The record is gone first so that nothing can start the job while its objects go;
+	// if removing them fails, the error is logged with the job id for the operator.
+	if err := s.blobs.Delete(ctx, batch.JobPrefix(j.ID)); err != nil {
+		return fmt.Errorf("deleting objects of deleted job %s: %w", j.ID, err)
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"job_id": j.ID, "deleted": true})
+}
+
+// Local blob endpoints: signed URLs that point back at the appliance.
+
+func (s *Server) handleBlobUpload(c echo.Context) error {
+	if _, _, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), s.allowUpload); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// allowUpload admits an upload to key only for an existing job's input that has never
+// been started: once the pipeline reads the input, replacing it would corrupt the job.
+func (s *Server) allowUpload(ctx context.Context, key string) error {
+	id, ok := jobIDFromInputKey(key)
+	if !ok {
+		return fmt.Errorf("%w: key %q is not a job input", blob.ErrAccessDenied, key)
+	}
+	j, err := s.store.Job(ctx, "", id)
+	if err != nil {
+		if errors.Is(err, batch.ErrNotFound) {
+			return fmt.Errorf("%w: no job for key %q", blob.ErrAccessDenied, key)
+		}
+		return fmt.Errorf("looking up job for upload: %w", err)
+	}
+	if j.InputKey != key {
+		return fmt.Errorf("%w: key %q is not the input of job %s", blob.ErrAccessDenied, key, id)
+	}
+	if !j.StartedAt.IsZero() {
+		return conflict("job already started; uploads are only accepted before start")
+	}
+	return nil
+}
+
+// jobIDFromInputKey parses "jobs/<id>/input.ndjson".
+func jobIDFromInputKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "jobs/")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, "/input.ndjson")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", false
+	}
+	return id, true
+}
+
+func (s *Server) handleBlobDownload(c echo.Context) error {
+	return s.local.ServeDownload(c.Response(), c.Request())
+}
+
+// Health.
+
+func (s *Server) handleHealthz(c echo.Context) error {
+	return writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReadyz checks the database and the object storage. The failing component is
+// named; its error goes to the log, not to an unauthenticated client.
+func (s *Server) handleReadyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	checks := []struct {
+		name string
+		ping func(context.Context) error
+	}{{"store", s.store.Ping}, {"blobs", s.blobs.Ping}}
+	for _, ch := range checks {
+		if err := ch.ping(ctx); err != nil {
+			// handleError logs the cause with the request id.
+			return &apiError{Status: http.StatusServiceUnavailable, Code: "NOT_READY",
+				Message: ch.name + " is not ready", Details: map[string]any{"check": ch.name}, Err: err}
+		}
+	}
+	return writeJSON(c, http.StatusOK, map[string]string{"status": "ready"})
+}

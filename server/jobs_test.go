@@ -1,0 +1,399 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/classer-ai/classer-batch/batch"
+)
+
+const jobInput = `{"id":"a","text":"I was charged twice for my subscription"}
+
+{"id":2,"text":"my parcel never arrived"}
+{not json
+{"text":"the app crashes when I log in"}
+`
+
+func TestBatchLifecycle(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	created := e.createJob(t, e.keyA, `{`+spec3+`,"text_type":"support tickets"}`)
+	id := created.str("job_id")
+	if !regexp.MustCompile(`^batch_[a-z0-9]{16}$`).MatchString(id) {
+		t.Fatalf("job_id %q", id)
+	}
+	if created.str("status") != "pending" || created.str("input_key") != "jobs/"+id+"/input.ndjson" {
+		t.Fatalf("create response %s", created.raw)
+	}
+	if !strings.HasPrefix(created.str("upload_url"), e.url+"/_blob/upload") {
+		t.Fatalf("upload_url %q does not point at the appliance %s", created.str("upload_url"), e.url)
+	}
+	fields, _ := created.body["upload_fields"].(map[string]any)
+	for _, k := range []string{"key", "policy", "x-amz-signature"} {
+		if s, _ := fields[k].(string); s == "" {
+			t.Fatalf("upload_fields lacks %q: %s", k, created.raw)
+		}
+	}
+	exp, err := time.Parse(time.RFC3339, created.str("expires_at"))
+	if err != nil || exp.Sub(e.clock.Now()) < 59*time.Minute || exp.Sub(e.clock.Now()) > 61*time.Minute {
+		t.Fatalf("expires_at %q (err %v), want now + 1h", created.str("expires_at"), err)
+	}
+
+	pending := e.call(t, "GET", "/v1/batch/"+id, e.keyA, "")
+	for k, want := range map[string]any{
+		"job_id": id, "status": "pending", "mode": "single", "actual_tokens": nil,
+		"started_at": nil, "completed_at": nil, "error": nil, "requests_total": 0.0,
+	} {
+		if got, ok := pending.body[k]; !ok || got != want {
+			t.Fatalf("pending job %s = %v, want %v: %s", k, got, want, pending.raw)
+		}
+	}
+	if _, err := time.Parse(time.RFC3339, pending.str("created_at")); err != nil || !strings.HasSuffix(pending.str("created_at"), "Z") {
+		t.Fatalf("created_at %q is not RFC 3339 UTC", pending.str("created_at"))
+	}
+
+	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/results", e.keyA, ""), 409, "CONFLICT", "")
+	r := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, "")
+	wantError(t, r, 422, "NO_INPUT", "")
+	if r.str("message") != "no file has been uploaded for this job" {
+		t.Fatalf("NO_INPUT message %q", r.str("message"))
+	}
+
+	// A re-upload before start replaces the file.
+	if r := e.upload(t, created, "{\"text\":\"wrong file\"}\n", nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	if r := e.upload(t, created, jobInput, nil); r.status != http.StatusNoContent {
+		t.Fatalf("re-upload: %d %s", r.status, r.raw)
+	}
+
+	r = e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, "")
+	if r.status != http.StatusAccepted || r.str("job_id") != id || r.str("status") != "processing" {
+		t.Fatalf("start: %d %s", r.status, r.raw)
+	}
+
+	done := e.waitStatus(t, e.keyA, id, "completed", "failed")
+	if done.str("status") != "completed" {
+		t.Fatalf("job ended %s", done.raw)
+	}
+	for k, want := range map[string]float64{"requests_total": 4, "requests_completed": 3, "requests_failed": 1} {
+		if done.num(k) != want {
+			t.Fatalf("%s = %v, want %v: %s", k, done.body[k], want, done.raw)
+		}
+	}
+	if done.body["actual_tokens"] == nil || done.num("actual_tokens") <= 0 || done.num("estimated_tokens") <= 0 {
+		t.Fatalf("tokens not reported: %s", done.raw)
+	}
+	if done.body["started_at"] == nil || done.body["completed_at"] == nil || done.body["error"] != nil {
+		t.Fatalf("completed job times/error: %s", done.raw)
+	}
+
+	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""), 409, "CONFLICT", "")
+	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/cancel", e.keyA, ""), 409, "CONFLICT", "")
+	up := e.upload(t, created, jobInput, nil)
+	wantError(t, up, 409, "CONFLICT", "")
+	if !strings.Contains(up.str("message"), "already started") {
+		t.Fatalf("upload after start: %s", up.raw)
+	}
+
+	res := e.call(t, "GET", "/v1/batch/"+id+"/results", e.keyA, "")
+	if res.status != 200 || res.str("job_id") != id || res.str("expires_at") == "" {
+		t.Fatalf("results: %d %s", res.status, res.raw)
+	}
+	dl := res.str("download_url")
+	if !strings.HasPrefix(dl, e.url+"/_blob/download/") {
+		t.Fatalf("download_url %q", dl)
+	}
+
+	// Download: whole file, one result per non-blank line, in order, tokens summing up.
+	req, _ := http.NewRequest("GET", dl, nil)
+	whole := e.do(t, req)
+	if whole.status != 200 {
+		t.Fatalf("download: %d %s", whole.status, whole.raw)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(whole.raw)))
+	var lines, tokens, lastIndex = 0, 0.0, -1.0
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("result line %q: %v", sc.Text(), err)
+		}
+		idx := m["index"].(float64)
+		if idx <= lastIndex {
+			t.Fatalf("results out of order: %s", whole.raw)
+		}
+		lastIndex = idx
+		tokens += m["tokens"].(float64)
+		lines++
+	}
+	if lines != 4 || tokens != done.num("actual_tokens") {
+		t.Fatalf("%d result lines with %v tokens; job says 4 and %v:\n%s", lines, tokens, done.body["actual_tokens"], whole.raw)
+	}
+
+	req, _ = http.NewRequest("GET", dl, nil)
+	req.Header.Set("Range", "bytes=0-9")
+	if part := e.do(t, req); part.status != http.StatusPartialContent || string(part.raw) != string(whole.raw[:10]) {
+		t.Fatalf("range: %d %q", part.status, part.raw)
+	}
+	req, _ = http.NewRequest("HEAD", dl, nil)
+	if head := e.do(t, req); head.status != 200 || len(head.raw) != 0 {
+		t.Fatalf("HEAD: %d %q", head.status, head.raw)
+	}
+	req, _ = http.NewRequest("GET", strings.Replace(dl, "sig=", "sig=0", 1), nil)
+	wantError(t, e.do(t, req), 403, "AccessDenied", "")
+	// A signature for this job's results does not open another key.
+	req, _ = http.NewRequest("GET", strings.Replace(dl, "/results.ndjson", "/input.ndjson", 1), nil)
+	wantError(t, e.do(t, req), 403, "AccessDenied", "")
+
+	list := e.call(t, "GET", "/v1/batch", e.keyA, "")
+	if data := list.body["data"].([]any); len(data) != 1 || data[0].(map[string]any)["job_id"] != id {
+		t.Fatalf("list: %s", list.raw)
+	}
+
+	del := e.call(t, "DELETE", "/v1/batch/"+id, e.keyA, "")
+	if del.status != 200 || del.str("job_id") != id || del.body["deleted"] != true {
+		t.Fatalf("delete: %d %s", del.status, del.raw)
+	}
+	wantError(t, e.call(t, "GET", "/v1/batch/"+id, e.keyA, ""), 404, "NOT_FOUND", "")
+	wantError(t, e.call(t, "DELETE", "/v1/batch/"+id, e.keyA, ""), 404, "NOT_FOUND", "")
+	for _, key := range []string{batch.InputKey(id), batch.OutputKey(id)} {
+		if _, err := e.blobs.Stat(context.Background(), key); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("object %s survived the delete: %v", key, err)
+		}
+	}
+	req, _ = http.NewRequest("GET", dl, nil)
+	wantError(t, e.do(t, req), 404, "NOT_FOUND", "")
+}
+
+// With the runner stopped, a started job stays processing: every conflict with a running
+// job can be checked without racing the pipeline.
+func TestJobConflicts(t *testing.T) {
+	e := newEnv(t, envOptions{stoppedRunner: true})
+	first := e.createJob(t, e.keyA, `{`+spec3+`,"mode":"multi"}`)
+	id := first.str("job_id")
+	if r := e.upload(t, first, jobInput, nil); r.status != 204 {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	if r := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""); r.status != 202 {
+		t.Fatalf("start: %d %s", r.status, r.raw)
+	}
+	if r := e.call(t, "GET", "/v1/batch/"+id, e.keyA, ""); r.str("status") != "processing" || r.str("mode") != "multi" || r.body["started_at"] == nil {
+		t.Fatalf("started job: %s", r.raw)
+	}
+
+	second := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	id2 := second.str("job_id")
+	if r := e.upload(t, second, jobInput, nil); r.status != 204 {
+		t.Fatalf("upload 2: %d %s", r.status, r.raw)
+	}
+
+	tests := []struct {
+		name, method, path string
+		msgHas             string
+	}{
+		{"second start", "POST", "/v1/batch/" + id + "/start", "processing"},
+		{"results while processing", "GET", "/v1/batch/" + id + "/results", "processing"},
+		{"delete while processing", "DELETE", "/v1/batch/" + id, ""},
+		{"another active job", "POST", "/v1/batch/" + id2 + "/start", "active"},
+		{"cancel a pending job", "POST", "/v1/batch/" + id2 + "/cancel", "pending"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.call(t, tc.method, tc.path, e.keyA, "")
+			wantError(t, r, 409, "CONFLICT", "")
+			if !strings.Contains(r.str("message"), tc.msgHas) || strings.HasPrefix(r.str("message"), "conflict") {
+				t.Fatalf("message %q, want it to explain %q", r.str("message"), tc.msgHas)
+			}
+		})
+	}
+	up := e.upload(t, first, jobInput, nil)
+	wantError(t, up, 409, "CONFLICT", "")
+	if up.str("message") != "job already started; uploads are only accepted before start" {
+		t.Fatalf("upload after start: %s", up.raw)
+	}
+
+	r := e.call(t, "POST", "/v1/batch/"+id+"/cancel", e.keyA, "")
+	if r.status != 202 || r.str("job_id") != id || r.str("status") != "processing" || r.body["cancel_requested"] != true {
+		t.Fatalf("cancel: %d %s", r.status, r.raw)
+	}
+	// The job still exists and its objects too: the 409 delete removed nothing.
+	if _, err := e.blobs.Stat(context.Background(), batch.InputKey(id)); err != nil {
+		t.Fatalf("input of the processing job: %v", err)
+	}
+}
+
+func TestOtherAccountsJob(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	created := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	id := created.str("job_id")
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/v1/batch/" + id},
+		{"POST", "/v1/batch/" + id + "/start"},
+		{"POST", "/v1/batch/" + id + "/cancel"},
+		{"GET", "/v1/batch/" + id + "/results"},
+		{"DELETE", "/v1/batch/" + id},
+	} {
+		r := e.call(t, c.method, c.path, e.keyB, "")
+		wantError(t, r, 404, "NOT_FOUND", "")
+		if !strings.Contains(r.str("message"), id) {
+			t.Fatalf("%s %s: message %q", c.method, c.path, r.str("message"))
+		}
+	}
+	if r := e.call(t, "GET", "/v1/batch", e.keyB, ""); len(r.body["data"].([]any)) != 0 {
+		t.Fatalf("account B lists A's job: %s", r.raw)
+	}
+	if r := e.call(t, "GET", "/v1/batch/"+id, e.keyA, ""); r.status != 200 {
+		t.Fatalf("A lost its job after B's attempts: %s", r.raw)
+	}
+}
+
+func TestListJobs(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var ids []string
+	for range 3 {
+		ids = append(ids, e.createJob(t, e.keyA, `{`+spec3+`}`).str("job_id"))
+		e.clock.Add(time.Second)
+	}
+	e.createJob(t, e.keyB, `{`+spec3+`}`)
+
+	page1 := e.call(t, "GET", "/v1/batch?limit=2", e.keyA, "")
+	data := page1.body["data"].([]any)
+	if len(data) != 2 || page1.body["has_more"] != true {
+		t.Fatalf("page 1: %s", page1.raw)
+	}
+	if data[0].(map[string]any)["job_id"] != ids[2] || data[1].(map[string]any)["job_id"] != ids[1] {
+		t.Fatalf("page 1 not newest first: %s", page1.raw)
+	}
+	if page1.str("next_after") != ids[1] {
+		t.Fatalf("next_after %q, want %q", page1.str("next_after"), ids[1])
+	}
+	page2 := e.call(t, "GET", "/v1/batch?limit=2&after="+ids[1], e.keyA, "")
+	data = page2.body["data"].([]any)
+	if len(data) != 1 || data[0].(map[string]any)["job_id"] != ids[0] || page2.body["has_more"] != false || page2.body["next_after"] != nil {
+		t.Fatalf("page 2: %s", page2.raw)
+	}
+	// Every listed job has the full job view.
+	for _, k := range []string{"status", "mode", "requests_total", "estimated_tokens", "actual_tokens", "created_at", "error"} {
+		if _, ok := data[0].(map[string]any)[k]; !ok {
+			t.Fatalf("listed job lacks %q: %s", k, page2.raw)
+		}
+	}
+}
+
+func TestUploadRejections(t *testing.T) {
+	e := newEnv(t, envOptions{cfg: Config{MaxUploadBytes: 200}})
+	a := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	b := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	bare := func(string, map[string]string) string { return e.url + "/_blob/upload" }
+
+	tests := []struct {
+		name    string
+		content string
+		mutate  func(url string, f map[string]string) string
+		status  int
+		code    string
+	}{
+		{"tampered policy", jobInput[:60], func(u string, f map[string]string) string {
+			raw, err := base64.StdEncoding.DecodeString(f["policy"])
+			if err != nil {
+				t.Fatalf("policy is not base64: %v", err)
+			}
+			tampered := strings.Replace(string(raw), ",200]", ",99999]", 1)
+			if tampered == string(raw) {
+				t.Fatalf("policy has no content-length-range of 200: %s", raw)
+			}
+			f["policy"] = base64.StdEncoding.EncodeToString([]byte(tampered))
+			return bare(u, f)
+		}, 403, "AccessDenied"},
+		{"tampered signature", jobInput[:60], func(u string, f map[string]string) string {
+			f["x-amz-signature"] = strings.Repeat("0", len(f["x-amz-signature"]))
+			return bare(u, f)
+		}, 403, "AccessDenied"},
+		{"another job's key under this policy", jobInput[:60], func(u string, f map[string]string) string {
+			f["key"] = b.str("input_key")
+			return u
+		}, 403, "AccessDenied"},
+		{"short form with another key", jobInput[:60], func(u string, f map[string]string) string {
+			clear(f)
+			f["key"] = b.str("input_key")
+			return u
+		}, 403, "AccessDenied"},
+		{"no signature at all", jobInput[:60], func(u string, f map[string]string) string {
+			k := f["key"]
+			clear(f)
+			f["key"] = k
+			return bare(u, f)
+		}, 403, "AccessDenied"},
+		{"too large", strings.Repeat(`{"text":"x"}`+"\n", 30), nil, 400, "EntityTooLarge"},
+		{"no file part", "\x00nofile", nil, 400, "BAD_UPLOAD"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.upload(t, a, tc.content, tc.mutate)
+			wantError(t, r, tc.status, tc.code, "")
+		})
+	}
+	if _, err := e.blobs.Stat(context.Background(), a.str("input_key")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a rejected upload left an input behind: %v", err)
+	}
+
+	// The seed's short form: key and file against the signed upload_url.
+	short := func(u string, f map[string]string) string {
+		k := f["key"]
+		clear(f)
+		f["key"] = k
+		return u
+	}
+	if r := e.upload(t, a, jobInput[:60], short); r.status != 204 {
+		t.Fatalf("short form: %d %s", r.status, r.raw)
+	}
+
+	// A deleted job's upload policy is dead even while its signature is valid.
+	if r := e.call(t, "DELETE", "/v1/batch/"+b.str("job_id"), e.keyA, ""); r.status != 200 {
+		t.Fatalf("delete: %s", r.raw)
+	}
+	wantError(t, e.upload(t, b, jobInput[:60], nil), 403, "AccessDenied", "")
+
+	// Expired policies are refused.
+	e.clock.Add(2 * time.Hour)
+	wantError(t, e.upload(t, a, jobInput[:60], nil), 403, "AccessDenied", "")
+}
+
+func TestJobIDFromInputKey(t *testing.T) {
+	tests := []struct {
+		key, id string
+		ok      bool
+	}{
+		{"jobs/batch_abc/input.ndjson", "batch_abc", true},
+		{"jobs/batch_abc/results.ndjson", "", false},
+		{"jobs//input.ndjson", "", false},
+		{"jobs/a/b/input.ndjson", "", false},
+		{"other/batch_abc/input.ndjson", "", false},
+		{"jobs/batch_abc/input.ndjson/", "", false},
+	}
+	for _, tc := range tests {
+		id, ok := jobIDFromInputKey(tc.key)
+		if id != tc.id || ok != tc.ok {
+			t.Errorf("jobIDFromInputKey(%q) = %q, %v; want %q, %v", tc.key, id, ok, tc.id, tc.ok)
+		}
+	}
+}
+
+func FuzzJobIDFromInputKey(f *testing.F) {
+	f.Add("jobs/batch_abc/input.ndjson")
+	f.Add("jobs/../input.ndjson")
+	f.Fuzz(func(t *testing.T, key string) {
+		id, ok := jobIDFromInputKey(key)
+		if ok && (batch.InputKey(id) != key || id == "" || strings.Contains(id, "/")) {
+			t.Fatalf("jobIDFromInputKey(%q) = %q: not the id of that input key", key, id)
+		}
+	})
+}

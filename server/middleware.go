@@ -1,0 +1,115 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/classer-ai/classer-batch/store"
+)
+
+const ctxKeyAPIKey = "classer.api_key"
+
+// maxRequestIDLen bounds an incoming X-Request-ID; longer or odd ones are replaced.
+const maxRequestIDLen = 128
+
+// sanitizeRequestID drops an incoming X-Request-ID that is not a short token, so that a
+// client cannot inject arbitrary bytes into our logs and response headers; the RequestID
+// middleware then generates a fresh one.
+func sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if id := h.Get(echo.HeaderXRequestID); id != "" && !saneRequestID(id) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
+
+func saneRequestID(id string) bool {
+	if len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+		case ch == '-' || ch == '_' || ch == '.' || ch == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// logRequests logs one line per request. It passes a handler's error to the error handler
+// itself so the logged status is the one the client got. Headers are never logged: they
+// carry the API key.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		req, res := c.Request(), c.Response()
+		route := c.Path()
+		if route == "" {
+			route = "(no route)"
+		}
+		level := slog.LevelInfo
+		if res.Status >= http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		attrs := []slog.Attr{
+			slog.String("method", req.Method),
+			slog.String("route", route),
+			slog.Int("status", res.Status),
+			slog.Duration("latency", time.Since(start)),
+			slog.String("request_id", requestID(c)),
+			slog.Int64("bytes_out", res.Size),
+		}
+		if k, ok := c.Get(ctxKeyAPIKey).(*store.Key); ok {
+			attrs = append(attrs, slog.String("account", k.Account), slog.String("key_id", k.ID))
+		}
+		s.log.LogAttrs(req.Context(), level, "http request", attrs...)
+		return nil
+	}
+}
+
+// requireKey authenticates "Authorization: Bearer <key>" and puts the *store.Key into the
+// echo context. Missing, malformed, unknown and revoked keys are all 401 INVALID_API_KEY.
+func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if h == "" {
+			return unauthorized("missing API key: send Authorization: Bearer <key>")
+		}
+		scheme, secret, ok := strings.Cut(h, " ")
+		secret = strings.TrimSpace(secret)
+		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			return unauthorized("malformed Authorization header: expected Bearer <key>")
+		}
+		k, err := s.store.Authenticate(c.Request().Context(), secret)
+		if err != nil {
+			if errors.Is(err, store.ErrInvalidKey) {
+				return unauthorized("invalid API key")
+			}
+			return err
+		}
+		c.Set(ctxKeyAPIKey, k)
+		return next(c)
+	}
+}
+
+// account is the authenticated account; only valid behind requireKey.
+func account(c echo.Context) string {
+	return c.Get(ctxKeyAPIKey).(*store.Key).Account
+}

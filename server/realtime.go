@@ -1,0 +1,225 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/classer-ai/classer-batch/classify"
+)
+
+// Real-time endpoints (DESIGN.md §2 "Real-time").
+
+type oneRequest struct {
+	specFields
+	Text  *string `json:"text"`
+	Cache *bool   `json:"cache"` // default true
+}
+
+type manyRequest struct {
+	specFields
+	Texts []string `json:"texts"`
+	Cache *bool    `json:"cache"` // default true
+}
+
+type classifyResponse struct {
+	Label      string  `json:"label"`
+	Confidence float64 `json:"confidence"`
+	Tokens     int     `json:"tokens"`
+	LatencyMS  int64   `json:"latency_ms"`
+	Cached     bool    `json:"cached"`
+}
+
+type tagResponse struct {
+	Labels    []classify.LabelScore `json:"labels"`
+	Tokens    int                   `json:"tokens"`
+	LatencyMS int64                 `json:"latency_ms"`
+	Cached    bool                  `json:"cached"`
+}
+
+type classifyItem struct {
+	Label      string  `json:"label"`
+	Confidence float64 `json:"confidence"`
+	Tokens     int     `json:"tokens"`
+	Cached     bool    `json:"cached"`
+}
+
+type tagItem struct {
+	Labels []classify.LabelScore `json:"labels"`
+	Tokens int                   `json:"tokens"`
+	Cached bool                  `json:"cached"`
+}
+
+type errorItem struct {
+	Error  string `json:"error"`
+	Tokens int    `json:"tokens"`
+}
+
+type manyResponse struct {
+	Results     []any `json:"results"`
+	TotalTokens int   `json:"total_tokens"`
+	LatencyMS   int64 `json:"latency_ms"`
+}
+
+func (s *Server) handleClassify(c echo.Context) error { return s.realtimeOne(c, classifyOpts) }
+func (s *Server) handleTag(c echo.Context) error      { return s.realtimeOne(c, tagOpts) }
+func (s *Server) handleClassifyBatch(c echo.Context) error {
+	return s.realtimeMany(c, classifyOpts)
+}
+func (s *Server) handleTagBatch(c echo.Context) error { return s.realtimeMany(c, tagOpts) }
+
+func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
+	start := time.Now()
+	var req oneRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	spec, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	if err != nil {
+		return err
+	}
+	var text string
+	if req.Text != nil {
+		text = *req.Text
+	}
+	if msg := s.checkText(text); msg != "" {
+		return validationError("text", "text "+msg)
+	}
+	answers, err := s.classifyTexts(spec, []string{text}, req.Cache == nil || *req.Cache)
+	if err != nil {
+		return err
+	}
+	a := answers[0]
+	latency := time.Since(start).Milliseconds()
+	if spec.Mode == classify.ModeMulti {
+		return writeJSON(c, http.StatusOK, tagResponse{Labels: nonNil(a.res.Labels), Tokens: a.res.Tokens, LatencyMS: latency, Cached: a.cached})
+	}
+	return writeJSON(c, http.StatusOK, classifyResponse{Label: a.res.Label, Confidence: a.res.Confidence,
+		Tokens: a.res.Tokens, LatencyMS: latency, Cached: a.cached})
+}
+
+func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
+	start := time.Now()
+	var req manyRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	spec, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	if err != nil {
+		return err
+	}
+	if len(req.Texts) == 0 || len(req.Texts) > MaxBatchTexts {
+		return validationError("texts", fmt.Sprintf("texts must hold 1 to %d texts, got %d", MaxBatchTexts, len(req.Texts)))
+	}
+	answers, err := s.classifyTexts(spec, req.Texts, req.Cache == nil || *req.Cache)
+	if err != nil {
+		return err
+	}
+	resp := manyResponse{Results: make([]any, len(answers))}
+	for i, a := range answers {
+		switch {
+		case a.err != "":
+			resp.Results[i] = errorItem{Error: a.err}
+		case spec.Mode == classify.ModeMulti:
+			resp.Results[i] = tagItem{Labels: nonNil(a.res.Labels), Tokens: a.res.Tokens, Cached: a.cached}
+		default:
+			resp.Results[i] = classifyItem{Label: a.res.Label, Confidence: a.res.Confidence, Tokens: a.res.Tokens, Cached: a.cached}
+		}
+		resp.TotalTokens += a.res.Tokens
+	}
+	resp.LatencyMS = time.Since(start).Milliseconds()
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+// answer is one text's outcome: a result, or err when the text itself was refused.
+type answer struct {
+	res    classify.Result
+	cached bool
+	err    string
+}
+
+// classifyTexts answers texts with one compiled model: refused texts get err, cached pairs
+// come from the result cache, and the rest are classified in a single call. Errors are
+// those of Compile (*classify.ValidationError = 422).
+func (s *Server) classifyTexts(spec classify.Spec, texts []string, useCache bool) ([]answer, error) {
+	model, canon, err := s.model(spec)
+	if err != nil {
+		return nil, err
+	}
+	answers := make([]answer, len(texts))
+	var todo []int
+	for i, t := range texts {
+		if msg := s.checkText(t); msg != "" {
+			answers[i].err = fmt.Sprintf("texts[%d]: text %s", i, msg)
+			continue
+		}
+		if useCache {
+			if r, ok := s.results.Get(resultKey(canon, t)); ok {
+				answers[i] = answer{res: r, cached: true}
+				continue
+			}
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return answers, nil
+	}
+	in := make([]string, len(todo))
+	for j, i := range todo {
+		in[j] = texts[i]
+	}
+	out := make([]classify.Result, len(in))
+	model.Classify(in, out)
+	for j, i := range todo {
+		answers[i].res = out[j]
+		// Fill the cache even when this request opted out: the answer is just as valid
+		// for the next caller that allows caching.
+		s.results.Add(resultKey(canon, in[j]), out[j])
+	}
+	return answers, nil
+}
+
+// model returns the compiled model for a validated spec, compiling at most once per
+// canonical spec while it stays in the LRU. Compiling is the expensive part of a
+// real-time call, so the same labels sent again skip it. Two concurrent first calls may
+// both compile; the result is the same, so that race is harmless.
+func (s *Server) model(spec classify.Spec) (classify.Model, string, error) {
+	// encoding/json sorts map keys, so equal specs give equal bytes.
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return nil, "", fmt.Errorf("canonical spec: %w", err)
+	}
+	canon := string(b)
+	if m, ok := s.models.Get(canon); ok {
+		return m, canon, nil
+	}
+	m, err := s.clf.Compile(spec)
+	if err != nil {
+		return nil, "", fmt.Errorf("compiling spec: %w", err)
+	}
+	s.models.Add(canon, m)
+	return m, canon, nil
+}
+
+// checkText returns why a text is refused ("is empty", "exceeds N characters"), or "".
+func (s *Server) checkText(t string) string {
+	if strings.TrimSpace(t) == "" {
+		return "is empty"
+	}
+	if n := utf8.RuneCountInString(t); n > s.cfg.MaxTextChars {
+		return fmt.Sprintf("exceeds %d characters (%d)", s.cfg.MaxTextChars, n)
+	}
+	return ""
+}
+
+func nonNil(ls []classify.LabelScore) []classify.LabelScore {
+	if ls == nil {
+		return []classify.LabelScore{}
+	}
+	return ls
+}

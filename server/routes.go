@@ -1,0 +1,84 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/classer-ai/classer-batch/web"
+)
+
+// route is one row of the routing table.
+type route struct {
+	method  string
+	path    string
+	handler echo.HandlerFunc
+	auth    bool // behind Authorization: Bearer <key>
+}
+
+// routes is every route of the API in one table (miniflux api.go style). The /_blob routes
+// exist only with a blob backend that serves its own signed URLs; they are not behind API-key
+// auth because the URL's signature is the credential.
+func (s *Server) routes() []route {
+	page := echo.WrapHandler(web.Handler())
+	rs := []route{
+		{http.MethodGet, "/", page, false},
+		{http.MethodHead, "/", page, false},
+		{http.MethodGet, "/healthz", s.handleHealthz, false},
+		{http.MethodGet, "/readyz", s.handleReadyz, false},
+
+		{http.MethodPost, "/v1/classify", s.handleClassify, true},
+		{http.MethodPost, "/v1/tag", s.handleTag, true},
+		{http.MethodPost, "/v1/classify/batch", s.handleClassifyBatch, true},
+		{http.MethodPost, "/v1/tag/batch", s.handleTagBatch, true},
+
+		{http.MethodPost, "/v1/batch", s.handleCreateJob, true},
+		{http.MethodGet, "/v1/batch", s.handleListJobs, true},
+		{http.MethodGet, "/v1/batch/:id", s.handleGetJob, true},
+		{http.MethodPost, "/v1/batch/:id/start", s.handleStartJob, true},
+		{http.MethodPost, "/v1/batch/:id/cancel", s.handleCancelJob, true},
+		{http.MethodGet, "/v1/batch/:id/results", s.handleJobResults, true},
+		{http.MethodDelete, "/v1/batch/:id", s.handleDeleteJob, true},
+	}
+	if s.local != nil {
+		rs = append(rs,
+			route{http.MethodPost, "/_blob/upload", s.handleBlobUpload, false},
+			route{http.MethodGet, "/_blob/download/*", s.handleBlobDownload, false},
+			route{http.MethodHead, "/_blob/download/*", s.handleBlobDownload, false},
+		)
+	}
+	return rs
+}
+
+func (s *Server) newRouter() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+
+	// Outermost first: the request id exists before anything can fail, the logger sees the
+	// final status (it hands errors to the error handler itself), and Recover turns a
+	// panic into a 500 inside the logged request.
+	e.Use(
+		sanitizeRequestID,
+		middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}),
+		s.logRequests,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				s.log.ErrorContext(c.Request().Context(), "panic in handler",
+					"request_id", requestID(c), "route", c.Path(), "err", err, "stack", string(stack))
+				return err
+			},
+		}),
+	)
+
+	for _, r := range s.routes() {
+		var mw []echo.MiddlewareFunc
+		if r.auth {
+			mw = append(mw, s.requireKey)
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
+	}
+	return e
+}

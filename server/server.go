@@ -1,0 +1,166 @@
+// Package server is the appliance's HTTP API (DESIGN.md §2) on echo v4: every route in one
+// table (routes.go), Bearer-key auth, domain errors mapped to HTTP in one place (errors.go),
+// request IDs and request logging. main owns the http.Server (timeouts, listener, shutdown);
+// this package only provides its Handler.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/blob"
+	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/store"
+)
+
+// Defaults applied by New for zero Config fields.
+const (
+	DefaultMaxUploadBytes          = 5 << 30 // 5 GiB, DESIGN.md §2 item 2
+	DefaultMaxActiveJobsPerAccount = 1
+	DefaultUploadTTL               = time.Hour
+	DefaultDownloadTTL             = time.Hour
+	DefaultMaxTextChars            = 100_000 // the batch pipeline's default too
+	DefaultMaxBodyBytes            = 1 << 20 // JSON bodies only; uploads have their own limit
+	DefaultCacheEntries            = 10000
+	defaultModelEntries            = 256
+
+	// MaxBatchTexts bounds the texts of one real-time /v1/classify/batch or /v1/tag/batch call.
+	MaxBatchTexts = 1000
+)
+
+// Config tunes the API. Zero fields take the Default* values above.
+type Config struct {
+	// PublicURL is the base URL clients use to reach the appliance (no trailing slash).
+	// The blob backend bakes it into signed URLs; the server keeps it for the web page.
+	PublicURL               string
+	MaxUploadBytes          int64
+	MaxActiveJobsPerAccount int
+	UploadTTL, DownloadTTL  time.Duration
+	// MaxTextChars bounds one text, counted in runes.
+	MaxTextChars int
+	// MaxBodyBytes bounds JSON request bodies (413 above it).
+	MaxBodyBytes int64
+	// CacheEntries bounds the real-time result cache; negative disables it.
+	CacheEntries int
+	// Now is the clock (UTC is applied by the server); nil means time.Now. Injected so tests
+	// and the lead's Main can control time (DESIGN.md §1: clocks are injected).
+	Now func() time.Time
+}
+
+// Store is the part of *store.DB the API needs. Errors: store.ErrInvalidKey from
+// Authenticate; batch.ErrNotFound for unknown or foreign jobs; batch.ErrConflict (wrapped,
+// with a human message) for state conflicts.
+type Store interface {
+	Ping(ctx context.Context) error
+	Authenticate(ctx context.Context, secret string) (*store.Key, error)
+	CreateJob(ctx context.Context, j *batch.Job) error
+	Job(ctx context.Context, account, id string) (*batch.Job, error)
+	Jobs(ctx context.Context, account, after string, limit int) ([]*batch.Job, error)
+	StartJob(ctx context.Context, account, id string, maxActive int, now time.Time) (*batch.Job, error)
+	DeleteJob(ctx context.Context, account, id string) (*batch.Job, error)
+}
+
+// Blobs is the object storage the API needs; both the local and the S3 backend satisfy it.
+// Stat of a missing object returns an error matching fs.ErrNotExist.
+type Blobs interface {
+	Ping(ctx context.Context) error
+	Stat(ctx context.Context, key string) (size int64, err error)
+	Delete(ctx context.Context, prefix string) error
+	PresignUpload(ctx context.Context, key string, maxBytes int64, ttl time.Duration) (url string, fields map[string]string, err error)
+	PresignDownload(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
+}
+
+// localEndpoints is implemented by backends whose signed URLs point back at the appliance
+// (blob.Local). S3 URLs point at S3, so that backend has no such endpoints and the
+// /_blob routes are simply not registered.
+type localEndpoints interface {
+	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) error) (key string, n int64, err error)
+	ServeDownload(w http.ResponseWriter, r *http.Request) error
+}
+
+// Runner runs batch jobs (batch.Runner). Run wakes it for a job that store.StartJob just
+// moved to processing; Cancel asks a processing job to stop at its next checkpoint.
+type Runner interface {
+	Run(id string)
+	Cancel(ctx context.Context, id string) error
+}
+
+// The concrete packages satisfy the interfaces above (DESIGN.md §6).
+var (
+	_ Store          = (*store.DB)(nil)
+	_ Blobs          = (*blob.Local)(nil)
+	_ localEndpoints = (*blob.Local)(nil)
+	_ Runner         = (*batch.Runner)(nil)
+)
+
+// Server is the HTTP API. It is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	store  Store
+	blobs  Blobs
+	local  localEndpoints // nil when the blob backend serves its own URLs
+	runner Runner
+	clf    classify.Classifier
+	log    *slog.Logger
+
+	results *lru[[32]byte, classify.Result]
+	models  *lru[string, classify.Model]
+
+	echo *echo.Echo
+}
+
+// New builds the API and its router. log may be nil (logs are discarded).
+func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifier, log *slog.Logger) *Server {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.MaxActiveJobsPerAccount <= 0 {
+		cfg.MaxActiveJobsPerAccount = DefaultMaxActiveJobsPerAccount
+	}
+	if cfg.UploadTTL <= 0 {
+		cfg.UploadTTL = DefaultUploadTTL
+	}
+	if cfg.DownloadTTL <= 0 {
+		cfg.DownloadTTL = DefaultDownloadTTL
+	}
+	if cfg.MaxTextChars <= 0 {
+		cfg.MaxTextChars = DefaultMaxTextChars
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = DefaultCacheEntries
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:     cfg,
+		store:   st,
+		blobs:   blobs,
+		runner:  runner,
+		clf:     clf,
+		log:     log,
+		results: newLRU[[32]byte, classify.Result](max(cfg.CacheEntries, 0)),
+		models:  newLRU[string, classify.Model](defaultModelEntries),
+	}
+	if l, ok := blobs.(localEndpoints); ok {
+		s.local = l
+	}
+	s.echo = s.newRouter()
+	return s
+}
+
+// Handler returns the API's http.Handler (the echo instance).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
