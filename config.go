@@ -40,6 +40,7 @@ type Config struct {
 		MaxTextChars            int   `koanf:"max_text_chars"`
 		MaxActiveJobsPerAccount int   `koanf:"max_active_jobs_per_account"`
 		MaxBodyBytes            int64 `koanf:"max_body_bytes"`
+		MaxInputBytes           int64 `koanf:"max_input_bytes"`
 	} `koanf:"limits"`
 
 	Pipeline struct {
@@ -82,6 +83,7 @@ func defaults() map[string]any {
 		"limits.max_text_chars":              100_000,
 		"limits.max_active_jobs_per_account": 1,
 		"limits.max_body_bytes":              int64(1 << 20),
+		"limits.max_input_bytes":             int64(50 << 30),
 		"pipeline.chunk_lines":               256,
 		"pipeline.checkpoint_interval":       "2s",
 		"urls.upload_ttl":                    "1h",

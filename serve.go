@@ -113,7 +113,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.runner = batch.NewRunner(batch.Config{
 		Workers:            cfg.Workers,
 		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
-		Limits:             batch.Limits{MaxTextChars: cfg.Limits.MaxTextChars, ChunkLines: cfg.Pipeline.ChunkLines},
+		Limits: batch.Limits{
+			MaxTextChars:  cfg.Limits.MaxTextChars,
+			ChunkLines:    cfg.Pipeline.ChunkLines,
+			MaxInputBytes: cfg.Limits.MaxInputBytes,
+		},
 	}, db, batchBlobs{local}, clf, m.Log, time.Now)
 	if err := m.runner.Start(ctx); err != nil {
 		return err

@@ -15,6 +15,8 @@ type Limits struct {
 	MaxTextChars int // a line whose text is longer fails alone
 	ChunkLines   int // lines per chunk handed to a worker
 	ReadBuffer   int // bytes of the input read buffer
+	// MaxInputBytes bounds the decompressed size of a compressed input.
+	MaxInputBytes int64
 }
 
 func (l Limits) withDefaults() Limits {
@@ -26,6 +28,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.ReadBuffer <= 0 {
 		l.ReadBuffer = 1 << 20
+	}
+	if l.MaxInputBytes <= 0 {
+		l.MaxInputBytes = 50 << 30
 	}
 	return l
 }

@@ -207,7 +207,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		return r.fail(bg, id, job.Checkpoint, "invalid spec: "+err.Error())
 	}
 
-	src, err := r.blobs.Open(ctx, job.InputKey, job.Checkpoint.InputOffset)
+	src, err := openInput(ctx, r.blobs, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
 	if err != nil {
 		return r.stopped(bg, ctx, id, job.Checkpoint, fmt.Errorf("open input: %w", err))
 	}
@@ -262,7 +262,7 @@ var errAllFailed = errors.New("no line could be classified")
 // count makes the pre-pass that fixes requests_total and estimated_tokens
 // before any line is processed.
 func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
-	src, err := r.blobs.Open(ctx, job.InputKey, 0)
+	src, err := openInput(ctx, r.blobs, job.InputKey, 0, r.cfg.Limits.withDefaults())
 	if err != nil {
 		return job, fmt.Errorf("open input: %w", err)
 	}
@@ -314,6 +314,8 @@ func (r *Runner) stopped(bg, ctx context.Context, id string, cp Checkpoint, err 
 		return uerr
 	case errors.Is(err, fs.ErrNotExist):
 		return r.fail(bg, id, cp, "the input file is missing; upload it again and restart the job")
+	case errors.Is(err, ErrInputTooLarge):
+		return r.fail(bg, id, cp, fmt.Sprintf("the decompressed input is over %d bytes (limits.max_input_bytes)", r.cfg.Limits.withDefaults().MaxInputBytes))
 	default:
 		return r.fail(bg, id, cp, err.Error())
 	}

@@ -18,7 +18,9 @@ import (
 
 const (
 	defaultPageSize = 20
-	maxPageSize     = 100
+	// maxPageSize bounds one read; the API pages at most 100 and asks for one
+	// more to learn whether another page exists.
+	maxPageSize = 101
 )
 
 // accountPrefix is the account_jobs key prefix of account. The NUL separator keeps

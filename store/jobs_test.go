@@ -232,7 +232,7 @@ func TestJobsPageSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ limit, want int }{{-1, 20}, {0, 20}, {1, 1}, {100, 100}, {101, 100}, {1000, 100}} {
+	for _, tc := range []struct{ limit, want int }{{-1, 20}, {0, 20}, {1, 1}, {100, 100}, {101, 101}, {1000, 101}} {
 		jobs, err := db.Jobs(ctx, "acme", "", tc.limit)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,110 @@
+package batch
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+	// ErrInputTooLarge means the decompressed input went over Limits.MaxInputBytes:
+	// a decompression bomb, or a file that is simply too big.
+	ErrInputTooLarge = errors.New("decompressed input is too large")
+)
+
+// openInput opens a job's input positioned at offset of its decompressed stream.
+// Users upload .ndjson.gz and .ndjson.zst files as they are: compression is
+// detected from the magic bytes, not the name. A plain file is opened at offset
+// directly; a compressed one has no index, so it is decompressed from the start
+// and the first offset bytes are skipped.
+func openInput(ctx context.Context, blobs opener, key string, offset int64, limits Limits) (io.ReadCloser, error) {
+	f, err := blobs.Open(ctx, key, 0)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, err := br.Peek(4)
+	if err != nil && !errors.Is(err, io.EOF) {
+		f.Close()
+		return nil, fmt.Errorf("read input: %w", err)
+	}
+	var dec io.Reader
+	var closeDec func()
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("gzip input: %w", err)
+		}
+		dec, closeDec = zr, func() { zr.Close() }
+	case bytes.HasPrefix(head, zstdMagic):
+		// One goroutine and a bounded window keep memory flat whatever the file says.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("zstd input: %w", err)
+		}
+		dec, closeDec = zr, zr.Close
+	default:
+		if offset == 0 {
+			return readCloser{br, f.Close}, nil
+		}
+		f.Close()
+		return blobs.Open(ctx, key, offset)
+	}
+	lr := &capReader{r: dec, left: limits.MaxInputBytes - offset}
+	rc := readCloser{lr, func() error { closeDec(); return f.Close() }}
+	if offset > 0 {
+		if _, err := io.CopyN(io.Discard, dec, offset); err != nil {
+			rc.Close()
+			return nil, fmt.Errorf("skip to byte %d of the decompressed input: %w", offset, err)
+		}
+	}
+	return rc, nil
+}
+
+// opener is the one storage method openInput needs.
+type opener interface {
+	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }
+
+// capReader fails with ErrInputTooLarge past its budget instead of silently
+// truncating, so a bomb fails the job cleanly.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// Distinguish "exactly at the cap" from "over it".
+		var one [1]byte
+		if n, _ := io.ReadFull(c.r, one[:]); n > 0 {
+			return 0, ErrInputTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
