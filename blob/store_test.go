@@ -193,7 +193,12 @@ func testStore(t *testing.T, s Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeString(t, p1, "line0\nline1\n")
+		writeString(t, p1, "line0\n")
+		if err := p1.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		// Durable but never checkpointed: a crash right after this Sync.
+		writeString(t, p1, "line1 from before the crash, longer than its redo\n")
 		if err := p1.Sync(); err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +218,7 @@ func testStore(t *testing.T, s Store) {
 		if _, err := s.CreatePartial(ctx, key, 1<<20); err == nil {
 			t.Fatal("resume past the end of the partial succeeded")
 		}
-		// Resume from the checkpoint after line0: line1 and the garbage go.
+		// Resume from the checkpoint after line0: everything after it goes.
 		p2, err := s.CreatePartial(ctx, key, 6)
 		if err != nil {
 			t.Fatal(err)
