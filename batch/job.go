@@ -43,6 +43,9 @@ type Job struct {
 	EstimatedTokens int64 `json:"estimated_tokens"`
 
 	Checkpoint Checkpoint `json:"checkpoint"`
+	// Final holds the counters of a finished run between publishing its results
+	// and marking the job completed, so a crash in between loses nothing.
+	Final *Checkpoint `json:"final,omitempty"`
 
 	CreatedAt   time.Time `json:"created_at"`
 	StartedAt   time.Time `json:"started_at,omitzero"`

@@ -28,10 +28,11 @@ type Blobs interface {
 }
 
 // Output is a job's results while they are being written: not visible under the
-// final key until Commit. Sync makes everything written so far durable.
+// final key until Commit. Sync makes durable what the backend can now and returns
+// how many bytes from the start are durable (local disk: all; S3: whole parts).
 type Output interface {
 	io.Writer
-	Sync() error
+	Sync() (durable int64, err error)
 	Commit() error
 	Close() error
 }
@@ -192,7 +193,11 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 
 	// A crash after the results were published but before the job said so.
 	if _, err := r.blobs.Stat(bg, job.OutputKey); err == nil {
-		return r.finish(bg, job, job.Checkpoint)
+		final := job.Checkpoint
+		if job.Final != nil {
+			final = *job.Final
+		}
+		return r.finish(bg, job, final)
 	}
 
 	if !job.Counted {
@@ -218,6 +223,20 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 	}
 	defer out.Close()
 
+	// durable is the last position whose results are durable: the only one that
+	// may be recorded, since a resume truncates the results to it.
+	durable := job.Checkpoint
+	settle := func(cp Checkpoint) (Checkpoint, error) {
+		n, err := out.Sync()
+		if err != nil {
+			return durable, fmt.Errorf("sync results: %w", err)
+		}
+		if n == cp.OutputOffset {
+			durable = cp
+		}
+		return durable, nil
+	}
+
 	p := newPipeline(r.pool, model, job.Spec, r.cfg.Limits)
 	last := r.now()
 	firstErr := ""
@@ -232,27 +251,33 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 			return nil
 		}
 		last = r.now()
-		return r.checkpoint(bg, id, out, pr.cp)
+		return r.checkpoint(bg, id, settle, pr.cp)
 	})
 	if err != nil {
-		if errors.Is(err, errAllFailed) {
-			return r.fail(bg, id, cp, err.Error())
+		at, serr := settle(cp)
+		switch {
+		case serr != nil:
+			return r.fail(bg, id, at, serr.Error())
+		case errors.Is(err, errAllFailed):
+			return r.fail(bg, id, at, err.Error())
+		default:
+			return r.stopped(bg, ctx, id, at, err)
 		}
-		if serr := out.Sync(); serr != nil {
-			return r.fail(bg, id, job.Checkpoint, fmt.Sprintf("write results: %v", serr))
-		}
-		return r.stopped(bg, ctx, id, cp, err)
 	}
 	if cp.Completed == 0 && cp.Failed > 0 {
-		return r.fail(bg, id, cp, fmt.Sprintf("every line failed; first: %s", firstErr))
+		at, _ := settle(cp)
+		return r.fail(bg, id, at, fmt.Sprintf("every line failed; first: %s", firstErr))
 	}
-	// Record the final position before publishing, so a crash between the two
-	// finds the results under their final key and completes from the checkpoint.
-	if err := r.checkpoint(bg, id, out, cp); err != nil {
-		return r.stopped(bg, ctx, id, job.Checkpoint, err)
+	// Record the final counters before publishing, so a crash between the two
+	// finds the results under their final key and completes with them.
+	if _, err := r.jobs.UpdateJob(bg, id, func(j *Job) error {
+		j.Final = &cp
+		return nil
+	}); err != nil {
+		return r.stopped(bg, ctx, id, durable, err)
 	}
 	if err := out.Commit(); err != nil {
-		return r.fail(bg, id, cp, fmt.Sprintf("publish results: %v", err))
+		return r.fail(bg, id, durable, fmt.Sprintf("publish results: %v", err))
 	}
 	return r.finish(bg, job, cp)
 }
@@ -280,14 +305,15 @@ func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
 	})
 }
 
-// checkpoint makes the results durable, then records the position in one
-// transaction. It reports ErrCancelled when a cancel was asked for meanwhile.
-func (r *Runner) checkpoint(ctx context.Context, id string, out Output, cp Checkpoint) error {
-	if err := out.Sync(); err != nil {
-		return fmt.Errorf("sync results: %w", err)
+// checkpoint makes what it can of the results durable, records the last durable
+// position in one transaction, and reports ErrCancelled when a cancel was asked for.
+func (r *Runner) checkpoint(ctx context.Context, id string, settle func(Checkpoint) (Checkpoint, error), cp Checkpoint) error {
+	at, err := settle(cp)
+	if err != nil {
+		return err
 	}
 	j, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
-		j.Checkpoint = cp
+		j.Checkpoint = at
 		return nil
 	})
 	if err != nil {
@@ -337,6 +363,7 @@ func (r *Runner) finish(ctx context.Context, job *Job, cp Checkpoint) error {
 	_, err := r.jobs.UpdateJob(ctx, job.ID, func(j *Job) error {
 		j.Status = StatusCompleted
 		j.Checkpoint = cp
+		j.Final = nil
 		j.CompletedAt = r.now().UTC()
 		j.Error = ""
 		j.CancelRequested = false

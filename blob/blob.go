@@ -90,15 +90,18 @@ var _ Store = (*Local)(nil)
 
 // Partial is an object being written. It is used by one goroutine at a time.
 //
-// Write buffers; Sync makes everything written so far durable (the caller
-// checkpoints only after Sync returns); Commit syncs and publishes the data
+// Write buffers; Sync makes durable what the backend can make durable now and
+// returns how many bytes from the start of the object are durable: everything
+// written for local disk, only whole parts for S3 (a part must be at least
+// 5 MiB). The caller checkpoints only a position that Sync reported durable.
+// Commit syncs and publishes the data
 // under the final key; Close releases the file without publishing and may
 // drop bytes written since the last Sync (a resume truncates to the last
 // checkpoint anyway). Close after Commit, and a second Close, return nil.
 // Write, Sync or Commit after Close or Commit return an error.
 type Partial interface {
 	io.Writer
-	Sync() error
+	Sync() (durable int64, err error)
 	Commit() error
 	Close() error
 }

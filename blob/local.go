@@ -420,6 +420,7 @@ func (l *Local) CreatePartial(ctx context.Context, key string, offset int64) (Pa
 			return nil, fmt.Errorf("blob: resume partial %s: %w", key, err)
 		}
 		p.f = f
+		p.size = offset
 	}
 	p.w = bufio.NewWriterSize(p.f, copyBufSize)
 	return p, nil
@@ -431,7 +432,8 @@ type partial struct {
 	f                     *os.File
 	w                     *bufio.Writer
 	needDirSync           bool
-	done                  bool // closed or committed
+	done                  bool  // closed or committed
+	size                  int64 // bytes in the object, durable or buffered
 }
 
 var errPartialDone = errors.New("partial already closed or committed")
@@ -440,34 +442,36 @@ func (p *partial) Write(b []byte) (int, error) {
 	if p.done {
 		return 0, fmt.Errorf("blob: write %s: %w", p.key, errPartialDone)
 	}
-	return p.w.Write(b)
+	n, err := p.w.Write(b)
+	p.size += int64(n)
+	return n, err
 }
 
 // Sync flushes the buffer and fsyncs the file (and, the first time after a
-// create, its directory).
-func (p *partial) Sync() error {
+// create, its directory): on local disk everything written is then durable.
+func (p *partial) Sync() (int64, error) {
 	if p.done {
-		return fmt.Errorf("blob: sync %s: %w", p.key, errPartialDone)
+		return 0, fmt.Errorf("blob: sync %s: %w", p.key, errPartialDone)
 	}
 	if err := p.w.Flush(); err != nil {
-		return fmt.Errorf("blob: sync %s: %w", p.key, err)
+		return 0, fmt.Errorf("blob: sync %s: %w", p.key, err)
 	}
 	if err := p.f.Sync(); err != nil {
-		return fmt.Errorf("blob: sync %s: %w", p.key, err)
+		return 0, fmt.Errorf("blob: sync %s: %w", p.key, err)
 	}
 	if p.needDirSync {
 		if err := syncDir(p.dir); err != nil {
-			return fmt.Errorf("blob: sync %s: %w", p.key, err)
+			return 0, fmt.Errorf("blob: sync %s: %w", p.key, err)
 		}
 		p.needDirSync = false
 	}
-	return nil
+	return p.size, nil
 }
 
 // Commit makes the data durable and publishes it under the final key,
 // replacing any object there. After Commit the Partial is closed.
 func (p *partial) Commit() error {
-	if err := p.Sync(); err != nil {
+	if _, err := p.Sync(); err != nil {
 		return err
 	}
 	p.done = true

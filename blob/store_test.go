@@ -143,7 +143,7 @@ func testStore(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 		writeString(t, pt, "half")
-		if err := pt.Sync(); err != nil {
+		if _, err := pt.Sync(); err != nil {
 			t.Fatal(err)
 		}
 		pt.Close()
@@ -194,12 +194,12 @@ func testStore(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 		writeString(t, p1, "line0\n")
-		if err := p1.Sync(); err != nil {
+		if _, err := p1.Sync(); err != nil {
 			t.Fatal(err)
 		}
 		// Durable but never checkpointed: a crash right after this Sync.
 		writeString(t, p1, "line1 from before the crash, longer than its redo\n")
-		if err := p1.Sync(); err != nil {
+		if _, err := p1.Sync(); err != nil {
 			t.Fatal(err)
 		}
 		writeString(t, p1, "unsynced garbage")
@@ -224,7 +224,7 @@ func testStore(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 		writeString(t, p2, "line1'\n")
-		if err := p2.Sync(); err != nil {
+		if _, err := p2.Sync(); err != nil {
 			t.Fatal(err)
 		}
 		p2.Close()
@@ -259,7 +259,7 @@ func testStore(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 		writeString(t, p1, "stale results from an earlier run")
-		if err := p1.Sync(); err != nil {
+		if _, err := p1.Sync(); err != nil {
 			t.Fatal(err)
 		}
 		p1.Close()
@@ -291,7 +291,7 @@ func testStore(t *testing.T, s Store) {
 			if _, err := p.Write(chunk); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Sync(); err != nil {
+			if _, err := p.Sync(); err != nil {
 				t.Fatal(err)
 			}
 			// Readers keep seeing the old object until Commit.
