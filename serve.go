@@ -131,6 +131,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxTextChars:            cfg.Limits.MaxTextChars,
 		MaxBodyBytes:            cfg.Limits.MaxBodyBytes,
 		CacheEntries:            cfg.Cache.Entries,
+		TransferTimeout:         cfg.HTTP.TransferTimeout,
 	}, db, local, m.runner, clf, m.Log)
 	m.http = &http.Server{
 		Handler:           srv.Handler(),

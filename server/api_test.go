@@ -185,6 +185,7 @@ func TestBadRequests(t *testing.T) {
 		{"threshold wrong type", "/v1/batch", `{"threshold":"high",` + spec3 + `}`, 400, "INVALID_JSON", "threshold", `"threshold"`},
 		{"texts wrong type", "/v1/classify/batch", `{"texts":"a",` + spec3 + `}`, 400, "INVALID_JSON", "texts", `"texts"`},
 		{"cache wrong type", "/v1/classify", `{"text":"x","cache":"no",` + spec3 + `}`, 400, "INVALID_JSON", "cache", `"cache"`},
+		{"number out of range", "/v1/batch", `{"threshold":1e999,` + spec3 + `}`, 400, "INVALID_JSON", "threshold", "1e999"},
 		{"body too large", "/v1/classify", big, 413, "PAYLOAD_TOO_LARGE", "", "bytes"},
 
 		{"no labels", "/v1/classify", `{"text":"x"}`, 422, "VALIDATION_ERROR", "labels", ""},

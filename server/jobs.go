@@ -265,6 +265,7 @@ func (s *Server) handleDeleteJob(c echo.Context) error {
 // Local blob endpoints: signed URLs that point back at the appliance.
 
 func (s *Server) handleBlobUpload(c echo.Context) error {
+	s.extendDeadlines(c)
 	if _, _, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), s.allowUpload); err != nil {
 		return err
 	}
@@ -308,7 +309,20 @@ func jobIDFromInputKey(key string) (string, bool) {
 }
 
 func (s *Server) handleBlobDownload(c echo.Context) error {
+	s.extendDeadlines(c)
 	return s.local.ServeDownload(c.Response(), c.Request())
+}
+
+// extendDeadlines replaces the server's short API read/write timeouts with the
+// transfer timeout for a file upload or download: a 5 GB body takes minutes, while
+// slow-loris clients on API routes are still cut off quickly.
+func (s *Server) extendDeadlines(c echo.Context) {
+	rc := http.NewResponseController(c.Response().Writer)
+	deadline := s.now().Add(s.cfg.TransferTimeout)
+	// Errors mean the connection does not support deadlines (e.g. in httptest
+	// recorders); the server-wide timeouts then still apply.
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
 }
 
 // Health.

@@ -27,6 +27,7 @@ const (
 	DefaultMaxTextChars            = 100_000 // the batch pipeline's default too
 	DefaultMaxBodyBytes            = 1 << 20 // JSON bodies only; uploads have their own limit
 	DefaultCacheEntries            = 10000
+	DefaultTransferTimeout         = 2 * time.Hour
 	defaultModelEntries            = 256
 
 	// MaxBatchTexts bounds the texts of one real-time /v1/classify/batch or /v1/tag/batch call.
@@ -47,6 +48,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// CacheEntries bounds the real-time result cache; negative disables it.
 	CacheEntries int
+	// TransferTimeout replaces the http.Server's read and write timeouts on the
+	// upload and download routes, where bodies are gigabytes.
+	TransferTimeout time.Duration
 	// Now is the clock (UTC is applied by the server); nil means time.Now. Injected so tests
 	// and the lead's Main can control time (DESIGN.md §1: clocks are injected).
 	Now func() time.Time
@@ -133,6 +137,9 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.TransferTimeout <= 0 {
+		cfg.TransferTimeout = DefaultTransferTimeout
 	}
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = DefaultCacheEntries
