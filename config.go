@@ -57,6 +57,11 @@ type Config struct {
 		Entries int `koanf:"entries"`
 	} `koanf:"cache"`
 
+	Retention struct {
+		Days     int           `koanf:"days"`
+		Interval time.Duration `koanf:"interval"`
+	} `koanf:"retention"`
+
 	HTTP struct {
 		ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
 		ReadTimeout       time.Duration `koanf:"read_timeout"`
@@ -89,6 +94,8 @@ func defaults() map[string]any {
 		"urls.upload_ttl":                    "1h",
 		"urls.download_ttl":                  "1h",
 		"cache.entries":                      10_000,
+		"retention.days":                     0,
+		"retention.interval":                 "1h",
 		"http.read_header_timeout":           "10s",
 		"http.read_timeout":                  "60s",
 		"http.write_timeout":                 "60s",

@@ -33,11 +33,12 @@ type Main struct {
 	// URL is the base URL the server listens on, known once Run returns.
 	URL string
 
-	db     *store.DB
-	runner *batch.Runner
-	http   *http.Server
-	ln     net.Listener
-	served chan error
+	db      *store.DB
+	runner  *batch.Runner
+	sweeper *batch.Sweeper
+	http    *http.Server
+	ln      net.Listener
+	served  chan error
 }
 
 func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
@@ -122,6 +123,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}
+	m.sweeper = batch.NewSweeper(db, local, time.Duration(cfg.Retention.Days)*24*time.Hour, cfg.Retention.Interval, m.Log, time.Now)
+	m.sweeper.Start()
 	srv := server.New(server.Config{
 		PublicURL:               publicURL,
 		MaxUploadBytes:          cfg.Limits.MaxUploadBytes,
@@ -164,6 +167,11 @@ func (m *Main) Close() error {
 		<-m.served
 	} else if m.ln != nil {
 		m.ln.Close()
+	}
+	if m.sweeper != nil {
+		if err := m.sweeper.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if m.runner != nil {
 		if err := m.runner.Shutdown(ctx); err != nil {

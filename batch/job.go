@@ -50,7 +50,9 @@ type Job struct {
 	CreatedAt   time.Time `json:"created_at"`
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
-	Error       string    `json:"error,omitempty"`
+	// FinishedAt is when the job last became completed or failed; retention counts from it.
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Error      string    `json:"error,omitempty"`
 
 	// CancelRequested asks the running pipeline to stop at its next checkpoint.
 	CancelRequested bool `json:"cancel_requested,omitempty"`

@@ -350,6 +350,7 @@ func (r *Runner) stopped(bg, ctx context.Context, id string, cp Checkpoint, err 
 func (r *Runner) fail(ctx context.Context, id string, cp Checkpoint, msg string) error {
 	_, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
 		j.Status = StatusFailed
+		j.FinishedAt = r.now().UTC()
 		j.Error = msg
 		j.Checkpoint = cp
 		j.CancelRequested = false
@@ -365,6 +366,7 @@ func (r *Runner) finish(ctx context.Context, job *Job, cp Checkpoint) error {
 		j.Checkpoint = cp
 		j.Final = nil
 		j.CompletedAt = r.now().UTC()
+		j.FinishedAt = j.CompletedAt
 		j.Error = ""
 		j.CancelRequested = false
 		return nil
