@@ -3,8 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +60,24 @@ var urlRE = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
 // startProc starts `classer-batch serve` on a free loopback port and waits for its URL.
 func startProc(t *testing.T, bin, dataDir string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	return startProcAt(t, bin, dataDir, "127.0.0.1:0")
+}
+
+// freeAddr returns a loopback address with a port free right now, for tests that
+// restart the server and need the URLs it handed out to keep working.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startProcAt(t *testing.T, bin, dataDir, addr string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
 	cmd.Env = append(os.Environ(),
 		"CLASSER_API_KEYS=acme:"+acmeKey,
 		"CLASSER_PIPELINE_CHECKPOINT_INTERVAL=100ms",
@@ -229,4 +250,146 @@ func TestBinaryKill9Resumes(t *testing.T) {
 	if got := c.download(id); !bytes.Equal(got, want) {
 		t.Fatalf("results after SIGKILL and restart differ from an uninterrupted run (%d vs %d bytes)", len(got), len(want))
 	}
+}
+
+// TestBinaryKillLoop kills the appliance with SIGKILL at random moments of one
+// job's life — during the upload, the count, processing, checkpoints and
+// completion — restarting it each time, and checks that the job is neither lost
+// nor stuck and that its results equal an uninterrupted run's byte for byte.
+// CLASSER_TEST_KILLS sets the number of kills (default 8; the long run uses 50).
+func TestBinaryKillLoop(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	lines := envInt("CLASSER_TEST_KILL_LOOP_LINES", 500_000)
+	var input bytes.Buffer
+	input.ReadFrom(newCorpus(21, lines))
+	inPath := filepath.Join(t.TempDir(), "input.ndjson")
+	os.WriteFile(inPath, input.Bytes(), 0o600)
+	jobPath := filepath.Join(t.TempDir(), "job.json")
+	os.WriteFile(jobPath, []byte(`{"labels":["billing","technical","sales"],"mode":"single"}`), 0o600)
+	wantPath := filepath.Join(t.TempDir(), "want.ndjson")
+	if out, err := exec.Command(bin, "classify", "--job", jobPath, "-o", wantPath, inPath).CombinedOutput(); err != nil {
+		t.Fatalf("offline classify: %v\n%s", err, out)
+	}
+	want, _ := os.ReadFile(wantPath)
+
+	rnd := rand.New(rand.NewPCG(42, 7))
+	kills := envInt("CLASSER_TEST_KILLS", 8)
+	// One fixed port, so the upload URL handed out before a kill still works after.
+	addr := freeAddr(t)
+	p := startProcAt(t, bin, dir, addr)
+	c := newClient(t, p.url, acmeKey)
+	job := c.createJob(seedSpec)
+	uploaded, started := false, false
+	phases := map[string]int{}
+	for k := 0; k < kills; k++ {
+		if !uploaded && phases["upload"] >= 2 {
+			// Two uploads were cut off; let the third through so later kills hit the job.
+			upload(t, job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
+			uploaded = true
+		}
+		delay := time.Duration(rnd.IntN(250)) * time.Millisecond
+		timer := time.AfterFunc(delay, func() { p.cmd.Process.Signal(syscall.SIGKILL) })
+		phase := "idle"
+		switch {
+		case !uploaded:
+			phase = "upload"
+			code, _, err := tryUpload(job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
+			uploaded = err == nil && code == 204
+		case !started:
+			phase = "start"
+			req, _ := http.NewRequest("POST", p.url+"/v1/batch/"+job.JobID+"/start", nil)
+			req.Header.Set("Authorization", "Bearer "+acmeKey)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				started = resp.StatusCode == 202
+			}
+		default:
+			var v jobView
+			req, _ := http.NewRequest("GET", p.url+"/v1/batch/"+job.JobID, nil)
+			req.Header.Set("Authorization", "Bearer "+acmeKey)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				json.NewDecoder(resp.Body).Decode(&v)
+				resp.Body.Close()
+			}
+			phase = v.Status
+		}
+		if phase == "completed" {
+			timer.Stop()
+			p.cmd.Process.Signal(syscall.SIGKILL) // nothing left to interrupt
+			p.cmd.Wait()
+			p = startProcAt(t, bin, dir, addr)
+			c = newClient(t, p.url, acmeKey)
+			break
+		}
+		p.cmd.Wait() // the timer kills it
+		timer.Stop()
+		phases[phase]++
+		p = startProcAt(t, bin, dir, addr)
+		c = newClient(t, p.url, acmeKey)
+	}
+	if !uploaded {
+		upload(t, job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
+	}
+	// A start that was answered 202 may have been lost only if the kill came first;
+	// the job must then still be pending or processing, never stuck elsewhere.
+	var v jobView
+	c.do("GET", "/v1/batch/"+job.JobID, nil, &v)
+	if v.Status == "pending" {
+		if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != 202 {
+			t.Fatalf("start after kills: %d", code)
+		}
+	}
+	v = c.waitStatus(job.JobID, 5*time.Minute, "completed", "failed")
+	if v.Status != "completed" || v.RequestsCompleted != int64(lines) {
+		t.Fatalf("after %d kills (%v): %+v", kills, phases, v)
+	}
+	if got := c.download(job.JobID); !bytes.Equal(got, want) {
+		t.Fatalf("results after %d kills differ from an uninterrupted run (%d vs %d bytes)", kills, len(got), len(want))
+	}
+	t.Logf("%d kills by phase %v; results identical", kills, phases)
+}
+
+// TestBinarySIGTERM: SIGTERM mid-job shuts down gracefully within the shutdown
+// timeout and exits 0; the next start resumes the job to identical results.
+func TestBinarySIGTERM(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	var input bytes.Buffer
+	input.ReadFrom(newCorpus(23, 300_000))
+	p := startProc(t, bin, dir)
+	c := newClient(t, p.url, acmeKey)
+	id := runJob(t, c, bytes.NewReader(input.Bytes()))
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var v jobView
+		c.do("GET", "/v1/batch/"+id, nil, &v)
+		if v.RequestsCompleted > 0 || v.Status != "processing" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no progress")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	took := time.Since(start)
+	if took > 30*time.Second {
+		t.Fatalf("graceful shutdown took %s, over the 30 s shutdown timeout", took)
+	}
+	p = startProc(t, bin, dir)
+	c = newClient(t, p.url, acmeKey)
+	v := c.waitStatus(id, 5*time.Minute, "completed", "failed")
+	if v.Status != "completed" {
+		t.Fatalf("%+v", v)
+	}
+	want := offlineResults(t, seedSpec, input.String())
+	if !bytes.Equal(c.download(id), want) {
+		t.Fatal("results after SIGTERM and restart differ")
+	}
+	t.Logf("SIGTERM shutdown took %s", took.Round(time.Millisecond))
 }

@@ -138,6 +138,16 @@ func (c *client) createJob(spec any) createdJob {
 // streamed from src so a big input is never held in memory by the test either.
 func upload(t *testing.T, url string, fields [][2]string, src io.Reader) (int, string) {
 	t.Helper()
+	code, body, err := tryUpload(url, fields, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, body
+}
+
+// tryUpload is upload that reports a transport error instead of failing the test,
+// for tests that kill the server mid-upload.
+func tryUpload(url string, fields [][2]string, src io.Reader) (int, string, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
@@ -160,16 +170,17 @@ func upload(t *testing.T, url string, fields [][2]string, src io.Reader) (int, s
 	}()
 	req, err := http.NewRequest("POST", url, pr)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
 	if err != nil {
-		t.Fatal(err)
+		pr.CloseWithError(err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(body), nil
 }
 
 // allFields lists every upload_fields entry, key first (as S3 clients do).

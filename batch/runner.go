@@ -245,7 +245,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 			firstErr = pr.firstErr
 		}
 		if pr.cp.Completed == 0 && pr.cp.Failed >= r.cfg.FailFastLines {
-			return fmt.Errorf("%w: the first %d lines all failed; first: %s", errAllFailed, pr.cp.Failed, firstErr)
+			return fmt.Errorf("%w: the first %d lines all failed; first: %s", errAllFailed, r.cfg.FailFastLines, firstErr)
 		}
 		if r.now().Sub(last) < r.cfg.CheckpointInterval {
 			return nil
