@@ -21,6 +21,7 @@ const usage = `classer-batch — self-hosted batch text classification
 Usage:
   classer-batch serve    [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL]
   classer-batch classify --job job.json [-o results.ndjson] input.ndjson
+  classer-batch eval     --job job.json [--examples K --seed S] labelled.ndjson
   classer-batch keys     create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
   classer-batch version
 
@@ -51,6 +52,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runServe(ctx, args[1:], environ, stderr)
 	case "classify":
 		return runClassify(ctx, args[1:], stdin, stdout, stderr)
+	case "eval":
+		return runEval(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], environ, stdout)
 	case "version", "--version":

@@ -285,4 +285,3 @@ func TestInputVanished(t *testing.T) {
 		t.Fatalf("job error %v", v.Error)
 	}
 }
-

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeLabelled writes a small labelled set where the right label is plain.
+func writeLabelled(t *testing.T, dir string) (job, data string) {
+	t.Helper()
+	job = filepath.Join(dir, "tickets.job.json")
+	data = filepath.Join(dir, "tickets.ndjson")
+	os.WriteFile(job, []byte(`{"labels":["billing","technical"],"descriptions":{"billing":"invoices, payments, charges and refunds","technical":"software bugs, errors and crashes"},"mode":"single"}`), 0o600)
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "{\"text\":\"please refund the duplicate payment on invoice %d\",\"label\":\"billing\"}\n", i)
+		fmt.Fprintf(&b, "{\"text\":\"the software shows error %d and crashes\",\"label\":\"technical\"}\n", i)
+	}
+	os.WriteFile(data, []byte(b.String()), 0o600)
+	return job, data
+}
+
+func TestEvalCommand(t *testing.T) {
+	job, data := writeLabelled(t, t.TempDir())
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"eval", "--job", job, data}, nil, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"mode single, 60 lines scored, 0 failed", "macro-F1", "ECE", "billing", "technical", "calibration"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("report lacks %q:\n%s", want, s)
+		}
+	}
+	// --examples moves K lines per label out of the scored set, deterministically.
+	var a, b bytes.Buffer
+	run(context.Background(), []string{"eval", "--job", job, "--examples", "4", "--seed", "3", "--summary", data}, nil, nil, &a, io.Discard)
+	run(context.Background(), []string{"eval", "--job", job, "--examples", "4", "--seed", "3", "--summary", data}, nil, nil, &b, io.Discard)
+	fields := strings.Fields(a.String())
+	if len(fields) != 4 || fields[3] != "52" || a.String() != b.String() {
+		t.Fatalf("summary %q / %q: want 52 scored lines and identical runs", a.String(), b.String())
+	}
+	if err := run(context.Background(), []string{"eval", "--job", job}, nil, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("eval without a file should fail")
+	}
+}
+
+// TestEvalScript runs scripts/eval.sh on a small set and checks the table it writes.
+func TestEvalScript(t *testing.T) {
+	dir := t.TempDir()
+	writeLabelled(t, dir)
+	out := filepath.Join(t.TempDir(), "EVAL.md")
+	cmd := exec.Command("bash", "scripts/eval.sh")
+	cmd.Env = append(os.Environ(), "DATASETS="+dir, "OUT="+out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("eval.sh: %v\n%s", err, b)
+	}
+	md, _ := os.ReadFile(out)
+	if !strings.Contains(string(md), "| tickets | single | 60 | ") || !strings.Contains(string(md), "at commit ") {
+		t.Fatalf("EVAL.md:\n%s", md)
+	}
+}
