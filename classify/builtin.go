@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // modelFile is the quantised GloVe model written by classify/modelgen (format documented there
@@ -20,6 +21,10 @@ const (
 	// gloveVocab is the vocabulary size of GloVe 6B. The Zipf estimate of p(w) needs the size
 	// of the full ranked vocabulary, not of our pruned 100k rows.
 	gloveVocab = 400000
+	// statsWords is how many of the most frequent words the label-score calibration
+	// statistics are computed over (see calibStats). Their frequency weights cover most of
+	// the mass of running text; more words only cost load time.
+	statsWords = 20000
 )
 
 // Builtin is the built-in classifier: static GloVe word embeddings embedded in the binary.
@@ -34,6 +39,14 @@ type Builtin struct {
 	// scale[row] dequantises a row without weighting (label names weigh every word alike);
 	// zero for punctuation too, so that punctuation never counts.
 	scale []float32
+	// Calibration statistics (calibStats): the frequency-weighted mean of the unit word
+	// vectors and their weighted second-moment matrix (dims*dims, row-major).
+	refMean []float64
+	refMom  []float64
+	// stats computes refMean and refMom once. NewBuiltin starts it in the background (it
+	// takes ~60 ms, several times that under the race detector) and Compile calls it, so
+	// Compile waits only if it has not finished; sync.Once orders the writes before reads.
+	stats func()
 }
 
 var _ Classifier = (*Builtin)(nil)
@@ -49,13 +62,16 @@ func NewBuiltin() (*Builtin, error) {
 	return b, nil
 }
 
-// parseModel reads format version 1 (little-endian):
+// parseModel reads format version 2 (little-endian; version 1 had the same layout with raw,
+// not post-processed, vectors and is refused so that an old file is never mixed with the
+// calibration that expects centred ones):
 //
-//	"GLV1" | uint32 N | uint32 D | N × (uvarint len, word bytes) | N × float32 scale | N*D int8
+//	"GLV2" | uint32 N | uint32 D | N × (uvarint len, word bytes) | N × float32 scale | N*D int8
 //
-// Row i is the i-th most frequent word; component d of row i is scale[i]*int8[i*D+d].
+// Row i is the i-th most frequent word; component d of row i is scale[i]*int8[i*D+d]. The
+// vectors are centred and have their top principal components removed (modelgen).
 func parseModel(s string) (*Builtin, error) {
-	if len(s) < 12 || s[:4] != "GLV1" {
+	if len(s) < 12 || s[:4] != "GLV2" {
 		return nil, errors.New("bad magic")
 	}
 	n := int(binary.LittleEndian.Uint32([]byte(s[4:8])))
@@ -102,7 +118,60 @@ func parseModel(s string) (*Builtin, error) {
 		b.scale[i] = sc
 		b.factor[i] = float32(w) * sc
 	}
+	b.stats = sync.OnceFunc(b.calibStats)
+	go b.stats()
 	return b, nil
+}
+
+// calibStats computes the reference distribution that label scores are calibrated against
+// (model.go): a "random word of running text" drawn with probability proportional to its
+// weight in a SIF sentence sum, p(w)·a/(a+p(w)), over the statsWords most frequent words.
+// It stores the weighted mean m of their unit vectors and the weighted second moment M, so
+// that for any unit prototype p the mean cosine is m·p and the variance pᵀMp − (m·p)²,
+// in O(D²) per label at Compile time instead of a scan of the vocabulary.
+// Sequential float64 sums in a fixed order: the statistics are identical on every load.
+func (b *Builtin) calibStats() {
+	d := b.dims
+	n := min(statsWords, len(b.scale))
+	h := math.Log(1.78 * gloveVocab)
+	b.refMean = make([]float64, d)
+	b.refMom = make([]float64, d*d)
+	u := make([]float64, d)
+	var total float64
+	for r := range n {
+		if b.scale[r] == 0 {
+			continue
+		}
+		q := b.vecs[r*d : r*d+d]
+		var ss float64
+		for j, x := range q {
+			u[j] = float64(x)
+			ss += float64(u[j] * u[j])
+		}
+		if ss == 0 {
+			continue
+		}
+		p := 1 / (float64(r+1) * h)
+		w := p * sifA / (sifA + p)
+		total += w
+		// Fold the weight and the normalisation into one factor: w·u uᵀ/|u|².
+		f := w / ss
+		for a := range d {
+			b.refMean[a] += float64(w * u[a] / math.Sqrt(ss))
+			fa := float64(f * u[a])
+			row := b.refMom[a*d : a*d+d]
+			for c := a; c < d; c++ {
+				row[c] += float64(fa * u[c])
+			}
+		}
+	}
+	for a := range d {
+		b.refMean[a] /= total
+		for c := a; c < d; c++ {
+			b.refMom[a*d+c] /= total
+			b.refMom[c*d+a] = b.refMom[a*d+c]
+		}
+	}
 }
 
 // uvarint is binary.Uvarint for a string, so parsing does not copy the embedded file.

@@ -102,12 +102,13 @@ func TestZeroShotQuality(t *testing.T) {
 		name  string
 		minF1 float64
 	}{
-		// Floors a little under the measured values (0.5378, 0.7965, 0.4154, 0.1926), so a
+		// Floors a little under the measured values (0.6263, 0.7813, 0.4888, 0.2790; before
+		// calibration and the post-processed model: 0.5378, 0.7965, 0.4154, 0.1926), so a
 		// regression fails but float noise does not.
-		{"uci_sentiment", 0.52},
-		{"reuters_grain", 0.78},
-		{"spamassassin", 0.40},
-		{"fortunes", 0.18},
+		{"uci_sentiment", 0.61},
+		{"reuters_grain", 0.76},
+		{"spamassassin", 0.47},
+		{"fortunes", 0.26},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec, rows := loadDataset(t, tc.name)

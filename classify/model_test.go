@@ -47,17 +47,20 @@ func TestZeroShotExamples(t *testing.T) {
 		spec Spec
 		text string
 		want []string
-		// knownGap marks checks the current scoring fails (label-name bias towards "sales"
-		// and "positive"); they are logged, not failed, until the prior correction lands.
-		// TODO(classify): make these hold and drop knownGap.
-		knownGap bool
+		// gap, if set, says why the built-in GloVe model cannot get this one right; it is
+		// logged, not failed. Only one is left: in GloVe 6B (Wikipedia + news, 2014)
+		// "crashing" means vehicles and markets, "technical" means engineering, and "app"
+		// sits next to "product"/"sales"; no general calibration links the text to
+		// "technical" (tried: nearest-neighbour label expansion, label-set context, PC
+		// removal 0..5). Examples or a description for "technical" fix it.
+		gap string
 	}{
-		{support, "The app keeps crashing", []string{"technical"}, true},
-		{support, "How do I upgrade my plan?", []string{"sales", "billing"}, false},
-		{support, "I was charged twice on my credit card", []string{"billing"}, true},
-		{support, "My invoice is wrong", []string{"billing"}, true},
-		{sentiment, "I love this product, it works great", []string{"positive"}, false},
-		{sentiment, "Terrible, it broke after one day", []string{"negative"}, true},
+		{support, "The app keeps crashing", []string{"technical"}, "GloVe senses of crashing/technical"},
+		{support, "How do I upgrade my plan?", []string{"sales", "billing"}, ""},
+		{support, "I was charged twice on my credit card", []string{"billing"}, ""},
+		{support, "My invoice is wrong", []string{"billing"}, ""},
+		{sentiment, "I love this product, it works great", []string{"positive"}, ""},
+		{sentiment, "Terrible, it broke after one day", []string{"negative"}, ""},
 	}
 	for _, tc := range tests {
 		r := classifyOne(t, compile(t, tc.spec), tc.text)
@@ -65,10 +68,10 @@ func TestZeroShotExamples(t *testing.T) {
 		for _, w := range tc.want {
 			ok = ok || r.Label == w
 		}
-		switch {
-		case !ok && tc.knownGap:
-			t.Logf("KNOWN GAP: %q -> %s (%.4f), want one of %v", tc.text, r.Label, r.Confidence, tc.want)
-		case !ok:
+		t.Logf("%q -> %s (%.4f)", tc.text, r.Label, r.Confidence)
+		if !ok && tc.gap != "" {
+			t.Logf("KNOWN GAP (%s): %q -> %s, want one of %v", tc.gap, tc.text, r.Label, tc.want)
+		} else if !ok {
 			t.Errorf("%q -> %s (%.4f), want one of %v", tc.text, r.Label, r.Confidence, tc.want)
 		}
 	}
