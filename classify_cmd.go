@@ -103,6 +103,19 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 // readJobSpec reads a job.json (the /v1/batch body) and validates its spec with
 // the batch defaults.
 func readJobSpec(path string) (classify.Spec, error) {
+	spec, err := readJobSpecRaw(path)
+	if err != nil {
+		return classify.Spec{}, err
+	}
+	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
+		return classify.Spec{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return spec, nil
+}
+
+// readJobSpecRaw reads a job.json without validating it, so eval can add
+// examples first. A saved classifier reference needs the server's database.
+func readJobSpecRaw(path string) (classify.Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return classify.Spec{}, err
@@ -122,8 +135,8 @@ func readJobSpec(path string) (classify.Spec, error) {
 	if spec.TextType == "" {
 		spec.TextType = body.SourceType
 	}
-	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
-		return classify.Spec{}, fmt.Errorf("%s: %w", path, err)
+	if spec.Mode == "" {
+		spec.Mode = classify.ModeSingle
 	}
 	return spec, nil
 }

@@ -128,29 +128,6 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return rep.Write(stdout, 10)
 }
 
-// readJobSpecRaw reads a job.json without normalizing it yet.
-func readJobSpecRaw(path string) (classify.Spec, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return classify.Spec{}, err
-	}
-	var body struct {
-		classify.Spec
-		SourceType string `json:"source_type"`
-	}
-	if err := json.Unmarshal(b, &body); err != nil {
-		return classify.Spec{}, fmt.Errorf("%s: %w", path, err)
-	}
-	spec := body.Spec
-	if spec.TextType == "" {
-		spec.TextType = body.SourceType
-	}
-	if spec.Mode == "" {
-		spec.Mode = classify.ModeSingle
-	}
-	return spec, nil
-}
-
 // eachLine calls fn with every non-blank line of path and its 0-based line number.
 func eachLine(path string, fn func(i int, line []byte) error) error {
 	f, err := os.Open(path)
