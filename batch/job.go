@@ -36,6 +36,10 @@ type Job struct {
 	InputKey  string        `json:"input_key"`
 	OutputKey string        `json:"output_key"`
 
+	// Classifier is the saved classifier the spec was resolved from ("name@vN"), for
+	// display only: Spec is what the job runs, so saving a later version changes nothing.
+	Classifier string `json:"classifier,omitempty"`
+
 	// Counted is true once the pre-pass has counted RequestsTotal and EstimatedTokens.
 	Counted         bool  `json:"counted"`
 	InputBytes      int64 `json:"input_bytes"`

@@ -1,5 +1,5 @@
-// Package store keeps the appliance's durable state — API keys and batch jobs — in
-// one bbolt file (DESIGN.md §3, §5).
+// Package store keeps the appliance's durable state — API keys, batch jobs, saved
+// classifiers and usage — in one bbolt file (DESIGN.md §3, §5).
 //
 // Every public method is exactly one bbolt transaction and decodes its values inside
 // that transaction, so a caller never holds memory that belongs to bbolt's mmap and
@@ -33,6 +33,12 @@ const (
 	bucketJobs        = "jobs"         // job id -> batch.Job JSON
 	bucketAccountJobs = "account_jobs" // account 0x00 created(8, big-endian) id -> nil
 	bucketMeta        = "meta"         // "schema_version" -> uint64 big-endian
+	// Added in schema 1 without a version bump: buckets are created when missing, so an
+	// older database simply gains them (classifiers.go, usage.go).
+	bucketClassifiers   = "classifiers"    // account 0x00 name 0x00 version(4, big-endian) -> classifierRecord JSON
+	bucketClassifierSeq = "classifier_seq" // account 0x00 name -> last version (4, big-endian), kept after delete
+	bucketUsage         = "usage"          // account 0x00 "YYYY-MM-DD" -> Usage JSON
+	bucketStats         = "stats"          // "batch" -> BatchTotals JSON (appliance-wide, monotonic)
 
 	metaSchemaVersion = "schema_version"
 )
@@ -97,7 +103,8 @@ func Open(path string) (*DB, error) {
 // crash during the first start leaves either nothing or a complete layout.
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{bucketKeys, bucketKeyHashes, bucketJobs, bucketAccountJobs, bucketMeta} {
+		for _, name := range []string{bucketKeys, bucketKeyHashes, bucketJobs, bucketAccountJobs, bucketMeta,
+			bucketClassifiers, bucketClassifierSeq, bucketUsage, bucketStats} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
 			}

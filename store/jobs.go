@@ -180,6 +180,12 @@ func (db *DB) JobsByStatus(ctx context.Context, status batch.Status) ([]*batch.J
 // not change ID, Account or CreatedAt (they key the job and its index): doing so is an
 // error and nothing is written. fn runs inside a write transaction, so it must be quick
 // and must not call back into the store.
+//
+// The same transaction books the update's counters (usage.go, accountJobUpdate): progress
+// of the checkpoint goes to the appliance-wide batch totals, and the transition to
+// completed adds the job's lines and tokens to its account's usage for that day. The
+// runner thus charges usage without knowing about it, and a job is charged exactly once
+// for each completion.
 func (db *DB) UpdateJob(ctx context.Context, id string, fn func(*batch.Job) error) (*batch.Job, error) {
 	var out *batch.Job
 	err := db.update(ctx, func(tx *bolt.Tx) error {
@@ -189,6 +195,7 @@ func (db *DB) UpdateJob(ctx context.Context, id string, fn func(*batch.Job) erro
 			return err
 		}
 		account, created := j.Account, j.CreatedAt
+		before, wasCompleted := j.Checkpoint, j.Status == batch.StatusCompleted
 		if err := fn(j); err != nil {
 			return err
 		}
@@ -196,6 +203,9 @@ func (db *DB) UpdateJob(ctx context.Context, id string, fn func(*batch.Job) erro
 			// A silent restore would hide the caller's bug; failing leaves the stored
 			// job and its index untouched.
 			return fmt.Errorf("store: UpdateJob %s: fn changed the job's id, account or created_at", id)
+		}
+		if err := db.accountJobUpdate(tx, before, wasCompleted, j); err != nil {
+			return err
 		}
 		out = j
 		return putJob(jobs, j)

@@ -275,18 +275,30 @@ func (db *DB) Keys(ctx context.Context) ([]*Key, error) {
 // The hash index entry is kept so that ImportKey recognises the secret and does not
 // resurrect it as a new key.
 func (db *DB) RevokeKey(ctx context.Context, id string) error {
-	return db.update(ctx, func(tx *bolt.Tx) error {
+	_, err := db.Revoke(ctx, id)
+	return err
+}
+
+// Revoke is RevokeKey returning the key as revoked (with its RevokedAt).
+func (db *DB) Revoke(ctx context.Context, id string) (*Key, error) {
+	var out *Key
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		keys := tx.Bucket([]byte(bucketKeys))
 		rec, err := getKey(keys, id)
 		if err != nil {
 			return err
 		}
+		out = &rec.Key
 		if rec.Revoked() {
 			return nil
 		}
 		rec.RevokedAt = db.now().UTC()
 		return putKey(keys, rec)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // CountKeys returns the number of keys that are not revoked.
