@@ -28,6 +28,8 @@ type chunk struct {
 	recs    []record
 	slots   []int // which line each text belongs to
 	results []classify.Result
+	errs    []string // per line: its error, "" if it parsed
+	unesc   []byte   // decoded escaped texts; recs' texts may point into it or data
 
 	done chan struct{}
 }
@@ -73,14 +75,19 @@ func (c *chunk) process() {
 		c.recs = make([]record, len(c.lines))
 	}
 	c.recs = c.recs[:len(c.lines)]
-	errs := make([]string, len(c.lines))
+	if cap(c.errs) < len(c.lines) {
+		c.errs = make([]string, len(c.lines))
+	}
+	errs := c.errs[:len(c.lines)]
+	clear(errs)
+	c.unesc = c.unesc[:0]
 	for i, cl := range c.lines {
 		if cl.tooLong {
 			c.recs[i] = record{}
 			errs[i] = lineError(cl.lineNo, "line is longer than %d bytes", jm.maxLineBytes)
 			continue
 		}
-		rec, err := parseLine(c.data[cl.start:cl.end], jm.maxTextChars)
+		rec, err := parseLineBuf(c.data[cl.start:cl.end], jm.maxTextChars, &c.unesc)
 		c.recs[i] = rec
 		if err != nil {
 			errs[i] = lineError(cl.lineNo, "%s", err.Error())
@@ -116,4 +123,5 @@ func (c *chunk) process() {
 	// Drop references to the texts so a recycled chunk does not pin them.
 	clear(c.texts)
 	clear(c.recs)
+	clear(errs)
 }

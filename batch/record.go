@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
@@ -17,8 +19,312 @@ type record struct {
 }
 
 // parseLine decodes one non-blank NDJSON line. The returned error message is the
-// per-line error without the "line N: " prefix.
+// per-line error without the "line N: " prefix. The record's text and id may point
+// into data (or into *scratch, where escaped text is decoded): they are valid while
+// both are unchanged. scratch may be nil.
 func parseLine(data []byte, maxTextChars int) (record, error) {
+	return parseLineBuf(data, maxTextChars, nil)
+}
+
+// parseLineBuf is parseLine with a reusable buffer for decoding escaped text: the
+// common line (a flat object, simple values) is scanned by hand without allocating;
+// anything else goes through encoding/json (parseLineSlow), so results and error
+// messages are the same either way (FuzzParseLine compares them).
+func parseLineBuf(data []byte, maxTextChars int, scratch *[]byte) (record, error) {
+	if !utf8.Valid(data) {
+		return record{}, errors.New("invalid UTF-8")
+	}
+	if text, id, ok := scanLine(data); ok {
+		var rec record
+		if len(id) > 0 && (id[0] == '"' || id[0] == '-' || (id[0] >= '0' && id[0] <= '9')) {
+			rec.id = id
+		}
+		if len(text) == 0 || string(text) == "null" {
+			return rec, errors.New(`missing "text" field`)
+		}
+		if text[0] != '"' {
+			return rec, errors.New(`"text" must be a string`)
+		}
+		inner := text[1 : len(text)-1]
+		if bytes.IndexByte(inner, '\\') >= 0 {
+			var buf []byte
+			if scratch != nil {
+				buf = *scratch
+			}
+			start := len(buf)
+			buf, ok = unescape(buf, inner)
+			if !ok {
+				return parseLineSlow(data, maxTextChars)
+			}
+			if scratch != nil {
+				*scratch = buf
+			}
+			inner = buf[start:len(buf):len(buf)]
+		}
+		if len(bytes.TrimSpace(inner)) == 0 {
+			return rec, errors.New(`"text" is empty`)
+		}
+		if n := utf8.RuneCount(inner); n > maxTextChars {
+			return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
+		}
+		rec.text = unsafe.String(unsafe.SliceData(inner), len(inner))
+		return rec, nil
+	}
+	return parseLineSlow(data, maxTextChars)
+}
+
+// scanLine recognises a line that is one flat JSON object whose keys are plain
+// lowercase-safe strings and whose values are strings, numbers, true, false or null,
+// and returns the raw values of its last "text" and "id" members (nil if absent), as
+// encoding/json's json.RawMessage fields would hold them. ok is false for anything
+// else (other syntax, nested values, keys that encoding/json would match
+// case-insensitively, leading whitespace other than spaces and tabs), which the caller
+// hands to encoding/json. data must be valid UTF-8.
+func scanLine(data []byte) (text, id []byte, ok bool) {
+	i := 0
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+		i++
+	}
+	if i >= len(data) || data[i] != '{' {
+		return nil, nil, false
+	}
+	i = skipWS(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		i = skipWS(data, i+1)
+		return nil, nil, i == len(data)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return nil, nil, false
+		}
+		kEnd, esc, good := scanString(data, i)
+		if !good || esc {
+			return nil, nil, false
+		}
+		key := data[i+1 : kEnd-1]
+		i = skipWS(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return nil, nil, false
+		}
+		i = skipWS(data, i+1)
+		vStart := i
+		if i >= len(data) {
+			return nil, nil, false
+		}
+		switch c := data[i]; {
+		case c == '"':
+			i, _, good = scanString(data, i)
+		case c == '-' || ('0' <= c && c <= '9'):
+			i, good = scanNumber(data, i)
+		case c == 't':
+			i, good = scanLiteral(data, i, "true")
+		case c == 'f':
+			i, good = scanLiteral(data, i, "false")
+		case c == 'n':
+			i, good = scanLiteral(data, i, "null")
+		default:
+			good = false
+		}
+		if !good {
+			return nil, nil, false
+		}
+		val := data[vStart:i:i]
+		switch string(key) {
+		case "text":
+			text = val
+		case "id":
+			id = val
+		default:
+			if foldsTo(key, "text") || foldsTo(key, "id") {
+				return nil, nil, false // encoding/json matches keys case-insensitively
+			}
+		}
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return nil, nil, false
+		}
+		if data[i] == '}' {
+			i = skipWS(data, i+1)
+			return text, id, i == len(data)
+		}
+		if data[i] != ',' {
+			return nil, nil, false
+		}
+		i = skipWS(data, i+1)
+	}
+}
+
+func skipWS(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// foldsTo reports whether key could match name under encoding/json's case-insensitive
+// key matching. Any non-ASCII key counts as a possible match (Unicode folding such as
+// the Kelvin sign), to stay on the safe side.
+func foldsTo(key []byte, name string) bool {
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return bytes.EqualFold(key, []byte(name))
+}
+
+// scanString scans the JSON string starting at data[i] == '"' and returns the index
+// after its closing quote and whether it holds escapes; good is false if it is not a
+// valid JSON string.
+func scanString(data []byte, i int) (end int, esc, good bool) {
+	i++
+	for i < len(data) {
+		c := data[i]
+		switch {
+		case c == '"':
+			return i + 1, esc, true
+		case c == '\\':
+			esc = true
+			if i+1 >= len(data) {
+				return 0, false, false
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(data) {
+					return 0, false, false
+				}
+				for _, h := range data[i+2 : i+6] {
+					if !isHex(h) {
+						return 0, false, false
+					}
+				}
+				i += 6
+			default:
+				return 0, false, false
+			}
+		case c < 0x20:
+			return 0, false, false
+		default:
+			i++
+		}
+	}
+	return 0, false, false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// scanNumber scans a JSON number at data[i].
+func scanNumber(data []byte, i int) (int, bool) {
+	if data[i] == '-' {
+		i++
+	}
+	if i >= len(data) {
+		return 0, false
+	}
+	switch {
+	case data[i] == '0':
+		i++
+	case '1' <= data[i] && data[i] <= '9':
+		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+			i++
+		}
+	default:
+		return 0, false
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		d := i
+		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0, false
+		}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0, false
+		}
+	}
+	return i, true
+}
+
+func scanLiteral(data []byte, i int, lit string) (int, bool) {
+	if len(data)-i < len(lit) || string(data[i:i+len(lit)]) != lit {
+		return 0, false
+	}
+	return i + len(lit), true
+}
+
+// unescape appends the decoded form of a valid JSON string body (s, without quotes) to
+// dst. It reports false for \u escapes of UTF-16 surrogates, whose decoding (pairs,
+// U+FFFD for lone halves) is left to encoding/json.
+func unescape(dst, s []byte) ([]byte, bool) {
+	for len(s) > 0 {
+		k := bytes.IndexByte(s, '\\')
+		if k < 0 {
+			return append(dst, s...), true
+		}
+		dst = append(dst, s[:k]...)
+		s = s[k:]
+		switch s[1] {
+		case '"', '\\', '/':
+			dst = append(dst, s[1])
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			var r rune
+			for _, h := range s[2:6] {
+				switch {
+				case h <= '9':
+					h -= '0'
+				case h >= 'a':
+					h -= 'a' - 10
+				default:
+					h -= 'A' - 10
+				}
+				r = r<<4 | rune(h)
+			}
+			if utf16.IsSurrogate(r) {
+				return dst, false
+			}
+			dst = utf8.AppendRune(dst, r)
+			s = s[6:]
+			continue
+		}
+		s = s[2:]
+	}
+	return dst, true
+}
+
+// parseLineSlow is parseLine through encoding/json: the reference for every line, and
+// the path for those scanLine does not handle.
+func parseLineSlow(data []byte, maxTextChars int) (record, error) {
 	if !utf8.Valid(data) {
 		return record{}, errors.New("invalid UTF-8")
 	}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/store"
 )
 
 // specFields are the classification-spec fields every endpoint accepts (DESIGN.md §2).
@@ -41,9 +43,10 @@ var (
 	jobOpts      = specOptions{defaultThreshold: classify.DefaultBatchThreshold}
 )
 
-// resolveSpec turns the request's spec fields into a validated spec. Errors are
+// resolveSpec turns the request's spec fields into a validated spec, and names the saved
+// classifier version it came from ("name@vN", or "" for inline labels). Errors are
 // *apiError or *classify.ValidationError (422).
-func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, o specOptions) (classify.Spec, error) {
+func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, o specOptions) (classify.Spec, string, error) {
 	spec := classify.Spec{
 		Labels:       f.Labels,
 		Descriptions: f.Descriptions,
@@ -55,34 +58,54 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 	if spec.TextType == "" {
 		spec.TextType = f.SourceType
 	}
+	ref := ""
 	if f.Classifier != "" {
 		if len(f.Labels) > 0 {
-			return classify.Spec{}, validationError("classifier", "send either labels or classifier, not both")
+			return classify.Spec{}, "", validationError("classifier", "send either labels or classifier, not both")
 		}
 		saved, err := s.savedClassifier(ctx, account, f.Classifier)
 		if err != nil {
-			return classify.Spec{}, err
+			return classify.Spec{}, "", err
 		}
-		// The saved classifier provides the labels and their prototypes; mode and
-		// threshold stay per request.
-		spec.Labels, spec.Descriptions, spec.Examples = saved.Labels, saved.Descriptions, saved.Examples
+		// The saved classifier provides the labels and their prototypes; the request's
+		// text_type, mode and threshold win over the saved ones when it sends them.
+		spec.Labels, spec.Descriptions, spec.Examples = saved.Spec.Labels, saved.Spec.Descriptions, saved.Spec.Examples
 		if spec.TextType == "" {
-			spec.TextType = saved.TextType
+			spec.TextType = saved.Spec.TextType
 		}
+		if spec.Mode == "" {
+			spec.Mode = saved.Spec.Mode
+		}
+		if spec.Threshold == nil {
+			spec.Threshold = saved.Spec.Threshold
+		}
+		ref = classifierRef(saved.Name, saved.Version)
 	}
 	if o.forceMode != "" {
 		spec.Mode = o.forceMode
 	}
 	if err := spec.Normalize(o.defaultThreshold); err != nil {
-		return classify.Spec{}, err
+		return classify.Spec{}, "", err
 	}
-	return spec, nil
+	return spec, ref, nil
 }
 
-// savedClassifier resolves a "name" or "name@vN" reference for the account. It is the one
-// hook for saved classifiers (DESIGN.md §2), which are not stored yet: every name is unknown.
-func (s *Server) savedClassifier(_ context.Context, _ string, ref string) (classify.Spec, error) {
-	return classify.Spec{}, validationError("classifier", fmt.Sprintf("saved classifier %q not found", ref))
+// savedClassifier resolves a "name" (latest) or "name@vN" reference for the account.
+// A malformed or unknown reference is a 422 on the classifier field: the request names a
+// spec that does not exist, which is a validation problem of the request, not a missing URL.
+func (s *Server) savedClassifier(ctx context.Context, account, ref string) (*store.Classifier, error) {
+	name, version, ok := parseClassifierRef(ref)
+	if !ok {
+		return nil, validationError("classifier", fmt.Sprintf("classifier %q is not a valid reference: want \"name\" or \"name@vN\"", ref))
+	}
+	c, err := s.store.Classifier(ctx, account, name, version)
+	if errors.Is(err, batch.ErrNotFound) {
+		return nil, validationError("classifier", fmt.Sprintf("saved classifier %q not found", ref))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolving classifier %q: %w", ref, err)
+	}
+	return c, nil
 }
 
 // decodeJSON decodes the JSON object in the request body into v. The body is bounded by

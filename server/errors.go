@@ -58,6 +58,10 @@ func unauthorized(msg string) *apiError {
 	return &apiError{Status: http.StatusUnauthorized, Code: "INVALID_API_KEY", Message: msg}
 }
 
+func forbidden(msg string) *apiError {
+	return &apiError{Status: http.StatusForbidden, Code: "FORBIDDEN", Message: msg}
+}
+
 func notFound(msg string) *apiError {
 	return &apiError{Status: http.StatusNotFound, Code: "NOT_FOUND", Message: msg}
 }

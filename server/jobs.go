@@ -32,6 +32,7 @@ type jobView struct {
 	RequestsCompleted int64        `json:"requests_completed"`
 	RequestsFailed    int64        `json:"requests_failed"`
 	EstimatedTokens   int64        `json:"estimated_tokens"`
+	Classifier        *string      `json:"classifier"` // "name@vN" when created from a saved classifier
 	ActualTokens      *int64       `json:"actual_tokens"`
 	CreatedAt         *string      `json:"created_at"`
 	StartedAt         *string      `json:"started_at"`
@@ -59,6 +60,10 @@ func viewJob(j *batch.Job) jobView {
 	if j.Error != "" {
 		e := j.Error
 		v.Error = &e
+	}
+	if j.Classifier != "" {
+		c := j.Classifier
+		v.Classifier = &c
 	}
 	return v
 }
@@ -109,7 +114,7 @@ func (s *Server) handleCreateJob(c echo.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, err := s.resolveSpec(ctx, account(c), req.specFields, jobOpts)
+	spec, ref, err := s.resolveSpec(ctx, account(c), req.specFields, jobOpts)
 	if err != nil {
 		return err
 	}
@@ -121,13 +126,14 @@ func (s *Server) handleCreateJob(c echo.Context) error {
 	now := s.now()
 	id := batch.NewJobID()
 	j := &batch.Job{
-		ID:        id,
-		Account:   account(c),
-		Spec:      spec,
-		Status:    batch.StatusPending,
-		InputKey:  batch.InputKey(id),
-		OutputKey: batch.OutputKey(id),
-		CreatedAt: now,
+		ID:         id,
+		Account:    account(c),
+		Spec:       spec,
+		Classifier: ref,
+		Status:     batch.StatusPending,
+		InputKey:   batch.InputKey(id),
+		OutputKey:  batch.OutputKey(id),
+		CreatedAt:  now,
 	}
 	// Presign first: a failure then leaves no job behind that nobody can upload to.
 	url, fields, err := s.blobs.PresignUpload(ctx, j.InputKey, s.cfg.MaxUploadBytes, s.cfg.UploadTTL)
@@ -266,9 +272,11 @@ func (s *Server) handleDeleteJob(c echo.Context) error {
 
 func (s *Server) handleBlobUpload(c echo.Context) error {
 	s.extendDeadlines(c)
-	if _, _, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), s.allowUpload); err != nil {
+	_, n, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), s.allowUpload)
+	if err != nil {
 		return err
 	}
+	s.metrics.uploadBytes.Add(float64(n))
 	return c.NoContent(http.StatusNoContent)
 }
 

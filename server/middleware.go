@@ -111,5 +111,10 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 
 // account is the authenticated account; only valid behind requireKey.
 func account(c echo.Context) string {
-	return c.Get(ctxKeyAPIKey).(*store.Key).Account
+	return apiKey(c).Account
+}
+
+// apiKey is the authenticated key; only valid behind requireKey.
+func apiKey(c echo.Context) *store.Key {
+	return c.Get(ctxKeyAPIKey).(*store.Key)
 }

@@ -79,7 +79,7 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	spec, _, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
 	if err != nil {
 		return err
 	}
@@ -90,11 +90,15 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if msg := s.checkText(text); msg != "" {
 		return validationError("text", "text "+msg)
 	}
+	if err := s.checkTokens(c); err != nil {
+		return err
+	}
 	answers, err := s.classifyTexts(spec, []string{text}, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
 	a := answers[0]
+	s.answered(c, 1, a.res.Tokens)
 	latency := time.Since(start).Milliseconds()
 	if spec.Mode == classify.ModeMulti {
 		return writeJSON(c, http.StatusOK, tagResponse{Labels: nonNil(a.res.Labels), Tokens: a.res.Tokens, LatencyMS: latency, Cached: a.cached})
@@ -109,18 +113,22 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	spec, _, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
 	if err != nil {
 		return err
 	}
 	if len(req.Texts) == 0 || len(req.Texts) > MaxBatchTexts {
 		return validationError("texts", fmt.Sprintf("texts must hold 1 to %d texts, got %d", MaxBatchTexts, len(req.Texts)))
 	}
+	if err := s.checkTokens(c); err != nil {
+		return err
+	}
 	answers, err := s.classifyTexts(spec, req.Texts, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
 	resp := manyResponse{Results: make([]any, len(answers))}
+	answeredTexts := 0
 	for i, a := range answers {
 		switch {
 		case a.err != "":
@@ -131,9 +139,23 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 			resp.Results[i] = classifyItem{Label: a.res.Label, Confidence: a.res.Confidence, Tokens: a.res.Tokens, Cached: a.cached}
 		}
 		resp.TotalTokens += a.res.Tokens
+		if a.err == "" {
+			answeredTexts++
+		}
 	}
+	s.answered(c, answeredTexts, resp.TotalTokens)
 	resp.LatencyMS = time.Since(start).Milliseconds()
 	return writeJSON(c, http.StatusOK, resp)
+}
+
+// answered does the bookkeeping of a real-time call that is about to be answered:
+// X-Tokens-Used, the key's token window, the account's usage and the throughput metrics.
+// Cached answers count their tokens too: the client got the same answer either way.
+func (s *Server) answered(c echo.Context, texts, tokens int) {
+	s.spendTokens(c, tokens)
+	s.recordRealtime(c, tokens)
+	s.metrics.realtimeTexts.Add(float64(texts))
+	s.metrics.realtimeTokens.Add(float64(tokens))
 }
 
 // answer is one text's outcome: a result, or err when the text itself was refused.

@@ -14,7 +14,8 @@ type route struct {
 	method  string
 	path    string
 	handler echo.HandlerFunc
-	auth    bool // behind Authorization: Bearer <key>
+	auth    bool // behind Authorization: Bearer <key> and the per-key rate limit
+	admin   bool // and an admin key (implies auth)
 }
 
 // routes is every route of the API in one table (miniflux api.go style). The /_blob routes
@@ -23,29 +24,41 @@ type route struct {
 func (s *Server) routes() []route {
 	page := echo.WrapHandler(web.Handler())
 	rs := []route{
-		{http.MethodGet, "/", page, false},
-		{http.MethodHead, "/", page, false},
-		{http.MethodGet, "/healthz", s.handleHealthz, false},
-		{http.MethodGet, "/readyz", s.handleReadyz, false},
+		{http.MethodGet, "/", page, false, false},
+		{http.MethodHead, "/", page, false, false},
+		{http.MethodGet, "/healthz", s.handleHealthz, false, false},
+		{http.MethodGet, "/readyz", s.handleReadyz, false, false},
+		{http.MethodGet, "/metrics", s.metrics.handler(), false, false}, // metrics.go: why unauthenticated
 
-		{http.MethodPost, "/v1/classify", s.handleClassify, true},
-		{http.MethodPost, "/v1/tag", s.handleTag, true},
-		{http.MethodPost, "/v1/classify/batch", s.handleClassifyBatch, true},
-		{http.MethodPost, "/v1/tag/batch", s.handleTagBatch, true},
+		{http.MethodPost, "/v1/classify", s.handleClassify, true, false},
+		{http.MethodPost, "/v1/tag", s.handleTag, true, false},
+		{http.MethodPost, "/v1/classify/batch", s.handleClassifyBatch, true, false},
+		{http.MethodPost, "/v1/tag/batch", s.handleTagBatch, true, false},
 
-		{http.MethodPost, "/v1/batch", s.handleCreateJob, true},
-		{http.MethodGet, "/v1/batch", s.handleListJobs, true},
-		{http.MethodGet, "/v1/batch/:id", s.handleGetJob, true},
-		{http.MethodPost, "/v1/batch/:id/start", s.handleStartJob, true},
-		{http.MethodPost, "/v1/batch/:id/cancel", s.handleCancelJob, true},
-		{http.MethodGet, "/v1/batch/:id/results", s.handleJobResults, true},
-		{http.MethodDelete, "/v1/batch/:id", s.handleDeleteJob, true},
+		{http.MethodPost, "/v1/batch", s.handleCreateJob, true, false},
+		{http.MethodGet, "/v1/batch", s.handleListJobs, true, false},
+		{http.MethodGet, "/v1/batch/:id", s.handleGetJob, true, false},
+		{http.MethodPost, "/v1/batch/:id/start", s.handleStartJob, true, false},
+		{http.MethodPost, "/v1/batch/:id/cancel", s.handleCancelJob, true, false},
+		{http.MethodGet, "/v1/batch/:id/results", s.handleJobResults, true, false},
+		{http.MethodDelete, "/v1/batch/:id", s.handleDeleteJob, true, false},
+
+		{http.MethodPost, "/v1/classifiers", s.handleSaveClassifier, true, false},
+		{http.MethodGet, "/v1/classifiers", s.handleListClassifiers, true, false},
+		{http.MethodGet, "/v1/classifiers/:name", s.handleGetClassifier, true, false},
+		{http.MethodDelete, "/v1/classifiers/:name", s.handleDeleteClassifier, true, false},
+
+		{http.MethodGet, "/v1/usage", s.handleUsage, true, false},
+
+		{http.MethodGet, "/v1/keys", s.handleListKeys, true, true},
+		{http.MethodPost, "/v1/keys", s.handleCreateKey, true, true},
+		{http.MethodDelete, "/v1/keys/:id", s.handleRevokeKey, true, true},
 	}
 	if s.local != nil {
 		rs = append(rs,
-			route{http.MethodPost, "/_blob/upload", s.handleBlobUpload, false},
-			route{http.MethodGet, "/_blob/download/*", s.handleBlobDownload, false},
-			route{http.MethodHead, "/_blob/download/*", s.handleBlobDownload, false},
+			route{http.MethodPost, "/_blob/upload", s.handleBlobUpload, false, false},
+			route{http.MethodGet, "/_blob/download/*", s.handleBlobDownload, false, false},
+			route{http.MethodHead, "/_blob/download/*", s.handleBlobDownload, false, false},
 		)
 	}
 	return rs
@@ -58,11 +71,12 @@ func (s *Server) newRouter() *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 
 	// Outermost first: the request id exists before anything can fail, the logger sees the
-	// final status (it hands errors to the error handler itself), and Recover turns a
-	// panic into a 500 inside the logged request.
+	// final status (it hands errors to the error handler itself) and the metrics see it
+	// after the logger, and Recover turns a panic into a 500 inside the logged request.
 	e.Use(
 		sanitizeRequestID,
 		middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}),
+		s.observe,
 		s.logRequests,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -75,8 +89,11 @@ func (s *Server) newRouter() *echo.Echo {
 
 	for _, r := range s.routes() {
 		var mw []echo.MiddlewareFunc
-		if r.auth {
-			mw = append(mw, s.requireKey)
+		if r.auth || r.admin {
+			mw = append(mw, s.requireKey, s.rateLimit)
+		}
+		if r.admin {
+			mw = append(mw, s.requireAdmin)
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}

@@ -28,6 +28,7 @@ const (
 	DefaultMaxBodyBytes            = 1 << 20 // JSON bodies only; uploads have their own limit
 	DefaultCacheEntries            = 10000
 	DefaultTransferTimeout         = 2 * time.Hour
+	DefaultPricePerMillionTokens   = 0.08
 	defaultModelEntries            = 256
 
 	// MaxBatchTexts bounds the texts of one real-time /v1/classify/batch or /v1/tag/batch call.
@@ -51,6 +52,13 @@ type Config struct {
 	// TransferTimeout replaces the http.Server's read and write timeouts on the
 	// upload and download routes, where bodies are gigabytes.
 	TransferTimeout time.Duration
+	// RateLimitRequests and RateLimitTokens are per-key limits per minute; 0 means
+	// unlimited (ratelimit.go). The token limit applies to the real-time endpoints.
+	RateLimitRequests int64
+	RateLimitTokens   int64
+	// PricePerMillionTokens prices usage for charge-back (GET /v1/usage cost); nil means
+	// DefaultPricePerMillionTokens, so that an explicit 0 can make usage free.
+	PricePerMillionTokens *float64
 	// Now is the clock (UTC is applied by the server); nil means time.Now. Injected so tests
 	// and the lead's Main can control time (DESIGN.md §1: clocks are injected).
 	Now func() time.Time
@@ -67,6 +75,22 @@ type Store interface {
 	Jobs(ctx context.Context, account, after string, limit int) ([]*batch.Job, error)
 	StartJob(ctx context.Context, account, id string, maxActive int, now time.Time) (*batch.Job, error)
 	DeleteJob(ctx context.Context, account, id string) (*batch.Job, error)
+
+	// Keys (admin API). Revoke of an unknown id wraps batch.ErrNotFound.
+	CreateKey(ctx context.Context, account string, admin bool) (string, *store.Key, error)
+	Keys(ctx context.Context) ([]*store.Key, error)
+	Revoke(ctx context.Context, id string) (*store.Key, error)
+
+	// Saved classifiers; unknown names and versions wrap batch.ErrNotFound.
+	SaveClassifier(ctx context.Context, account, name string, spec classify.Spec) (*store.Classifier, error)
+	Classifier(ctx context.Context, account, name string, version int) (*store.Classifier, error)
+	Classifiers(ctx context.Context, account string) ([]store.ClassifierSummary, error)
+	DeleteClassifier(ctx context.Context, account, name string) (int, error)
+
+	// Usage and metrics.
+	RecordUsage(ctx context.Context, account string, day time.Time, delta store.Usage) error
+	UsageRange(ctx context.Context, account string, from, to time.Time) ([]store.UsageDay, error)
+	JobStatser
 }
 
 // Blobs is the object storage the API needs; both the local and the S3 backend satisfy it.
@@ -114,6 +138,9 @@ type Server struct {
 
 	results *lru[[32]byte, classify.Result]
 	models  *lru[string, classify.Model]
+	limits  *limiter
+	metrics *metrics
+	price   float64 // per million tokens
 
 	echo *echo.Echo
 }
@@ -150,6 +177,10 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	price := DefaultPricePerMillionTokens
+	if cfg.PricePerMillionTokens != nil && *cfg.PricePerMillionTokens >= 0 {
+		price = *cfg.PricePerMillionTokens
+	}
 	s := &Server{
 		cfg:     cfg,
 		store:   st,
@@ -159,6 +190,9 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		log:     log,
 		results: newLRU[[32]byte, classify.Result](max(cfg.CacheEntries, 0)),
 		models:  newLRU[string, classify.Model](defaultModelEntries),
+		limits:  newLimiter(cfg.RateLimitRequests, cfg.RateLimitTokens),
+		metrics: newMetrics(st),
+		price:   price,
 	}
 	if l, ok := blobs.(localEndpoints); ok {
 		s.local = l
