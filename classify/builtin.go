@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
 )
 
 // modelFile is the quantised GloVe model written by classify/modelgen (format documented there
@@ -31,7 +32,8 @@ const (
 // It holds only read-only data after NewBuiltin returns, so it is safe for concurrent use.
 type Builtin struct {
 	dims  int
-	index map[string]int32 // word -> row
+	table wordTable // word -> row
+	index []string  // row -> word (the table's keys)
 	vecs  []int8           // rows*dims quantised components
 	// factor[row] = scale[row] * sifWeight[row]: multiplying the int8 row by it gives the
 	// row's weighted contribution to a sentence sum in one step. Zero for punctuation.
@@ -81,7 +83,7 @@ func parseModel(s string) (*Builtin, error) {
 	}
 	b := &Builtin{
 		dims:   dims,
-		index:  make(map[string]int32, n),
+		table:  newWordTable(n),
 		factor: make([]float32, n),
 		scale:  make([]float32, n),
 	}
@@ -96,7 +98,7 @@ func parseModel(s string) (*Builtin, error) {
 		// Substrings share the embedded bytes: no copy per word.
 		w := s[off : off+int(l)]
 		off += int(l)
-		b.index[w] = int32(i)
+		b.table.put(w, int32(i))
 		punct[i] = !hasLetter(w)
 	}
 	if len(s)-off != n*4+n*dims {
@@ -118,6 +120,7 @@ func parseModel(s string) (*Builtin, error) {
 		b.scale[i] = sc
 		b.factor[i] = float32(w) * sc
 	}
+	b.index = b.table.words
 	b.stats = sync.OnceFunc(b.calibStats)
 	go b.stats()
 	return b, nil
@@ -201,7 +204,7 @@ func hasLetter(w string) bool {
 // lookup returns tok's row or -1. Contraction pieces that GloVe's pruned wink vocabulary lacks
 // map to the full words they stand for, so "don't" still carries "not".
 func (b *Builtin) lookup(tok []byte) int32 {
-	if r, ok := b.index[string(tok)]; ok { // no allocation: the compiler special-cases map[string(bytes)]
+	if r := b.table.get(tok); r >= 0 {
 		return r
 	}
 	var alias string
@@ -221,8 +224,78 @@ func (b *Builtin) lookup(tok []byte) int32 {
 	default:
 		return -1
 	}
-	if r, ok := b.index[alias]; ok {
-		return r
+	return b.table.get([]byte(alias))
+}
+
+// wordTable maps words to rows: open addressing with linear probing over a power-of-two
+// array of slots, each holding 32 bits of the word's hash and its row, at most half full.
+// A lookup costs one hash of the token and usually one slot and one key comparison; it
+// is exact (keys are compared in full), like the map it replaces, and about half its size.
+type wordTable struct {
+	slots []uint64 // hash>>32<<32 | row+1; 0 is empty
+	words []string // row -> word (substrings of the embedded model)
+	mask  uint64
+}
+
+func newWordTable(n int) wordTable {
+	size := 1
+	for size < 2*n {
+		size <<= 1
 	}
-	return -1
+	return wordTable{slots: make([]uint64, size), words: make([]string, n), mask: uint64(size - 1)}
+}
+
+// put maps w to row; a word seen twice keeps its last row, as a map assignment would.
+func (t *wordTable) put(w string, row int32) {
+	h := hashWord(unsafe.Slice(unsafe.StringData(w), len(w)))
+	tag := h &^ 0xffffffff
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			t.slots[i] = tag | uint64(row+1)
+			t.words[row] = w
+			return
+		}
+		if s&^0xffffffff == tag && t.words[uint32(s)-1] == w {
+			t.slots[i] = tag | uint64(row+1)
+			t.words[row] = w
+			return
+		}
+	}
+}
+
+// get returns w's row or -1.
+func (t *wordTable) get(w []byte) int32 {
+	h := hashWord(w)
+	tag := h &^ 0xffffffff
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if s&^0xffffffff == tag {
+			if r := uint32(s) - 1; t.words[r] == string(w) {
+				return int32(r)
+			}
+		}
+	}
+}
+
+// hashWord mixes w 8 bytes at a time (words are short: usually one or two steps).
+func hashWord(w []byte) uint64 {
+	const m = 0x9E3779B97F4A7C15
+	h := uint64(len(w)) * 0xC2B2AE3D27D4EB4F
+	for len(w) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(w)) * m
+		h ^= h >> 29
+		w = w[8:]
+	}
+	var x uint64
+	for i, c := range w {
+		x |= uint64(c) << (8 * i)
+	}
+	h = (h ^ x) * m
+	h ^= h >> 32
+	h *= 0xD6E8FEB86659FD93
+	return h ^ h>>32
 }
