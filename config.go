@@ -32,7 +32,16 @@ type Config struct {
 	} `koanf:"auth"`
 
 	Storage struct {
-		Kind string `koanf:"kind"`
+		Kind string `koanf:"kind"` // local | s3
+		S3   struct {
+			Endpoint       string `koanf:"endpoint"`
+			AccessKey      string `koanf:"access_key"`
+			SecretKey      string `koanf:"secret_key"`
+			Bucket         string `koanf:"bucket"`
+			Region         string `koanf:"region"`
+			UseSSL         bool   `koanf:"use_ssl"`
+			PublicEndpoint string `koanf:"public_endpoint"`
+		} `koanf:"s3"`
 	} `koanf:"storage"`
 
 	Limits struct {
@@ -84,6 +93,13 @@ func defaults() map[string]any {
 		"workers":                            runtime.NumCPU(),
 		"auth.keys":                          []string{},
 		"storage.kind":                       "local",
+		"storage.s3.endpoint":                "",
+		"storage.s3.access_key":              "",
+		"storage.s3.secret_key":              "",
+		"storage.s3.bucket":                  "classer",
+		"storage.s3.region":                  "us-east-1",
+		"storage.s3.use_ssl":                 false,
+		"storage.s3.public_endpoint":         "",
 		"limits.max_upload_bytes":            int64(5 << 30),
 		"limits.max_text_chars":              100_000,
 		"limits.max_active_jobs_per_account": 1,
@@ -185,8 +201,19 @@ func splitList(s string) []string {
 
 func (c *Config) validate() error {
 	var errs []error
-	if c.Storage.Kind != "local" {
-		errs = append(errs, fmt.Errorf("storage.kind %q is not supported (use \"local\")", c.Storage.Kind))
+	switch c.Storage.Kind {
+	case "local":
+	case "s3":
+		s3 := c.Storage.S3
+		for _, req := range []struct{ key, val string }{
+			{"endpoint", s3.Endpoint}, {"access_key", s3.AccessKey}, {"secret_key", s3.SecretKey}, {"bucket", s3.Bucket},
+		} {
+			if strings.TrimSpace(req.val) == "" {
+				errs = append(errs, fmt.Errorf("storage.s3.%s is required with storage.kind s3", req.key))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("storage.kind %q is not supported (use \"local\" or \"s3\")", c.Storage.Kind))
 	}
 	if c.Workers < 1 {
 		c.Workers = runtime.NumCPU()

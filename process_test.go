@@ -75,13 +75,15 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startProcAt(t *testing.T, bin, dataDir, addr string) *proc {
+// startProcAt starts the binary on addr; env adds or overrides variables.
+func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
 	cmd.Env = append(os.Environ(),
 		"CLASSER_API_KEYS=acme:"+acmeKey,
 		"CLASSER_PIPELINE_CHECKPOINT_INTERVAL=100ms",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

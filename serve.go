@@ -103,7 +103,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if publicURL == "" {
 		publicURL = m.URL
 	}
-	local, err := blob.NewLocal(filepath.Join(cfg.DataDir, "objects"), secret, publicURL, time.Now)
+	objects, err := m.openBlobs(ctx, secret, publicURL)
 	if err != nil {
 		return err
 	}
@@ -119,11 +119,11 @@ func (m *Main) Run(ctx context.Context) error {
 			ChunkLines:    cfg.Pipeline.ChunkLines,
 			MaxInputBytes: cfg.Limits.MaxInputBytes,
 		},
-	}, db, batchBlobs{local}, clf, m.Log, time.Now)
+	}, db, batchBlobs{objects}, clf, m.Log, time.Now)
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}
-	m.sweeper = batch.NewSweeper(db, local, time.Duration(cfg.Retention.Days)*24*time.Hour, cfg.Retention.Interval, m.Log, time.Now)
+	m.sweeper = batch.NewSweeper(db, objects, time.Duration(cfg.Retention.Days)*24*time.Hour, cfg.Retention.Interval, m.Log, time.Now)
 	m.sweeper.Start()
 	srv := server.New(server.Config{
 		PublicURL:               publicURL,
@@ -135,7 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxBodyBytes:            cfg.Limits.MaxBodyBytes,
 		CacheEntries:            cfg.Cache.Entries,
 		TransferTimeout:         cfg.HTTP.TransferTimeout,
-	}, db, local, m.runner, clf, m.Log)
+	}, db, objects, m.runner, clf, m.Log)
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -213,12 +213,41 @@ func (m *Main) seedKeys(ctx context.Context) error {
 	return nil
 }
 
-// batchBlobs adapts blob.Local to the interface the pipeline declares: the
+// openBlobs opens the configured object storage. Local serves its own signed
+// URLs (the server mounts /_blob/ for it); S3 hands out the store's presigned
+// POST policies and GETs, so clients move files straight to and from the store.
+func (m *Main) openBlobs(ctx context.Context, secret []byte, publicURL string) (blob.Store, error) {
+	cfg := m.Config
+	switch cfg.Storage.Kind {
+	case "s3":
+		c := cfg.Storage.S3
+		// Bounded: minio-go retries an unreachable endpoint for a long time.
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := blob.NewS3(ctx, blob.S3Config{
+			Endpoint:       c.Endpoint,
+			AccessKey:      c.AccessKey,
+			SecretKey:      c.SecretKey,
+			Bucket:         c.Bucket,
+			Region:         c.Region,
+			UseSSL:         c.UseSSL,
+			PublicEndpoint: c.PublicEndpoint,
+		}, time.Now)
+		if err != nil {
+			return nil, fmt.Errorf("storage.kind s3: %w", err)
+		}
+		return s, nil
+	default:
+		return blob.NewLocal(filepath.Join(cfg.DataDir, "objects"), secret, publicURL, time.Now)
+	}
+}
+
+// batchBlobs adapts a blob.Store to the interface the pipeline declares: the
 // partial-results writer types differ only in name.
-type batchBlobs struct{ *blob.Local }
+type batchBlobs struct{ blob.Store }
 
 func (b batchBlobs) CreatePartial(ctx context.Context, key string, offset int64) (batch.Output, error) {
-	return b.Local.CreatePartial(ctx, key, offset)
+	return b.Store.CreatePartial(ctx, key, offset)
 }
 
 var _ batch.Blobs = batchBlobs{}

@@ -2,8 +2,9 @@
 // and issues the signed URLs clients use to upload and download them.
 //
 // Local keeps objects as files under one directory and serves its own signed
-// URLs (the server mounts ReceiveUpload and ServeDownload under /_blob/). An S3
-// backend implements the same Store interface with presigned S3 requests.
+// URLs (the server mounts ReceiveUpload and ServeDownload under /_blob/). S3
+// implements the same Store interface on an S3-compatible store (AWS S3,
+// MinIO, ...) with the store's own presigned POST policies and GETs.
 //
 // Keys are slash-separated paths such as "jobs/<id>/input.ndjson": segments of
 // [A-Za-z0-9._-], none empty or starting with ".", at most 512 bytes, not
@@ -53,7 +54,7 @@ func (notExistError) Error() string { return "object does not exist" }
 func (notExistError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Store is object storage as the rest of the appliance uses it. Every backend
-// (Local here, S3 later) satisfies it and runs the same test suite (testStore).
+// (Local, S3) satisfies it and runs the same test suite (testStore).
 //
 // Error contract, common to all backends: invalid keys wrap ErrInvalidKey; a
 // missing object wraps ErrNotExist; Put over max wraps ErrTooLarge and leaves
@@ -94,6 +95,8 @@ var _ Store = (*Local)(nil)
 // returns how many bytes from the start of the object are durable: everything
 // written for local disk, only whole parts for S3 (a part must be at least
 // 5 MiB). The caller checkpoints only a position that Sync reported durable.
+// Every backend guarantees progress: once MinPartSize bytes or more are not
+// yet durable, Sync makes everything written durable.
 // Commit syncs and publishes the data
 // under the final key; Close releases the file without publishing and may
 // drop bytes written since the last Sync (a resume truncates to the last
@@ -105,6 +108,10 @@ type Partial interface {
 	Commit() error
 	Close() error
 }
+
+// MinPartSize is the most a Sync may leave not durable: S3 refuses parts
+// under 5 MiB (except the last), so its Partial waits for that much.
+const MinPartSize = 5 << 20
 
 // maxKeyLen bounds keys in bytes.
 const maxKeyLen = 512

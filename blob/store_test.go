@@ -185,6 +185,9 @@ func testStore(t *testing.T, s Store) {
 	})
 
 	t.Run("PartialLifecycle", func(t *testing.T) {
+		// Backend-neutral: positions are whatever Sync reports durable (all
+		// of it on disk, nothing under MinPartSize on S3), exactly as the
+		// pipeline checkpoints them.
 		key := prefix(t) + "results.ndjson"
 		if _, err := s.CreatePartial(ctx, key, 1); !errors.Is(err, ErrNotExist) {
 			t.Fatalf("resume of a partial that never existed: %v; want ErrNotExist", err)
@@ -193,15 +196,17 @@ func testStore(t *testing.T, s Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeString(t, p1, "line0\n")
-		if _, err := p1.Sync(); err != nil {
-			t.Fatal(err)
+		var written []byte
+		write := func(p Partial, s string) {
+			t.Helper()
+			writeString(t, p, s)
+			written = append(written, s...)
 		}
-		// Durable but never checkpointed: a crash right after this Sync.
-		writeString(t, p1, "line1 from before the crash, longer than its redo\n")
-		if _, err := p1.Sync(); err != nil {
-			t.Fatal(err)
-		}
+		write(p1, "line0\n")
+		d1 := syncCheck(t, p1, int64(len(written)), 0)
+		// Durable (on disk) but never checkpointed: a crash right after this Sync.
+		write(p1, "line1 from before the crash, longer than its redo\n")
+		d2 := syncCheck(t, p1, int64(len(written)), d1)
 		writeString(t, p1, "unsynced garbage")
 		if err := p1.Close(); err != nil {
 			t.Fatal(err)
@@ -215,34 +220,37 @@ func testStore(t *testing.T, s Store) {
 		assertInvisible(t, s, key)
 
 		// The checkpoint is ahead of the data: refuse rather than leave a hole.
-		if _, err := s.CreatePartial(ctx, key, 1<<20); err == nil {
+		if _, err := s.CreatePartial(ctx, key, d2+1<<20); err == nil {
 			t.Fatal("resume past the end of the partial succeeded")
 		}
 		// Resume from the checkpoint after line0: everything after it goes.
-		p2, err := s.CreatePartial(ctx, key, 6)
+		p2, err := s.CreatePartial(ctx, key, d1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeString(t, p2, "line1'\n")
-		if _, err := p2.Sync(); err != nil {
-			t.Fatal(err)
-		}
+		written = written[:d1]
+		write(p2, "line1'\n")
+		d3 := syncCheck(t, p2, int64(len(written)), d1)
 		p2.Close()
 		assertInvisible(t, s, key)
 
-		p3, err := s.CreatePartial(ctx, key, 13)
+		p3, err := s.CreatePartial(ctx, key, d3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeString(t, p3, "line2\n")
+		written = written[:d3]
+		write(p3, "line2\n")
 		if err := p3.Commit(); err != nil {
 			t.Fatalf("Commit: %v", err)
 		}
 		if err := p3.Close(); err != nil {
 			t.Errorf("Close after Commit: %v", err)
 		}
-		if got := readAll(t, s, key, 0); string(got) != "line0\nline1'\nline2\n" {
-			t.Errorf("committed %q", got)
+		if got := readAll(t, s, key, 0); string(got) != string(written) {
+			t.Errorf("committed %q, want %q", got, written)
+		}
+		if d1 == 6 && string(written) != "line0\nline1'\nline2\n" {
+			t.Errorf("a store that syncs everything committed %q", written)
 		}
 		if err := p3.Commit(); err == nil {
 			t.Error("second Commit succeeded")
@@ -250,6 +258,130 @@ func testStore(t *testing.T, s Store) {
 		if _, err := s.CreatePartial(ctx, key, 1); !errors.Is(err, ErrNotExist) {
 			t.Errorf("the partial outlived its Commit: %v", err)
 		}
+	})
+
+	t.Run("PartialResumeAcrossParts", func(t *testing.T) {
+		// Chunks of at least MinPartSize are durable at every Sync on every
+		// backend (S3: one part each), so a crash and resume land between
+		// parts: the kept parts stay, later ones are overwritten or dropped.
+		a := filler('a', MinPartSize+100)
+		b := filler('b', MinPartSize+5000)
+		c := filler('c', MinPartSize+3000)
+		b2 := filler('B', MinPartSize+50) // shorter than b: nothing of b may survive
+		crash := func(t *testing.T, key string, chunks ...[]byte) {
+			t.Helper()
+			p, err := s.CreatePartial(ctx, key, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, ch := range chunks {
+				mustWrite(t, p, ch)
+				n += int64(len(ch))
+				if d := syncCheck(t, p, n, n-int64(len(ch))); d != n {
+					t.Fatalf("Sync after a chunk of %d bytes: durable %d, want %d", len(ch), d, n)
+				}
+			}
+			writeString(t, p, "lost on crash")
+			p.Close()
+		}
+		t.Run("OverwriteLaterParts", func(t *testing.T) {
+			key := prefix(t) + "results.ndjson"
+			crash(t, key, a, b, c)
+			p, err := s.CreatePartial(ctx, key, int64(len(a)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustWrite(t, p, b2)
+			if d := syncCheck(t, p, int64(len(a)+len(b2)), int64(len(a))); d != int64(len(a)+len(b2)) {
+				t.Fatalf("durable %d after resume and %d bytes", d, len(b2))
+			}
+			p.Close()
+			p, err = s.CreatePartial(ctx, key, int64(len(a)+len(b2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeString(t, p, "tail\n")
+			if err := p.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			assertContent(t, s, key, a, b2, []byte("tail\n"))
+		})
+		t.Run("DropLaterParts", func(t *testing.T) {
+			key := prefix(t) + "results.ndjson"
+			crash(t, key, a, b, c)
+			p, err := s.CreatePartial(ctx, key, int64(len(a)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeString(t, p, "tail\n")
+			if err := p.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			assertContent(t, s, key, a, []byte("tail\n"))
+		})
+	})
+
+	t.Run("PartialLargeWrites", func(t *testing.T) {
+		// Writes bigger than any buffer, with and without Syncs in between.
+		key := prefix(t) + "results.ndjson"
+		p, err := s.CreatePartial(ctx, key, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		chunks := [][]byte{filler('x', 40<<20), filler('y', 3<<20), filler('z', 7<<20+1)}
+		var n, d int64
+		for _, ch := range chunks {
+			mustWrite(t, p, ch)
+			n += int64(len(ch))
+			d = syncCheck(t, p, n, d)
+		}
+		if err := p.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		assertContent(t, s, key, chunks...)
+	})
+
+	t.Run("PartialEmpty", func(t *testing.T) {
+		key := prefix(t) + "results.ndjson"
+		p, err := s.CreatePartial(ctx, key, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := syncCheck(t, p, 0, 0); d != 0 {
+			t.Fatalf("empty Sync = %d", d)
+		}
+		if err := p.Commit(); err != nil {
+			t.Fatalf("Commit of an empty partial: %v", err)
+		}
+		if size, err := s.Stat(ctx, key); err != nil || size != 0 {
+			t.Fatalf("Stat = %d, %v; want an empty object", size, err)
+		}
+		if got := readAll(t, s, key, 0); len(got) != 0 {
+			t.Errorf("read %q from an empty object", got)
+		}
+		if rc, err := s.Open(ctx, key, 1); err == nil {
+			rc.Close()
+			t.Error("Open(offset 1) of an empty object succeeded")
+		}
+	})
+
+	t.Run("PutLarge", func(t *testing.T) {
+		// Larger than one buffer or part: streamed, and atomic on failure too.
+		key := prefix(t) + "big.ndjson"
+		data := filler('p', 20<<20+7)
+		if n, err := s.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil || n != int64(len(data)) {
+			t.Fatalf("Put = %d, %v", n, err)
+		}
+		assertContent(t, s, key, data)
+		if got := readAll(t, s, key, int64(len(data))-5); !bytes.Equal(got, data[len(data)-5:]) {
+			t.Errorf("Open near the end read %q", got)
+		}
+		if _, err := s.Put(ctx, key, bytes.NewReader(filler('q', 20<<20)), 18<<20); !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("Put over max: %v", err)
+		}
+		assertContent(t, s, key, data)
 	})
 
 	t.Run("PartialOffsetZeroTruncates", func(t *testing.T) {
@@ -383,6 +515,63 @@ func readAll(t *testing.T, s Store, key string, off int64) []byte {
 		t.Fatalf("read %q: %v", key, err)
 	}
 	return b
+}
+
+// syncCheck calls Sync with written bytes written so far and prev durable
+// before, and checks the contract every backend keeps: durable never goes
+// back or past what was written, and once MinPartSize bytes are pending it
+// covers everything.
+func syncCheck(t *testing.T, p Partial, written, prev int64) int64 {
+	t.Helper()
+	d, err := p.Sync()
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if d < prev || d > written {
+		t.Fatalf("Sync = %d; want within [%d, %d]", d, prev, written)
+	}
+	if written-prev >= MinPartSize && d != written {
+		t.Fatalf("Sync with %d bytes pending (>= MinPartSize) left durable at %d of %d", written-prev, d, written)
+	}
+	return d
+}
+
+// filler is n bytes of NDJSON-ish lines tagged with c, different per offset
+// so a misplaced part shows.
+func filler(c byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		switch {
+		case i%64 == 63:
+			b[i] = '\n'
+		case i%64 < 8:
+			b[i] = "0123456789abcdef"[(i>>(4*(i%64)))&15]
+		default:
+			b[i] = c
+		}
+	}
+	return b
+}
+
+func mustWrite(t *testing.T, w io.Writer, b []byte) {
+	t.Helper()
+	if n, err := w.Write(b); err != nil || n != len(b) {
+		t.Fatalf("Write = %d, %v; want %d", n, err, len(b))
+	}
+}
+
+// assertContent compares the object under key with the chunks, streaming.
+func assertContent(t *testing.T, s Store, key string, chunks ...[]byte) {
+	t.Helper()
+	want := bytes.Join(chunks, nil)
+	got := readAll(t, s, key, 0)
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("%s: %d bytes, want %d; first difference at byte %d", key, len(got), len(want), i)
+	}
 }
 
 func assertInvisible(t *testing.T, s Store, key string) {
