@@ -66,6 +66,15 @@ type Config struct {
 		Entries int `koanf:"entries"`
 	} `koanf:"cache"`
 
+	RateLimits struct {
+		RequestsPerMinute int64 `koanf:"requests_per_minute"`
+		TokensPerMinute   int64 `koanf:"tokens_per_minute"`
+	} `koanf:"rate_limits"`
+
+	Pricing struct {
+		PerMillionTokens float64 `koanf:"per_million_tokens"`
+	} `koanf:"pricing"`
+
 	Retention struct {
 		Days     int           `koanf:"days"`
 		Interval time.Duration `koanf:"interval"`
@@ -110,6 +119,9 @@ func defaults() map[string]any {
 		"urls.upload_ttl":                    "1h",
 		"urls.download_ttl":                  "1h",
 		"cache.entries":                      10_000,
+		"rate_limits.requests_per_minute":    0,
+		"rate_limits.tokens_per_minute":      0,
+		"pricing.per_million_tokens":         0.08,
 		"retention.days":                     0,
 		"retention.interval":                 "1h",
 		"http.read_header_timeout":           "10s",
@@ -223,6 +235,15 @@ func (c *Config) validate() error {
 	}
 	if c.Limits.MaxTextChars < 1 {
 		errs = append(errs, errors.New("limits.max_text_chars must be positive"))
+	}
+	if c.RateLimits.RequestsPerMinute < 0 || c.RateLimits.TokensPerMinute < 0 {
+		errs = append(errs, errors.New("rate_limits must not be negative (0 = unlimited)"))
+	}
+	if c.Pricing.PerMillionTokens < 0 {
+		errs = append(errs, errors.New("pricing.per_million_tokens must not be negative"))
+	}
+	if c.Retention.Days < 0 {
+		errs = append(errs, errors.New("retention.days must not be negative (0 = keep)"))
 	}
 	if c.Limits.MaxActiveJobsPerAccount < 1 {
 		errs = append(errs, errors.New("limits.max_active_jobs_per_account must be at least 1"))

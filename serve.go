@@ -135,6 +135,9 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxBodyBytes:            cfg.Limits.MaxBodyBytes,
 		CacheEntries:            cfg.Cache.Entries,
 		TransferTimeout:         cfg.HTTP.TransferTimeout,
+		RateLimitRequests:       cfg.RateLimits.RequestsPerMinute,
+		RateLimitTokens:         cfg.RateLimits.TokensPerMinute,
+		PricePerMillionTokens:   &cfg.Pricing.PerMillionTokens,
 	}, db, objects, m.runner, clf, m.Log)
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
