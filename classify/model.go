@@ -203,9 +203,19 @@ func (b *Builtin) sentence(t *tokenizer, text string, v []float32, uniform bool)
 		}
 		q := b.vecs[int(row)*d : int(row)*d+d]
 		q = q[:len(v)]
-		for j := range v {
-			// The explicit float32 conversion forbids fusing into an FMA, so results are
-			// the same on every architecture, not only run to run.
+		// Unrolled by 4 (each component's operations are unchanged, so the sum is too).
+		// The explicit float32 conversion forbids fusing into an FMA, so results are the
+		// same on every architecture, not only run to run.
+		j := 0
+		for ; j+4 <= len(v); j += 4 {
+			w := v[j : j+4 : j+4]
+			x := q[j : j+4 : j+4]
+			w[0] += float32(f * float32(x[0]))
+			w[1] += float32(f * float32(x[1]))
+			w[2] += float32(f * float32(x[2]))
+			w[3] += float32(f * float32(x[3]))
+		}
+		for ; j < len(v); j++ {
 			v[j] += float32(f * float32(q[j]))
 		}
 		known++
@@ -236,23 +246,52 @@ func (m *model) Classify(texts []string, out []Result) {
 			out[i] = m.unknown(tokens)
 			continue
 		}
-		for l := range scores {
-			p := m.protos[l*d : l*d+d]
-			p = p[:len(v)]
-			if m.catchAll[l] {
-				scores[l] = catchAllZ
-				continue
-			}
-			var s float32
-			for j := range v {
-				s += float32(v[j] * p[j])
-			}
-			scores[l] = float32((s - m.mu[l]) * m.invSigma[l])
-		}
+		m.score(v, scores)
 		if m.multi {
 			out[i] = m.multiResult(scores, tokens)
 		} else {
 			out[i] = m.singleResult(scores, tokens)
+		}
+	}
+}
+
+// score writes the calibrated score of the unit text vector v for every label. Four
+// labels are scored at once: four independent sums per pass over v instead of one long
+// chain of dependent additions, so the CPU overlaps them. Each sum still adds the same
+// float32 products in the same order as a plain dot product, so the scores are the same
+// to the bit.
+func (m *model) score(v []float32, scores []float32) {
+	d := len(v)
+	nl := len(scores)
+	l := 0
+	for ; l+4 <= nl; l += 4 {
+		p0 := m.protos[l*d : l*d+d]
+		p1 := m.protos[(l+1)*d : (l+1)*d+d]
+		p2 := m.protos[(l+2)*d : (l+2)*d+d]
+		p3 := m.protos[(l+3)*d : (l+3)*d+d]
+		var s0, s1, s2, s3 float32
+		for j, x := range v {
+			s0 += float32(x * p0[j])
+			s1 += float32(x * p1[j])
+			s2 += float32(x * p2[j])
+			s3 += float32(x * p3[j])
+		}
+		scores[l] = float32((s0 - m.mu[l]) * m.invSigma[l])
+		scores[l+1] = float32((s1 - m.mu[l+1]) * m.invSigma[l+1])
+		scores[l+2] = float32((s2 - m.mu[l+2]) * m.invSigma[l+2])
+		scores[l+3] = float32((s3 - m.mu[l+3]) * m.invSigma[l+3])
+	}
+	for ; l < nl; l++ {
+		p := m.protos[l*d : l*d+d]
+		var s float32
+		for j, x := range v {
+			s += float32(x * p[j])
+		}
+		scores[l] = float32((s - m.mu[l]) * m.invSigma[l])
+	}
+	for l, c := range m.catchAll {
+		if c {
+			scores[l] = catchAllZ
 		}
 	}
 }
