@@ -42,8 +42,10 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return fmt.Errorf("load built-in model: %w", err)
 	}
 
+	limits := batch.Limits{MaxTextChars: *maxText}
 	var src io.Reader = stdin
 	var size int64
+	var model classify.Model
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -54,6 +56,17 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			size = st.Size()
 		}
 		src = f
+		// Like a batch job: the classifier may first fit on a sample of the file.
+		model, err = batch.Compile(ctx, clf, spec, func() (io.ReadCloser, error) { return os.Open(name) }, limits)
+		if err != nil {
+			return err
+		}
+	} else {
+		// Standard input can be read only once, so there is no corpus fit: the
+		// answers are those of the real-time endpoints.
+		if model, err = clf.Compile(spec); err != nil {
+			return err
+		}
 	}
 	var dst io.Writer = stdout
 	var outFile *os.File
@@ -75,7 +88,7 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if bar != nil {
 		report = bar.update
 	}
-	p, err := batch.Process(ctx, src, bw, spec, clf, *workers, batch.Limits{MaxTextChars: *maxText}, report)
+	p, err := batch.Process(ctx, src, bw, spec, model, *workers, limits, report)
 	if bar != nil {
 		bar.done(p)
 	}

@@ -79,26 +79,24 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	// Pass 3: stream the scored lines through the same pipeline as a batch job.
-	pr, pw := io.Pipe()
-	var scored []int // input line of each line sent
-	go func() {
-		bw := bufio.NewWriterSize(pw, 1<<20)
-		err := eachLine(path, func(i int, line []byte) error {
-			if _, drawn := exampleLines[i]; drawn || golds[i] == nil {
-				return nil
-			}
+	// Pass 3: stream the scored lines through the same pipeline as a batch job,
+	// compiled as a job would be (with a corpus fit on the same lines, if any).
+	var scored []int // input line number of each line sent
+	for i, g := range golds {
+		if _, drawn := exampleLines[i]; !drawn && g != nil {
 			scored = append(scored, i)
-			bw.Write(line)
-			return bw.WriteByte('\n')
-		})
-		if err == nil {
-			err = bw.Flush()
 		}
-		pw.CloseWithError(err)
-	}()
+	}
+	slices.Sort(scored)
+	open := func() (io.ReadCloser, error) { return scoredLines(path, golds, exampleLines), nil }
+	model, err := batch.Compile(ctx, clf, spec, open, batch.Limits{})
+	if err != nil {
+		return err
+	}
+	src := scoredLines(path, golds, exampleLines)
+	defer src.Close()
 	res := &resultCollector{}
-	if _, err := batch.Process(ctx, pr, res, spec, clf, *workers, batch.Limits{}, nil); err != nil {
+	if _, err := batch.Process(ctx, src, res, spec, model, *workers, batch.Limits{}, nil); err != nil {
 		return err
 	}
 	if err := res.flush(); err != nil {
@@ -126,6 +124,27 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	return rep.Write(stdout, 10)
+}
+
+// scoredLines streams the lines of path that are scored: those with a gold
+// label that were not drawn as examples, in file order.
+func scoredLines(path string, golds map[int][]string, examples map[int]string) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		err := eachLine(path, func(i int, line []byte) error {
+			if _, drawn := examples[i]; drawn || golds[i] == nil {
+				return nil
+			}
+			bw.Write(line)
+			return bw.WriteByte('\n')
+		})
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr
 }
 
 // eachLine calls fn with every non-blank line of path and its 0-based line number.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -152,8 +153,13 @@ func offlineResults(t *testing.T, specBody map[string]any, input string) []byte 
 	if err != nil {
 		t.Fatal(err)
 	}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(input)), nil }
+	model, err := batch.Compile(context.Background(), clf, spec, open, batch.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	if _, err := batch.Process(context.Background(), strings.NewReader(input), &out, spec, clf, 2, batch.Limits{}, nil); err != nil {
+	if _, err := batch.Process(context.Background(), strings.NewReader(input), &out, spec, model, 2, batch.Limits{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()

@@ -30,5 +30,8 @@ func InputKey(id string) string { return "jobs/" + id + "/input.ndjson" }
 // OutputKey is the object key of a job's results.
 func OutputKey(id string) string { return "jobs/" + id + "/results.ndjson" }
 
+// FitKey is the object key of the state a job fitted on its own corpus.
+func FitKey(id string) string { return "jobs/" + id + "/fit.bin" }
+
 // JobPrefix is the prefix of every object a job owns.
 func JobPrefix(id string) string { return "jobs/" + id + "/" }

@@ -74,7 +74,7 @@ func TestCompressedInput(t *testing.T) {
 			rc, _ := openInput(ctx, st, key, 0, Limits{}.withDefaults())
 			defer rc.Close()
 			var out bytes.Buffer
-			if _, err := Process(ctx, rc, &out, spec, testClassifier(t), 2, Limits{}, nil); err != nil {
+			if _, err := Process(ctx, rc, &out, spec, testModel(t, spec), 2, Limits{}, nil); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(out.Bytes(), want) {

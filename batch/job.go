@@ -41,7 +41,10 @@ type Job struct {
 	Classifier string `json:"classifier,omitempty"`
 
 	// Counted is true once the pre-pass has counted RequestsTotal and EstimatedTokens.
-	Counted         bool  `json:"counted"`
+	Counted bool `json:"counted"`
+	// Fitted is true when the classifier fitted a state on the job's sample (stored
+	// at FitKey); every run compiles with it, so a resumed job answers the same.
+	Fitted          bool  `json:"fitted,omitempty"`
 	InputBytes      int64 `json:"input_bytes"`
 	RequestsTotal   int64 `json:"requests_total"`
 	EstimatedTokens int64 `json:"estimated_tokens"`

@@ -27,6 +27,16 @@ func testClassifier(t testing.TB) *classify.Builtin {
 	return builtin.clf
 }
 
+// testModel compiles spec with the built-in classifier.
+func testModel(t testing.TB, spec classify.Spec) classify.Model {
+	t.Helper()
+	m, err := testClassifier(t).Compile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func testSpec(t testing.TB, mode string) classify.Spec {
 	spec := classify.Spec{Labels: []string{"billing", "technical", "sales"}, Mode: mode}
 	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
@@ -57,7 +67,7 @@ func testInput(n int) string {
 func process(t *testing.T, input string, spec classify.Spec, workers int, limits Limits) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	if _, err := Process(context.Background(), strings.NewReader(input), &out, spec, testClassifier(t), workers, limits, nil); err != nil {
+	if _, err := Process(context.Background(), strings.NewReader(input), &out, spec, testModel(t, spec), workers, limits, nil); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
@@ -152,7 +162,7 @@ func TestPipelineLongLine(t *testing.T) {
 
 func TestCountInput(t *testing.T) {
 	input := testInput(500)
-	c, err := countInput(context.Background(), strings.NewReader(input), Limits{}.withDefaults())
+	c, err := countInput(context.Background(), strings.NewReader(input), Limits{}.withDefaults(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +175,11 @@ func TestCountInput(t *testing.T) {
 func BenchmarkPipeline3Labels(b *testing.B) {
 	input := testInput(20000)
 	spec := testSpec(b, classify.ModeSingle)
-	clf := testClassifier(b)
+	model := testModel(b, spec)
 	b.SetBytes(int64(len(input)))
 	for b.Loop() {
 		var out bytes.Buffer
-		if _, err := Process(context.Background(), strings.NewReader(input), &out, spec, clf, 2, Limits{}, nil); err != nil {
+		if _, err := Process(context.Background(), strings.NewReader(input), &out, spec, model, 2, Limits{}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,7 +3,6 @@ package batch
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/classer-ai/classer-batch/classify"
@@ -16,8 +15,8 @@ type inputCount struct {
 
 // countInput counts non-blank lines and estimates their tokens in one streaming
 // pass, without decoding JSON, so requests_total and estimated_tokens are known
-// before processing starts.
-func countInput(ctx context.Context, src io.Reader, limits Limits) (inputCount, error) {
+// before processing starts. With a sampler it also draws the job's fit sample.
+func countInput(ctx context.Context, src io.Reader, limits Limits, smp *sampler) (inputCount, error) {
 	lr := newLineReader(src, limits.ReadBuffer, limits.maxLineBytes())
 	var c inputCount
 	for n := 0; ; n++ {
@@ -44,6 +43,9 @@ func countInput(ctx context.Context, src io.Reader, limits Limits) (inputCount, 
 		}
 		c.lines++
 		c.tokens += int64(classify.EstimateTokens(l.data))
+		if smp != nil {
+			smp.offer(l.data, limits.MaxTextChars)
+		}
 	}
 }
 
@@ -56,13 +58,10 @@ type Progress struct {
 }
 
 // Process classifies src into dst with the same pipeline as a batch job, on its
-// own pool of workers: the offline `classify` command uses it. spec must be
-// normalized. report, if not nil, is called after each chunk.
-func Process(ctx context.Context, src io.Reader, dst io.Writer, spec classify.Spec, clf classify.Classifier, workers int, limits Limits, report func(Progress)) (Progress, error) {
-	model, err := clf.Compile(spec)
-	if err != nil {
-		return Progress{}, fmt.Errorf("compile spec: %w", err)
-	}
+// own pool of workers: the offline `classify` and `eval` commands use it. spec
+// must be normalized and model compiled from it (see Compile). report, if not
+// nil, is called after each chunk.
+func Process(ctx context.Context, src io.Reader, dst io.Writer, spec classify.Spec, model classify.Model, workers int, limits Limits, report func(Progress)) (Progress, error) {
 	pool := NewPool(workers)
 	defer pool.Close()
 	p := newPipeline(pool, model, spec, limits)

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ type JobStore interface {
 type Blobs interface {
 	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
 	Stat(ctx context.Context, key string) (int64, error)
+	Put(ctx context.Context, key string, r io.Reader, max int64) (int64, error)
 	CreatePartial(ctx context.Context, key string, offset int64) (Output, error)
 }
 
@@ -207,9 +209,9 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		}
 	}
 
-	model, err := r.clf.Compile(job.Spec)
+	model, err := r.compile(bg, job)
 	if err != nil {
-		return r.fail(bg, id, job.Checkpoint, "invalid spec: "+err.Error())
+		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+err.Error())
 	}
 
 	src, err := openInput(ctx, r.blobs, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
@@ -292,17 +294,53 @@ func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
 		return job, fmt.Errorf("open input: %w", err)
 	}
 	defer src.Close()
-	c, err := countInput(ctx, src, r.cfg.Limits.withDefaults())
+	fitter, fits := r.clf.(classify.Fitter)
+	var smp *sampler
+	if fits {
+		smp = newSampler()
+	}
+	c, err := countInput(ctx, src, r.cfg.Limits.withDefaults(), smp)
 	if err != nil {
 		return job, fmt.Errorf("count input: %w", err)
 	}
-	return r.jobs.UpdateJob(context.WithoutCancel(ctx), job.ID, func(j *Job) error {
+	bg := context.WithoutCancel(ctx)
+	if fits {
+		// The fitted state is stored before the job says it is counted, so a
+		// counted job always has it; a crash in between fits again, identically.
+		state, err := fitter.Fit(job.Spec, smp.texts)
+		if err != nil {
+			return job, fmt.Errorf("fit: %w", err)
+		}
+		if _, err := r.blobs.Put(bg, FitKey(job.ID), bytes.NewReader(state), int64(len(state))); err != nil {
+			return job, fmt.Errorf("store fit: %w", err)
+		}
+	}
+	return r.jobs.UpdateJob(bg, job.ID, func(j *Job) error {
 		j.Counted = true
+		j.Fitted = fits
 		j.InputBytes = c.bytes
 		j.RequestsTotal = c.lines
 		j.EstimatedTokens = c.tokens
 		return nil
 	})
+}
+
+// compile builds the job's model, with its fitted state when it has one.
+func (r *Runner) compile(ctx context.Context, job *Job) (classify.Model, error) {
+	fitter, fits := r.clf.(classify.Fitter)
+	if !fits || !job.Fitted {
+		return r.clf.Compile(job.Spec)
+	}
+	rc, err := r.blobs.Open(ctx, FitKey(job.ID), 0)
+	if err != nil {
+		return nil, fmt.Errorf("load fit: %w", err)
+	}
+	defer rc.Close()
+	state, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("load fit: %w", err)
+	}
+	return fitter.CompileFitted(job.Spec, state)
 }
 
 // checkpoint makes what it can of the results durable, records the last durable

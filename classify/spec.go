@@ -62,3 +62,16 @@ type Classifier interface {
 type Model interface {
 	Classify(texts []string, out []Result)
 }
+
+// Fitter is implemented by classifiers that adapt to a batch job's own corpus
+// (DESIGN.md §4): before classifying, the job draws a sample of its texts and
+// calls Fit; the state Fit returns is stored with the job and handed to
+// CompileFitted on every run, so a resumed job gives the same answers.
+// Real-time calls have no corpus and use Compile.
+type Fitter interface {
+	// Fit learns what it needs from sample, a deterministic sample of the job's
+	// texts, for a normalized spec. The state is opaque to callers.
+	Fit(spec Spec, sample []string) (state []byte, err error)
+	// CompileFitted is Compile with a state from Fit; a nil state is Compile.
+	CompileFitted(spec Spec, state []byte) (Model, error)
+}
