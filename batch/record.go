@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -64,7 +65,7 @@ func parseLineBuf(data []byte, maxTextChars int, scratch *[]byte) (record, error
 		if len(bytes.TrimSpace(inner)) == 0 {
 			return rec, errors.New(`"text" is empty`)
 		}
-		if n := utf8.RuneCount(inner); n > maxTextChars {
+		if n := utf8.RuneCountInString(unsafe.String(unsafe.SliceData(inner), len(inner))); n > maxTextChars {
 			return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 		}
 		rec.text = unsafe.String(unsafe.SliceData(inner), len(inner))
@@ -184,6 +185,13 @@ func foldsTo(key []byte, name string) bool {
 func scanString(data []byte, i int) (end int, esc, good bool) {
 	i++
 	for i < len(data) {
+		// Skip 8 plain bytes at a time: none is '"', '\\' or a control character.
+		for i+8 <= len(data) && plain8(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		switch {
 		case c == '"':
@@ -216,6 +224,15 @@ func scanString(data []byte, i int) (end int, esc, good bool) {
 		}
 	}
 	return 0, false, false
+}
+
+// plain8 reports whether none of the 8 bytes in x is '"', '\\' or below 0x20 (SWAR:
+// the has-zero-byte test is exact about whether such a byte exists).
+func plain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&highs == 0
 }
 
 func isHex(c byte) bool {
@@ -274,8 +291,8 @@ func scanLiteral(data []byte, i int, lit string) (int, bool) {
 }
 
 // unescape appends the decoded form of a valid JSON string body (s, without quotes) to
-// dst. It reports false for \u escapes of UTF-16 surrogates, whose decoding (pairs,
-// U+FFFD for lone halves) is left to encoding/json.
+// dst. It reports false for \u escapes of UTF-16 surrogates that are not a valid pair,
+// whose decoding (U+FFFD) is left to encoding/json.
 func unescape(dst, s []byte) ([]byte, bool) {
 	for len(s) > 0 {
 		k := bytes.IndexByte(s, '\\')
@@ -298,28 +315,42 @@ func unescape(dst, s []byte) ([]byte, bool) {
 		case 't':
 			dst = append(dst, '\t')
 		case 'u':
-			var r rune
-			for _, h := range s[2:6] {
-				switch {
-				case h <= '9':
-					h -= '0'
-				case h >= 'a':
-					h -= 'a' - 10
-				default:
-					h -= 'A' - 10
-				}
-				r = r<<4 | rune(h)
-			}
+			r := hex4(s[2:6])
+			s = s[6:]
 			if utf16.IsSurrogate(r) {
-				return dst, false
+				// Only a valid pair is decoded here; encoding/json turns lone halves
+				// into U+FFFD.
+				if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+					return dst, false
+				}
+				if r = utf16.DecodeRune(r, hex4(s[2:6])); r == utf8.RuneError {
+					return dst, false
+				}
+				s = s[6:]
 			}
 			dst = utf8.AppendRune(dst, r)
-			s = s[6:]
 			continue
 		}
 		s = s[2:]
 	}
 	return dst, true
+}
+
+// hex4 decodes four hex digits (already validated by scanString).
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h[:4] {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // parseLineSlow is parseLine through encoding/json: the reference for every line, and

@@ -1,0 +1,79 @@
+#!/bin/sh
+# bench/e2e.sh: the whole batch job through the HTTP API, on loopback only.
+#
+#   bench/e2e.sh [SIZE] [LABELS...]      e.g. bench/e2e.sh 1G 3 50 200   (defaults: 100M 3 50 200)
+#
+# For each label count it starts a fresh `classer-batch serve` on 127.0.0.1 with a temporary data
+# dir and a seeded key, creates a job, uploads the corpus (bench/gen, seed 1) through the API,
+# starts it, polls until completed, and prints upload MB/s, processing MB/s and lines/s (start ->
+# completed, results durable) and the server's peak RSS (VmHWM from /proc/<pid>/status).
+# Environment: CORPUS=path reuses a corpus, WORKERS=n sets the pool size, TIMEOUT=s bounds each job
+# (default 1800). Needs go, curl and jq.
+set -eu
+SIZE=${1:-100M}
+[ $# -gt 0 ] && shift
+LABELS=${*:-3 50 200}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TMP=$(mktemp -d /tmp/classer-e2e.XXXXXX)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT INT TERM
+
+cd "$ROOT"
+go build -o "$TMP/classer-batch" .
+CORPUS=${CORPUS:-}
+if [ -z "$CORPUS" ]; then
+	CORPUS=$TMP/corpus.ndjson
+	go run ./bench/gen -size "$SIZE" -seed 1 > "$CORPUS"
+fi
+BYTES=$(stat -c %s "$CORPUS")
+LINES=$(wc -l < "$CORPUS")
+KEY=sk-bench-12345678
+TIMEOUT=${TIMEOUT:-1800}
+now() { date +%s.%N; }
+
+labels_json() { # the first N of a fixed list of plausible ticket/news labels, JSON array
+	awk -v n="$1" 'BEGIN {
+		split("billing technical sales shipping refund account login security privacy hardware software network printer delivery invoice pricing contract upgrade cancellation feedback complaint praise bug feature performance outage sports politics science health weather travel food music movies education finance markets energy oil grain farming law crime elections technology business economy employment housing transport aviation automotive retail banking insurance", w, " ")
+		printf "["; for (i = 1; i <= n; i++) { l = w[(i-1) % 56 + 1]; if (i > 56) l = l " " int((i-1)/56); printf "%s\"%s\"", (i > 1 ? "," : ""), l }; printf "]" }'
+}
+
+printf '%-7s %10s %11s %10s %12s %10s %9s\n' labels input_MB upload_MB/s MB/s lines/s seconds peakRSS_MB
+for N in $LABELS; do
+	DATA=$TMP/data-$N
+	PORT=$(( 20000 + $$ % 20000 + N ))
+	BASE=http://127.0.0.1:$PORT
+	CLASSER_API_KEYS=bench:$KEY CLASSER_DATA_DIR=$DATA ${WORKERS:+CLASSER_WORKERS=$WORKERS} \
+		"$TMP/classer-batch" serve --addr 127.0.0.1:$PORT > "$TMP/serve-$N.log" 2>&1 &
+	PID=$!
+	i=0
+	until curl -sf "$BASE/healthz" > /dev/null; do
+		i=$((i + 1)); [ $i -gt 100 ] && { cat "$TMP/serve-$N.log"; exit 1; }; sleep 0.1
+	done
+	AUTH="Authorization: Bearer $KEY"
+	JOB=$(curl -sf -X POST "$BASE/v1/batch" -H "$AUTH" -H 'Content-Type: application/json' \
+		-d "{\"labels\":$(labels_json "$N"),\"mode\":\"single\"}")
+	JOB_ID=$(echo "$JOB" | jq -r .job_id)
+	UPLOAD_URL=$(echo "$JOB" | jq -r .upload_url)
+	UKEY=$(echo "$JOB" | jq -r .upload_fields.key)
+	t0=$(now)
+	curl -sf -X POST "$UPLOAD_URL" -F "key=$UKEY" -F "file=@$CORPUS" > /dev/null
+	t1=$(now)
+	curl -sf -X POST "$BASE/v1/batch/$JOB_ID/start" -H "$AUTH" > /dev/null
+	t2=$(now)
+	while :; do
+		ST=$(curl -sf "$BASE/v1/batch/$JOB_ID" -H "$AUTH" | jq -r .status)
+		case $ST in
+		completed) break ;;
+		failed) echo "job failed: $(curl -sf "$BASE/v1/batch/$JOB_ID" -H "$AUTH")"; exit 1 ;;
+		esac
+		if [ "$(echo "$(now) - $t2 > $TIMEOUT" | bc)" = 1 ]; then echo "timeout"; exit 1; fi
+		sleep 0.2
+	done
+	t3=$(now)
+	RSS=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
+	awk -v n="$N" -v b="$BYTES" -v l="$LINES" -v up="$(echo "$t1 - $t0" | bc)" -v s="$(echo "$t3 - $t2" | bc)" -v rss="$RSS" \
+		'BEGIN { printf "%-7d %10.1f %11.1f %10.1f %12.0f %10.2f %9.1f\n", n, b/1e6, b/1e6/up, b/1e6/s, l/s, s, rss/1024 }'
+	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
+	rm -rf "$DATA"
+done
