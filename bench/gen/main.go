@@ -7,7 +7,9 @@
 //	go run ./bench/gen -size 100M -plain > corpus.txt   # the same texts, one per line, no JSON
 //
 // -plain writes each text on one line with newlines turned into spaces (what fastText's
-// predict-prob reads). The same -seed and -size always give the same bytes.
+// predict-prob reads). The same -seed and -size always give the same bytes, and the same
+// -seed gives the same texts in both forms (-size counts the bytes of the form written, so
+// give the plain run the line count with -lines to match exactly).
 package main
 
 import (
@@ -140,6 +142,7 @@ func main() {
 	sizeFlag := flag.String("size", "10M", "approximate output size (K, M, G suffixes)")
 	seed := flag.Uint64("seed", 1, "random seed")
 	plain := flag.Bool("plain", false, "write the texts only, one per line (for fastText)")
+	maxLines := flag.Int("lines", 0, "stop after this many lines (0: no limit)")
 	flag.Parse()
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
@@ -150,36 +153,36 @@ func main() {
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	var written int64
 	var line []byte
-	for i := 0; written < size; i++ {
+	for i := 0; written < size && (*maxLines == 0 || i < *maxLines); i++ {
 		t := text(r)
 		line = line[:0]
+		// Both forms consume the same random numbers, so -plain gives the same texts.
+		line = append(line, '{')
+		switch r.IntN(3) {
+		case 0:
+			line = append(line, `"id":`...)
+			line = strconv.AppendInt(line, int64(i), 10)
+			line = append(line, ',')
+		case 1:
+			line = append(line, `"id":"t-`...)
+			line = strconv.AppendInt(line, int64(i), 10)
+			line = append(line, `",`...)
+		}
+		q, _ := json.Marshal(t) // \n, \", \\ escapes
+		if r.IntN(20) == 0 {
+			// Some producers escape all non-ASCII: \u00e9, and surrogate pairs for emoji.
+			q = []byte(strconv.QuoteToASCII(t))
+			q = []byte(strings.NewReplacer(`\U0001f600`, `\ud83d\ude00`, `\U0001f64f`, `\ud83d\ude4f`, `\x`, `\u00`).Replace(string(q)))
+		}
+		line = append(line, `"text":`...)
+		line = append(line, q...)
+		if r.IntN(4) == 0 {
+			line = append(line, `,"source":"email","priority":`...)
+			line = strconv.AppendInt(line, int64(r.IntN(5)), 10)
+		}
+		line = append(line, '}')
 		if *plain {
-			line = append(line, strings.ReplaceAll(t, "\n", " ")...)
-		} else {
-			line = append(line, '{')
-			switch r.IntN(3) {
-			case 0:
-				line = append(line, `"id":`...)
-				line = strconv.AppendInt(line, int64(i), 10)
-				line = append(line, ',')
-			case 1:
-				line = append(line, `"id":"t-`...)
-				line = strconv.AppendInt(line, int64(i), 10)
-				line = append(line, `",`...)
-			}
-			q, _ := json.Marshal(t) // \n, \", \\ escapes
-			if r.IntN(20) == 0 {
-				// Some producers escape all non-ASCII: \u00e9, and surrogate pairs for emoji.
-				q = []byte(strconv.QuoteToASCII(t))
-				q = []byte(strings.NewReplacer(`\U0001f600`, `\ud83d\ude00`, `\U0001f64f`, `\ud83d\ude4f`, `\x`, `\u00`).Replace(string(q)))
-			}
-			line = append(line, `"text":`...)
-			line = append(line, q...)
-			if r.IntN(4) == 0 {
-				line = append(line, `,"source":"email","priority":`...)
-				line = strconv.AppendInt(line, int64(r.IntN(5)), 10)
-			}
-			line = append(line, '}')
+			line = append(line[:0], strings.ReplaceAll(t, "\n", " ")...)
 		}
 		line = append(line, '\n')
 		w.Write(line)
