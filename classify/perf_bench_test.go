@@ -36,7 +36,7 @@ func BenchmarkScore(b *testing.B) {
 			scores := make([]float32, n)
 			b.ReportAllocs()
 			for b.Loop() {
-				m.score(v, scores)
+				m.score(v, scores, make([]float32, m.stride))
 			}
 		})
 	}
