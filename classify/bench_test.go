@@ -73,3 +73,11 @@ func BenchmarkClassify3Labels(b *testing.B)       { benchClassify(b, 3, ModeSing
 func BenchmarkClassify50Labels(b *testing.B)      { benchClassify(b, 50, ModeSingle) }
 func BenchmarkClassify200Labels(b *testing.B)     { benchClassify(b, 200, ModeSingle) }
 func BenchmarkClassify50LabelsMulti(b *testing.B) { benchClassify(b, 50, ModeMulti) }
+
+func BenchmarkNewBuiltin(b *testing.B) {
+	for b.Loop() {
+		if _, err := NewBuiltin(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

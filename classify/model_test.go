@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 func compile(t testing.TB, spec Spec) Model {
@@ -24,19 +23,15 @@ func classifyOne(t testing.TB, m Model, text string) Result {
 	return out[0]
 }
 
-func TestNewBuiltinLoadsFast(t *testing.T) {
-	start := time.Now()
+// TestNewBuiltinShape checks the embedded model's shape. Its load time is a
+// benchmark (BenchmarkNewBuiltin in bench_test.go), not a test assertion.
+func TestNewBuiltinShape(t *testing.T) {
 	b, err := NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := time.Since(start)
-	t.Logf("load: %v, %d words", d, len(b.index))
 	if len(b.index) != 100000 || b.dims != 100 {
 		t.Fatalf("got %d words x %d dims", len(b.index), b.dims)
-	}
-	if d > time.Second {
-		t.Errorf("NewBuiltin took %v, want < 1s", d)
 	}
 }
 
