@@ -150,6 +150,18 @@ func (t *tokenizer) word() []byte {
 		// ASCII fast path: most text is ASCII letters and digits.
 		if t.i < len(t.s) {
 			c := t.s[t.i]
+			if 'a' <= c && c <= 'z' {
+				// A run of lowercase letters is copied in one go.
+				j := t.i + 1
+				for j < len(t.s) && 'a' <= t.s[j] && t.s[j] <= 'z' {
+					j++
+				}
+				t.buf = append(t.buf, t.s[t.i:j]...)
+				lastSeg += j - t.i
+				t.i = j
+				prevDigit = false
+				continue
+			}
 			if l := c | 0x20; 'a' <= l && l <= 'z' {
 				t.buf = append(t.buf, l)
 				t.i++
