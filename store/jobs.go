@@ -300,11 +300,8 @@ func (db *DB) DeleteJob(ctx context.Context, account, id string) (*batch.Job, er
 		if j.Active() {
 			return fmt.Errorf("%w: job is %s", batch.ErrConflict, j.Status)
 		}
-		if err := jobs.Delete([]byte(id)); err != nil {
-			return fmt.Errorf("store: delete job %s: %w", id, err)
-		}
-		if err := tx.Bucket([]byte(bucketAccountJobs)).Delete(indexKey(j.Account, j.CreatedAt, j.ID)); err != nil {
-			return fmt.Errorf("store: delete index of job %s: %w", id, err)
+		if err := deleteJob(tx, j); err != nil {
+			return err
 		}
 		out = j
 		return nil
@@ -313,6 +310,17 @@ func (db *DB) DeleteJob(ctx context.Context, account, id string) (*batch.Job, er
 		return nil, err
 	}
 	return out, nil
+}
+
+// deleteJob removes j and its account index entry inside tx.
+func deleteJob(tx *bolt.Tx, j *batch.Job) error {
+	if err := tx.Bucket([]byte(bucketJobs)).Delete([]byte(j.ID)); err != nil {
+		return fmt.Errorf("store: delete job %s: %w", j.ID, err)
+	}
+	if err := tx.Bucket([]byte(bucketAccountJobs)).Delete(indexKey(j.Account, j.CreatedAt, j.ID)); err != nil {
+		return fmt.Errorf("store: delete index of job %s: %w", j.ID, err)
+	}
+	return nil
 }
 
 // getJob decodes job id. account "" matches any account; a mismatch is reported as

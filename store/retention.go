@@ -52,11 +52,8 @@ func (db *DB) DeleteFinishedBefore(ctx context.Context, id string, t time.Time) 
 		if !finished || j.FinishedAt.IsZero() || !j.FinishedAt.Before(t) {
 			return nil
 		}
-		if err := jobs.Delete([]byte(id)); err != nil {
-			return fmt.Errorf("store: delete job %s: %w", id, err)
-		}
-		if err := tx.Bucket([]byte(bucketAccountJobs)).Delete(indexKey(j.Account, j.CreatedAt, j.ID)); err != nil {
-			return fmt.Errorf("store: delete index of job %s: %w", id, err)
+		if err := deleteJob(tx, j); err != nil {
+			return err
 		}
 		deleted = true
 		return nil
