@@ -34,7 +34,7 @@ type Builtin struct {
 	dims  int
 	table wordTable // word -> row
 	index []string  // row -> word (the table's keys)
-	vecs  []int8           // rows*dims quantised components
+	vecs  []int8    // rows*dims quantised components
 	// factor[row] = scale[row] * sifWeight[row]: multiplying the int8 row by it gives the
 	// row's weighted contribution to a sentence sum in one step. Zero for punctuation.
 	factor []float32
