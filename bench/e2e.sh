@@ -6,7 +6,9 @@
 # For each label count it starts a fresh `classer-batch serve` on 127.0.0.1 with a temporary data
 # dir and a seeded key, creates a job, uploads the corpus (bench/gen, seed 1) through the API,
 # starts it, polls until completed, and prints upload MB/s, processing MB/s and lines/s (start ->
-# completed, results durable) and the server's peak RSS (VmHWM from /proc/<pid>/status).
+# completed, results durable), the server's CPU seconds for the job (utime+stime from
+# /proc/<pid>/stat; MB per CPU-second is steadier than wall time on a shared machine) and its
+# peak RSS (VmHWM from /proc/<pid>/status).
 # Environment: CORPUS=path reuses a corpus, WORKERS=n sets the pool size, TIMEOUT=s bounds each job
 # (default 1800). Needs go, curl and jq.
 set -eu
@@ -31,6 +33,7 @@ LINES=$(wc -l < "$CORPUS")
 KEY=sk-bench-12345678
 TIMEOUT=${TIMEOUT:-1800}
 now() { date +%s.%N; }
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' /proc/$1/stat; }
 
 labels_json() { # the first N of a fixed list of plausible ticket/news labels, JSON array
 	awk -v n="$1" 'BEGIN {
@@ -38,7 +41,7 @@ labels_json() { # the first N of a fixed list of plausible ticket/news labels, J
 		printf "["; for (i = 1; i <= n; i++) { l = w[(i-1) % 56 + 1]; if (i > 56) l = l " " int((i-1)/56); printf "%s\"%s\"", (i > 1 ? "," : ""), l }; printf "]" }'
 }
 
-printf '%-7s %10s %11s %10s %12s %10s %9s\n' labels input_MB upload_MB/s MB/s lines/s seconds peakRSS_MB
+printf '%-7s %10s %11s %10s %12s %10s %8s %12s %10s\n' labels input_MB upload_MB/s MB/s lines/s seconds cpu_s MB/cpu_s peakRSS_MB
 for N in $LABELS; do
 	DATA=$TMP/data-$N
 	PORT=$(( 20000 + $$ % 20000 + N ))
@@ -59,8 +62,9 @@ for N in $LABELS; do
 	t0=$(now)
 	curl -sf -X POST "$UPLOAD_URL" -F "key=$UKEY" -F "file=@$CORPUS" > /dev/null
 	t1=$(now)
-	curl -sf -X POST "$BASE/v1/batch/$JOB_ID/start" -H "$AUTH" > /dev/null
+	c0=$(cpu "$PID")
 	t2=$(now)
+	curl -sf -X POST "$BASE/v1/batch/$JOB_ID/start" -H "$AUTH" > /dev/null
 	while :; do
 		ST=$(curl -sf "$BASE/v1/batch/$JOB_ID" -H "$AUTH" | jq -r .status)
 		case $ST in
@@ -71,9 +75,10 @@ for N in $LABELS; do
 		sleep 0.2
 	done
 	t3=$(now)
+	c1=$(cpu "$PID")
 	RSS=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
-	awk -v n="$N" -v b="$BYTES" -v l="$LINES" -v up="$(echo "$t1 - $t0" | bc)" -v s="$(echo "$t3 - $t2" | bc)" -v rss="$RSS" \
-		'BEGIN { printf "%-7d %10.1f %11.1f %10.1f %12.0f %10.2f %9.1f\n", n, b/1e6, b/1e6/up, b/1e6/s, l/s, s, rss/1024 }'
+	awk -v n="$N" -v b="$BYTES" -v l="$LINES" -v up="$(echo "$t1 - $t0" | bc)" -v s="$(echo "$t3 - $t2" | bc)" -v rss="$RSS" -v c="$(echo "$c1 - $c0" | bc)" \
+		'BEGIN { printf "%-7d %10.1f %11.1f %10.1f %12.0f %10.2f %8.2f %12.1f %10.1f\n", n, b/1e6, b/1e6/up, b/1e6/s, l/s, s, c, b/1e6/c, rss/1024 }'
 	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 	rm -rf "$DATA"
 done
