@@ -69,6 +69,8 @@ type model struct {
 	// (stride = len(labels) rounded up to 8, padding zero). Nil without AVX2.
 	protosT []float32
 	stride  int
+	// fit, when set, rescores texts with what a batch job fitted on its corpus (fit.go).
+	fit *fitted
 }
 
 // Compile builds the label prototypes for spec. It normalises a copy of spec first (defaults:
@@ -266,6 +268,9 @@ func (m *model) Classify(texts []string, out []Result) {
 			continue
 		}
 		m.score(v, scores, raw)
+		if m.fit != nil {
+			m.fit.adjust(&t, text, v, scores)
+		}
 		if m.multi {
 			out[i] = m.multiResult(scores, tokens)
 		} else {
