@@ -113,6 +113,15 @@ func (t *tokenizer) next() ([]byte, bool) {
 		return tok, true
 	}
 	t.buf = t.buf[:0]
+	// Fast path: ASCII spaces, then an ASCII letter or digit starts a word.
+	for t.i < len(t.s) && t.s[t.i] == ' ' {
+		t.i++
+	}
+	if t.i < len(t.s) {
+		if c := t.s[t.i]; 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+			return t.word(), true
+		}
+	}
 	// Skip spaces and ignorable characters.
 	var r rune
 	var size int
