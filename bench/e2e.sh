@@ -60,7 +60,7 @@ for N in $LABELS; do
 	UPLOAD_URL=$(echo "$JOB" | jq -r .upload_url)
 	UKEY=$(echo "$JOB" | jq -r .upload_fields.key)
 	t0=$(now)
-	curl -sf -X POST "$UPLOAD_URL" -F "key=$UKEY" -F "file=@$CORPUS" > /dev/null
+	curl -sSf -X POST "$UPLOAD_URL" -F "key=$UKEY" -F "file=@$CORPUS" > /dev/null
 	t1=$(now)
 	c0=$(cpu "$PID")
 	t2=$(now)
