@@ -34,6 +34,7 @@ type Main struct {
 	URL string
 
 	db      *store.DB
+	api     *server.Server
 	runner  *batch.Runner
 	sweeper *batch.Sweeper
 	http    *http.Server
@@ -139,6 +140,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimitTokens:         cfg.RateLimits.TokensPerMinute,
 		PricePerMillionTokens:   &cfg.Pricing.PerMillionTokens,
 	}, db, objects, m.runner, clf, m.Log)
+	m.api = srv
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -170,6 +172,11 @@ func (m *Main) Close() error {
 		<-m.served
 	} else if m.ln != nil {
 		m.ln.Close()
+	}
+	if m.api != nil {
+		if err := m.api.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if m.sweeper != nil {
 		if err := m.sweeper.Shutdown(ctx); err != nil {

@@ -217,3 +217,36 @@ func TestUsageAddsUpE2E(t *testing.T) {
 		t.Fatalf("admin usage: %d %+v", code, seen)
 	}
 }
+
+// TestRealtimeUsageSurvivesRestart: real-time usage is gathered in memory and
+// written in batches; a graceful shutdown writes what is left.
+func TestRealtimeUsageSurvivesRestart(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	m := startMain(t, cfg)
+	c := newClient(t, m.URL, acmeKey)
+	var res struct {
+		Tokens int64 `json:"tokens"`
+	}
+	for range 3 {
+		if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "refund my invoice please", "labels": []string{"billing", "sales"}, "cache": false}, &res); code != 200 {
+			t.Fatalf("classify: %d", code)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m = startMain(t, cfg)
+	defer m.Close()
+	var u struct {
+		Total struct {
+			Requests       int64 `json:"requests"`
+			RealtimeTokens int64 `json:"realtime_tokens"`
+		} `json:"total"`
+	}
+	if code, _ := newClient(t, m.URL, acmeKey).do("GET", "/v1/usage", nil, &u); code != 200 {
+		t.Fatalf("usage: %d", code)
+	}
+	if u.Total.Requests != 3 || u.Total.RealtimeTokens != 3*res.Tokens {
+		t.Fatalf("after restart: %+v, want 3 requests and %d tokens", u.Total, 3*res.Tokens)
+	}
+}

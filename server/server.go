@@ -88,7 +88,7 @@ type Store interface {
 	DeleteClassifier(ctx context.Context, account, name string) (int, error)
 
 	// Usage and metrics.
-	RecordUsage(ctx context.Context, account string, day time.Time, delta store.Usage) error
+	RecordUsages(ctx context.Context, deltas []store.UsageDelta) error
 	UsageRange(ctx context.Context, account string, from, to time.Time) ([]store.UsageDay, error)
 	JobStatser
 }
@@ -141,6 +141,7 @@ type Server struct {
 	limits  *limiter
 	metrics *metrics
 	price   float64 // per million tokens
+	usage   *usageBook
 
 	echo *echo.Echo
 }
@@ -194,12 +195,19 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		metrics: newMetrics(st),
 		price:   price,
 	}
+	// A closure, not the method value st.RecordUsages: st may be nil in tests of
+	// parts of the API that never book usage.
+	s.usage = newUsageBook(func(ctx context.Context, d []store.UsageDelta) error { return s.store.RecordUsages(ctx, d) }, time.Second)
 	if l, ok := blobs.(localEndpoints); ok {
 		s.local = l
 	}
 	s.echo = s.newRouter()
 	return s
 }
+
+// Close writes the real-time usage still held in memory. Call it after the HTTP
+// server has stopped, before the store closes.
+func (s *Server) Close(ctx context.Context) error { return s.usage.flush(ctx) }
 
 // Handler returns the API's http.Handler (the echo instance).
 func (s *Server) Handler() http.Handler { return s.echo }

@@ -79,6 +79,9 @@ func (s *Server) handleUsage(c echo.Context) error {
 	if days := int(to.Sub(from).Hours()/24) + 1; days > maxUsageDays {
 		return validationError("from", fmt.Sprintf("the range spans %d days; at most %d are allowed", days, maxUsageDays))
 	}
+	if err := s.usage.flush(c.Request().Context()); err != nil {
+		return err
+	}
 	days, err := s.store.UsageRange(c.Request().Context(), acct, from, to)
 	if err != nil {
 		return fmt.Errorf("reading usage: %w", err)
@@ -110,12 +113,15 @@ func parseDate(c echo.Context, name string, def time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// recordRealtime books one answered real-time request and its tokens. It runs before the
-// answer is written, so a client that reads its usage right after sees the call; a
-// failure is logged and does not cost the client its answer.
+// recordRealtime books one answered real-time request and its tokens in the usage book
+// (written in batches; reads of usage flush it first, so a client that reads its usage
+// right after sees the call).
 func (s *Server) recordRealtime(c echo.Context, tokens int) {
-	ctx := context.WithoutCancel(c.Request().Context())
-	if err := s.store.RecordUsage(ctx, account(c), s.now(), store.Usage{Requests: 1, RealtimeTokens: int64(tokens)}); err != nil {
-		s.log.ErrorContext(ctx, "recording usage", "request_id", requestID(c), "account", account(c), "err", err)
+	s.usage.add(account(c), s.now(), store.Usage{Requests: 1, RealtimeTokens: int64(tokens)})
+	if s.usage.due(time.Now()) {
+		ctx := context.WithoutCancel(c.Request().Context())
+		if err := s.usage.flush(ctx); err != nil {
+			s.log.ErrorContext(ctx, "recording usage", "request_id", requestID(c), "err", err)
+		}
 	}
 }

@@ -129,7 +129,7 @@ func TestUsageRecordAndRange(t *testing.T) {
 		{"acmex", d1, Usage{Requests: 100}},
 		{"globex", d1, Usage{Requests: 100}},
 	} {
-		if err := db.RecordUsage(ctx, r.account, r.day, r.u); err != nil {
+		if err := db.RecordUsages(ctx, []UsageDelta{{Account: r.account, Day: r.day, Usage: r.u}}); err != nil {
 			t.Fatal(err)
 		}
 	}

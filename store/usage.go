@@ -47,25 +47,7 @@ func usageKey(account string, day time.Time) []byte {
 	return append(accountPrefix(account), day.UTC().Format(DateLayout)...)
 }
 
-// RecordUsage adds delta to account's usage on day's UTC date, in one transaction.
-// Errors: an invalid account, a done ctx, a database failure.
-func (db *DB) RecordUsage(ctx context.Context, account string, day time.Time, delta Usage) error {
-	if err := validAccount(account); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	// Every real-time call books usage: bbolt's Batch coalesces concurrent calls into
-	// one transaction (one fsync) instead of one each, which would cap requests per
-	// second at the disk's fsync rate. A batch that fails is rolled back and re-run,
-	// so each delta is still added exactly once.
-	return db.bolt.Batch(func(tx *bolt.Tx) error {
-		return addUsage(tx, account, day, delta)
-	})
-}
-
-// addUsage is RecordUsage inside a caller's transaction.
+// addUsage adds delta to account's usage on day's UTC date inside tx.
 func addUsage(tx *bolt.Tx, account string, day time.Time, delta Usage) error {
 	b := tx.Bucket([]byte(bucketUsage))
 	k := usageKey(account, day)
@@ -207,4 +189,30 @@ func (db *DB) accountJobUpdate(tx *bolt.Tx, before batch.Checkpoint, wasComplete
 		})
 	}
 	return nil
+}
+
+// UsageDelta is usage to add to one account on one UTC day.
+type UsageDelta struct {
+	Account string
+	Day     time.Time
+	Usage   Usage
+}
+
+// RecordUsages adds every delta in one transaction: the API gathers real-time
+// usage in memory and writes it in batches, so a request never waits for a disk
+// sync. Errors: an invalid account (nothing is written), a done ctx, a database failure.
+func (db *DB) RecordUsages(ctx context.Context, deltas []UsageDelta) error {
+	for _, d := range deltas {
+		if err := validAccount(d.Account); err != nil {
+			return err
+		}
+	}
+	return db.update(ctx, func(tx *bolt.Tx) error {
+		for _, d := range deltas {
+			if err := addUsage(tx, d.Account, d.Day, d.Usage); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
