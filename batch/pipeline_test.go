@@ -184,3 +184,39 @@ func BenchmarkPipeline3Labels(b *testing.B) {
 		}
 	}
 }
+
+// TestCountEstimatesTokensFromSample: up to SampleTexts lines the estimate is the
+// exact sum of per-line estimates; beyond, the sample's mean scaled up, close to it.
+func TestCountEstimatesTokensFromSample(t *testing.T) {
+	for _, n := range []int{100, 3 * SampleTexts} {
+		input := testInput(n)
+		c, err := countInput(context.Background(), strings.NewReader(input), Limits{}.withDefaults(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exact int64
+		for _, l := range strings.Split(input, "\n") {
+			l = strings.TrimPrefix(strings.TrimSuffix(l, "\r"), "\uFEFF")
+			if strings.TrimSpace(l) != "" {
+				exact += int64(classify.EstimateTokens([]byte(l)))
+			}
+		}
+		if n <= SampleTexts && c.tokens != exact {
+			t.Fatalf("%d lines: estimate %d, exact %d", n, c.tokens, exact)
+		}
+		if diff := float64(c.tokens-exact) / float64(exact); diff > 0.05 || diff < -0.05 {
+			t.Fatalf("%d lines: estimate %d is %.1f%% off the exact %d", n, c.tokens, 100*diff, exact)
+		}
+	}
+}
+
+// BenchmarkCountInput measures the pre-pass that must finish before lines flow.
+func BenchmarkCountInput(b *testing.B) {
+	input := testInput(50_000)
+	b.SetBytes(int64(len(input)))
+	for b.Loop() {
+		if _, err := countInput(context.Background(), strings.NewReader(input), Limits{}.withDefaults(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

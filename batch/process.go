@@ -13,10 +13,14 @@ type inputCount struct {
 	bytes, lines, tokens int64
 }
 
-// countInput counts non-blank lines and estimates their tokens in one streaming
-// pass, without decoding JSON, so requests_total and estimated_tokens are known
-// before processing starts. With a sampler it also draws the job's fit sample.
+// countInput counts non-blank lines in one streaming pass and estimates their
+// tokens from a sample (see sampler), without decoding JSON, so requests_total
+// and estimated_tokens are known before processing starts. smp, if not nil,
+// receives the sample (the job's fit uses it).
 func countInput(ctx context.Context, src io.Reader, limits Limits, smp *sampler) (inputCount, error) {
+	if smp == nil {
+		smp = newSampler()
+	}
 	lr := newLineReader(src, limits.ReadBuffer, limits.maxLineBytes())
 	var c inputCount
 	for n := 0; ; n++ {
@@ -25,6 +29,7 @@ func countInput(ctx context.Context, src io.Reader, limits Limits, smp *sampler)
 		}
 		l, err := lr.next()
 		if err == io.EOF {
+			c.tokens = smp.tokens()
 			return c, nil
 		}
 		if err != nil {
@@ -42,10 +47,7 @@ func countInput(ctx context.Context, src io.Reader, limits Limits, smp *sampler)
 			continue
 		}
 		c.lines++
-		c.tokens += int64(classify.EstimateTokens(l.data))
-		if smp != nil {
-			smp.offer(l.data, limits.MaxTextChars)
-		}
+		smp.offer(l.data, limits.MaxTextChars)
 	}
 }
 

@@ -307,7 +307,7 @@ func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
 	if fits {
 		// The fitted state is stored before the job says it is counted, so a
 		// counted job always has it; a crash in between fits again, identically.
-		state, err := fitter.Fit(job.Spec, smp.texts)
+		state, err := fitter.Fit(job.Spec, smp.texts())
 		if err != nil {
 			return job, fmt.Errorf("fit: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"unicode/utf8"
 
@@ -18,17 +19,78 @@ const (
 	maxSampleBytes = 4096
 )
 
-// sampler keeps a uniform sample of a stream's texts (reservoir sampling,
+// sampler keeps a uniform sample of a stream's lines (reservoir sampling,
 // Algorithm R) with a fixed seed, so the same input always gives the same
-// sample: a resumed job, the offline CLI and eval all fit the same state.
+// sample: a resumed job, the offline CLI and eval all fit the same state. The
+// sample also estimates the input's tokens, so the count pass only has to find
+// line ends and a 5 GB file starts flowing within seconds.
 type sampler struct {
 	rnd   *rand.Rand
 	seen  int64
-	texts []string
+	slots []sampleSlot
+}
+
+type sampleSlot struct {
+	text   string // "" for a line that does not parse: not part of the corpus
+	tokens int64  // classify.EstimateTokens of the raw line
 }
 
 func newSampler() *sampler {
-	return &sampler{rnd: rand.New(rand.NewPCG(0x636c6173736572, 0x9e3779b97f4a7c15)), texts: make([]string, 0, 64)}
+	return &sampler{rnd: rand.New(rand.NewPCG(0x636c6173736572, 0x9e3779b97f4a7c15)), slots: make([]sampleSlot, 0, 64)}
+}
+
+// offer considers one non-blank line; it is parsed only if it is kept.
+func (s *sampler) offer(data []byte, maxTextChars int) {
+	s.seen++
+	slot := int64(len(s.slots))
+	if slot >= SampleTexts {
+		slot = s.rnd.Int64N(s.seen)
+		if slot >= SampleTexts {
+			return
+		}
+	}
+	kept := sampleSlot{tokens: int64(classify.EstimateTokens(data))}
+	if rec, err := parseLine(data, maxTextChars); err == nil {
+		text := rec.text
+		if len(text) > maxSampleBytes {
+			cut := maxSampleBytes
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+			text = text[:cut]
+		}
+		kept.text = string([]byte(text)) // detach from the line buffer
+	}
+	if slot == int64(len(s.slots)) {
+		s.slots = append(s.slots, kept)
+	} else {
+		s.slots[slot] = kept
+	}
+}
+
+// texts returns the sampled texts of lines that parse, in slot order.
+func (s *sampler) texts() []string {
+	out := make([]string, 0, len(s.slots))
+	for _, sl := range s.slots {
+		if sl.text != "" {
+			out = append(out, sl.text)
+		}
+	}
+	return out
+}
+
+// tokens estimates the tokens of all offered lines: exact (the sum of the
+// per-line estimates) when every line is in the sample, else the sample's mean
+// times the number of lines.
+func (s *sampler) tokens() int64 {
+	var sum int64
+	for _, sl := range s.slots {
+		sum += sl.tokens
+	}
+	if s.seen <= int64(len(s.slots)) || len(s.slots) == 0 {
+		return sum
+	}
+	return int64(math.Round(float64(sum) / float64(len(s.slots)) * float64(s.seen)))
 }
 
 // Compile compiles spec for a whole input the way a batch job does: a
@@ -48,39 +110,9 @@ func Compile(ctx context.Context, clf classify.Classifier, spec classify.Spec, o
 	if _, err := countInput(ctx, src, limits.withDefaults(), smp); err != nil {
 		return nil, fmt.Errorf("sample input: %w", err)
 	}
-	state, err := fitter.Fit(spec, smp.texts)
+	state, err := fitter.Fit(spec, smp.texts())
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
 	return fitter.CompileFitted(spec, state)
-}
-
-// offer considers one non-blank line; parse is called only if the line is kept.
-func (s *sampler) offer(data []byte, maxTextChars int) {
-	s.seen++
-	slot := int64(len(s.texts))
-	if slot >= SampleTexts {
-		slot = s.rnd.Int64N(s.seen)
-		if slot >= SampleTexts {
-			return
-		}
-	}
-	rec, err := parseLine(data, maxTextChars)
-	if err != nil {
-		return // a bad line is not part of the corpus
-	}
-	text := rec.text
-	if len(text) > maxSampleBytes {
-		cut := maxSampleBytes
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut]
-	}
-	text = string([]byte(text)) // detach from the line buffer
-	if slot == int64(len(s.texts)) {
-		s.texts = append(s.texts, text)
-	} else {
-		s.texts[slot] = text
-	}
 }
