@@ -285,3 +285,47 @@ func TestInputVanished(t *testing.T) {
 		t.Fatalf("job error %v", v.Error)
 	}
 }
+
+// TestStartWaitsForUpload: a start while the job's upload is still streaming is
+// refused (409), so an admitted upload can never replace the input of a job
+// that has started; once the upload finishes, the start goes through.
+func TestStartWaitsForUpload(t *testing.T) {
+	m := startMain(t, testConfig(t, t.TempDir()))
+	defer m.Close()
+	c := newClient(t, m.URL, acmeKey)
+	job := c.createJob(seedSpec)
+
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code, _, err := tryUpload(job.UploadURL, allFields(job), pr)
+		if err != nil {
+			code = -1
+		}
+		done <- code
+	}()
+	pw.Write([]byte(seedInput)) // the file part has begun; the upload stays open
+
+	deadline := time.Now().Add(time.Minute)
+	for {
+		code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil)
+		if code == http.StatusConflict {
+			break // the upload was admitted and is in progress
+		}
+		if code != 422 {
+			t.Fatalf("start during upload: %d, want 409 (or 422 before the upload is admitted)", code)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("start never saw the upload in progress")
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not an assertion
+	}
+	pw.Close()
+	if code := <-done; code != http.StatusNoContent {
+		t.Fatalf("upload: %d", code)
+	}
+	if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("start after the upload: %d", code)
+	}
+	c.waitStatus(job.JobID, time.Minute, "completed")
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -204,6 +205,13 @@ func (s *Server) handleStartJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Under the upload guard, so an upload admitted before this start cannot
+	// replace the input while the pipeline reads it.
+	s.uploads.mu.Lock()
+	defer s.uploads.mu.Unlock()
+	if s.uploads.active[j.ID] > 0 {
+		return conflict("an upload of this job's input is in progress; start the job when it has finished")
+	}
 	if _, err := s.blobs.Stat(ctx, j.InputKey); err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, blob.ErrNotExist) {
 			return batch.ErrNoInput
@@ -272,7 +280,28 @@ func (s *Server) handleDeleteJob(c echo.Context) error {
 
 func (s *Server) handleBlobUpload(c echo.Context) error {
 	s.extendDeadlines(c)
-	_, n, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), s.allowUpload)
+	admitted := ""
+	defer func() {
+		if admitted != "" {
+			s.uploads.mu.Lock()
+			s.uploads.active[admitted]--
+			if s.uploads.active[admitted] == 0 {
+				delete(s.uploads.active, admitted)
+			}
+			s.uploads.mu.Unlock()
+		}
+	}()
+	allow := func(ctx context.Context, key string) error {
+		s.uploads.mu.Lock()
+		defer s.uploads.mu.Unlock()
+		if err := s.allowUpload(ctx, key); err != nil {
+			return err
+		}
+		admitted, _ = jobIDFromInputKey(key)
+		s.uploads.active[admitted]++
+		return nil
+	}
+	_, n, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), allow)
 	if err != nil {
 		return err
 	}
@@ -301,6 +330,14 @@ func (s *Server) allowUpload(ctx context.Context, key string) error {
 		return conflict("job already started; uploads are only accepted before start")
 	}
 	return nil
+}
+
+// uploadGuard pairs "not started" with "no upload in progress": an upload is
+// admitted and counted, and a start is decided, under one mutex (local storage;
+// S3 uploads never pass through the appliance).
+type uploadGuard struct {
+	mu     sync.Mutex
+	active map[string]int // job id -> uploads in progress
 }
 
 // jobIDFromInputKey parses "jobs/<id>/input.ndjson".

@@ -142,6 +142,7 @@ type Server struct {
 	metrics *metrics
 	price   float64 // per million tokens
 	usage   *usageBook
+	uploads uploadGuard
 
 	echo *echo.Echo
 }
@@ -194,6 +195,7 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		limits:  newLimiter(cfg.RateLimitRequests, cfg.RateLimitTokens),
 		metrics: newMetrics(st),
 		price:   price,
+		uploads: uploadGuard{active: map[string]int{}},
 	}
 	// A closure, not the method value st.RecordUsages: st may be nil in tests of
 	// parts of the API that never book usage.
