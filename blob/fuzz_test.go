@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -133,6 +134,49 @@ func FuzzValidKey(f *testing.F) {
 		}
 		if !validPrefix(key) {
 			t.Fatalf("valid key %q is not a valid prefix", key)
+		}
+	})
+}
+
+// FuzzReceiveUpload feeds arbitrary multipart bodies to the upload endpoint's
+// parser: it must never panic, and it must accept an upload only when the body
+// carries the signed policy and signature it was given (the seed does).
+func FuzzReceiveUpload(f *testing.F) {
+	secret := bytes.Repeat([]byte{9}, SecretLen)
+	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	l, err := NewLocal(f.TempDir(), secret, "http://127.0.0.1:8080", clock.Now)
+	if err != nil {
+		f.Fatal(err)
+	}
+	const key = "jobs/batch_a/input.ndjson"
+	_, fields, err := l.PresignUpload(context.Background(), key, 1000, time.Hour)
+	if err != nil {
+		f.Fatal(err)
+	}
+	const boundary = "XyZ"
+	form := func(parts ...[2]string) string {
+		var b strings.Builder
+		for _, p := range parts {
+			if p[0] == "file" {
+				b.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.ndjson\"\r\n\r\n" + p[1] + "\r\n")
+				continue
+			}
+			b.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p[0] + "\"\r\n\r\n" + p[1] + "\r\n")
+		}
+		b.WriteString("--" + boundary + "--\r\n")
+		return b.String()
+	}
+	f.Add(form([2]string{"key", key}, [2]string{"policy", fields["policy"]}, [2]string{"x-amz-signature", fields["x-amz-signature"]}, [2]string{"file", `{"text":"hi"}`}))
+	f.Add(form([2]string{"key", key}, [2]string{"file", `{"text":"hi"}`}))
+	f.Add(form([2]string{"file", "x"}, [2]string{"key", key}))
+	f.Add("--" + boundary + "\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		// No URL signature: only the policy path can admit an upload.
+		req, _ := http.NewRequest("POST", "http://127.0.0.1:8080/_blob/upload", strings.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		_, _, err := l.ReceiveUpload(context.Background(), req, func(context.Context, string) error { return nil })
+		if err == nil && (!strings.Contains(body, fields["x-amz-signature"]) || !strings.Contains(body, fields["policy"])) {
+			t.Fatalf("accepted an upload without the signed policy:\n%q", body)
 		}
 	})
 }
