@@ -230,3 +230,30 @@ func TestClassifyDoesNotAllocatePerText(t *testing.T) {
 		t.Fatalf("Classify of %d texts allocates %v times", len(texts), n)
 	}
 }
+
+// TestDescriptionsSteer: a description on a label moves the texts it describes
+// there, even where the label name alone loses them to another label.
+func TestDescriptionsSteer(t *testing.T) {
+	b := testBuiltin(t)
+	spec := Spec{Labels: []string{"billing", "technical", "sales"}, Descriptions: map[string]string{
+		"billing": "invoices, charges, refunds and payments", "technical": "bugs, crashes, errors and outages"}}
+	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.Compile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{
+		"The app crashes every time I open the settings page": "technical",
+		"Login fails with a 500 error since the last update":  "technical",
+		"I was charged twice for my subscription this month":  "billing",
+		"My invoice shows the wrong amount for last month":    "billing",
+	} {
+		out := make([]Result, 1)
+		m.Classify([]string{text}, out)
+		if out[0].Label != want {
+			t.Errorf("%q -> %s (%.3f), want %s", text, out[0].Label, out[0].Confidence, want)
+		}
+	}
+}
