@@ -763,8 +763,14 @@
       }
     }
 
+    // The buttons are rebuilt only when what they show changes: rebuilding them on every
+    // poll would swap the node under a click in progress and lose it.
+    let actionsKey = '';
     function drawActions() {
       if (!job) return;
+      const key = `${job.status}|${busy}|${confirmingDelete}`;
+      if (key === actionsKey) return;
+      actionsKey = key;
       const b = [];
       if (job.status === 'completed') b.push(h('button', { class: 'btn primary', type: 'button', id: 'download', disabled: busy, text: 'Download results', onclick: download }));
       if (job.status === 'processing') b.push(h('button', { class: 'btn', type: 'button', id: 'cancel', disabled: busy, text: 'Cancel', onclick: () => act('POST', `/v1/batch/${id}/cancel`, 'Cancelling at the next checkpoint…') }));
