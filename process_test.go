@@ -197,25 +197,11 @@ func TestBinaryKill9Resumes(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	lines := envInt("CLASSER_TEST_KILL_LINES", 300_000)
-	var input bytes.Buffer
-	if _, err := input.ReadFrom(newCorpus(11, lines)); err != nil {
-		t.Fatal(err)
-	}
-	inPath := filepath.Join(t.TempDir(), "input.ndjson")
-	if err := os.WriteFile(inPath, input.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	jobPath := filepath.Join(t.TempDir(), "job.json")
-	os.WriteFile(jobPath, []byte(`{"labels":["billing","technical","sales"],"mode":"single"}`), 0o600)
-	wantPath := filepath.Join(t.TempDir(), "want.ndjson")
-	if out, err := exec.Command(bin, "classify", "--job", jobPath, "-o", wantPath, inPath).CombinedOutput(); err != nil {
-		t.Fatalf("offline classify: %v\n%s", err, out)
-	}
-	want, _ := os.ReadFile(wantPath)
+	input, want := reference(t, bin, 11, lines)
 
 	p := startProc(t, bin, dir)
 	c := newClient(t, p.url, acmeKey)
-	id := runJob(t, c, bytes.NewReader(input.Bytes()))
+	id := runJob(t, c, bytes.NewReader(input))
 	kills := 0
 	for kills < 3 {
 		// Wait for progress past the last checkpoint, then kill without warning.
@@ -263,17 +249,7 @@ func TestBinaryKillLoop(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	lines := envInt("CLASSER_TEST_KILL_LOOP_LINES", 500_000)
-	var input bytes.Buffer
-	input.ReadFrom(newCorpus(21, lines))
-	inPath := filepath.Join(t.TempDir(), "input.ndjson")
-	os.WriteFile(inPath, input.Bytes(), 0o600)
-	jobPath := filepath.Join(t.TempDir(), "job.json")
-	os.WriteFile(jobPath, []byte(`{"labels":["billing","technical","sales"],"mode":"single"}`), 0o600)
-	wantPath := filepath.Join(t.TempDir(), "want.ndjson")
-	if out, err := exec.Command(bin, "classify", "--job", jobPath, "-o", wantPath, inPath).CombinedOutput(); err != nil {
-		t.Fatalf("offline classify: %v\n%s", err, out)
-	}
-	want, _ := os.ReadFile(wantPath)
+	input, want := reference(t, bin, 21, lines)
 
 	rnd := rand.New(rand.NewPCG(42, 7))
 	kills := envInt("CLASSER_TEST_KILLS", 8)
@@ -287,7 +263,7 @@ func TestBinaryKillLoop(t *testing.T) {
 	for k := 0; k < kills; k++ {
 		if !uploaded && phases["upload"] >= 2 {
 			// Two uploads were cut off; let the third through so later kills hit the job.
-			upload(t, job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
+			upload(t, job.UploadURL, allFields(job), bytes.NewReader(input))
 			uploaded = true
 		}
 		delay := time.Duration(rnd.IntN(250)) * time.Millisecond
@@ -296,7 +272,7 @@ func TestBinaryKillLoop(t *testing.T) {
 		switch {
 		case !uploaded:
 			phase = "upload"
-			code, _, err := tryUpload(job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
+			code, _, err := tryUpload(job.UploadURL, allFields(job), bytes.NewReader(input))
 			uploaded = err == nil && code == 204
 		case !started:
 			phase = "start"
@@ -331,7 +307,7 @@ func TestBinaryKillLoop(t *testing.T) {
 		c = newClient(t, p.url, acmeKey)
 	}
 	if !uploaded {
-		upload(t, job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
+		upload(t, job.UploadURL, allFields(job), bytes.NewReader(input))
 	}
 	// A start that was answered 202 may have been lost only if the kill came first;
 	// the job must then still be pending or processing, never stuck elsewhere.
@@ -394,4 +370,30 @@ func TestBinarySIGTERM(t *testing.T) {
 		t.Fatal("results after SIGTERM and restart differ")
 	}
 	t.Logf("SIGTERM shutdown took %s", took.Round(time.Millisecond))
+}
+
+// reference generates n corpus lines with seed and runs the binary's offline
+// `classify` on them: the input and the results of an uninterrupted run.
+func reference(t *testing.T, bin string, seed uint64, n int) (input, want []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(newCorpus(seed, n)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	inPath, jobPath, wantPath := filepath.Join(dir, "input.ndjson"), filepath.Join(dir, "job.json"), filepath.Join(dir, "want.ndjson")
+	if err := os.WriteFile(inPath, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jobPath, []byte(`{"labels":["billing","technical","sales"],"mode":"single"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "classify", "--job", jobPath, "-o", wantPath, inPath).CombinedOutput(); err != nil {
+		t.Fatalf("offline classify: %v\n%s", err, out)
+	}
+	want, err := os.ReadFile(wantPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), want
 }

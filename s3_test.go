@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -276,28 +275,14 @@ func TestS3BinaryKill9Resumes(t *testing.T) {
 	// About 85 bytes of results per line: 600,000 lines make ~50 MB of
 	// results, so several parts are durable (and checkpointed) before a kill.
 	lines := envInt("CLASSER_TEST_S3_KILL_LINES", 600_000)
-	var input bytes.Buffer
-	if _, err := input.ReadFrom(newCorpus(31, lines)); err != nil {
-		t.Fatal(err)
-	}
-	inPath := filepath.Join(t.TempDir(), "input.ndjson")
-	if err := os.WriteFile(inPath, input.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	jobPath := filepath.Join(t.TempDir(), "job.json")
-	os.WriteFile(jobPath, []byte(`{"labels":["billing","technical","sales"],"mode":"single"}`), 0o600)
-	wantPath := filepath.Join(t.TempDir(), "want.ndjson")
-	if out, err := exec.Command(bin, "classify", "--job", jobPath, "-o", wantPath, inPath).CombinedOutput(); err != nil {
-		t.Fatalf("offline classify: %v\n%s", err, out)
-	}
-	want, _ := os.ReadFile(wantPath)
+	input, want := reference(t, bin, 31, lines)
 
 	start := func() (*proc, *client) {
 		p := startProcAt(t, bin, dir, "127.0.0.1:0", e.environ()...)
 		return p, newClient(t, p.url, acmeKey)
 	}
 	p, c := start()
-	id := runJobS3(t, c, input.Bytes())
+	id := runJobS3(t, c, input)
 	kills := 0
 	for kills < 3 {
 		// Wait for a new checkpoint: on S3 that means another part is durable.
