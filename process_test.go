@@ -205,19 +205,7 @@ func TestBinaryKill9Resumes(t *testing.T) {
 	kills := 0
 	for kills < 3 {
 		// Wait for progress past the last checkpoint, then kill without warning.
-		var before, v jobView
-		c.do("GET", "/v1/batch/"+id, nil, &before)
-		deadline := time.Now().Add(time.Minute)
-		for {
-			c.do("GET", "/v1/batch/"+id, nil, &v)
-			if v.Status != "processing" || v.RequestsCompleted > before.RequestsCompleted {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("no progress within a minute")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		v := c.waitCheckpoint(id, time.Minute)
 		if v.Status != "processing" {
 			break
 		}
@@ -396,4 +384,23 @@ func reference(t *testing.T, bin string, seed uint64, n int) (input, want []byte
 		t.Fatal(err)
 	}
 	return buf.Bytes(), want
+}
+
+// waitCheckpoint polls a job until its durable counters move past where they
+// are now (a new checkpoint) or it stops processing, and returns what it saw.
+func (c *client) waitCheckpoint(id string, limit time.Duration) jobView {
+	c.t.Helper()
+	var before, v jobView
+	c.do("GET", "/v1/batch/"+id, nil, &before)
+	deadline := time.Now().Add(limit)
+	for {
+		c.do("GET", "/v1/batch/"+id, nil, &v)
+		if v.Status != "processing" || v.RequestsCompleted > before.RequestsCompleted {
+			return v
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("job %s: no new checkpoint within %s", id, limit)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not an assertion
+	}
 }

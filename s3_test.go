@@ -286,19 +286,7 @@ func TestS3BinaryKill9Resumes(t *testing.T) {
 	kills := 0
 	for kills < 3 {
 		// Wait for a new checkpoint: on S3 that means another part is durable.
-		var before, v jobView
-		c.do("GET", "/v1/batch/"+id, nil, &before)
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			c.do("GET", "/v1/batch/"+id, nil, &v)
-			if v.Status != "processing" || v.RequestsCompleted > before.RequestsCompleted {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("no checkpoint within two minutes")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		v := c.waitCheckpoint(id, 2*time.Minute)
 		if v.Status != "processing" {
 			break
 		}

@@ -27,13 +27,19 @@ func independentMAC(secret []byte, parts ...string) []byte {
 	return h.Sum(nil)
 }
 
-func FuzzVerifyPolicy(f *testing.F) {
+// fuzzLocal is the store every fuzz target signs with, at a fixed clock.
+func fuzzLocal(f *testing.F) (*Local, []byte) {
 	secret := bytes.Repeat([]byte{9}, SecretLen)
 	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	l, err := NewLocal(f.TempDir(), secret, "http://127.0.0.1:8080", clock.Now)
 	if err != nil {
 		f.Fatal(err)
 	}
+	return l, secret
+}
+
+func FuzzVerifyPolicy(f *testing.F) {
+	l, secret := fuzzLocal(f)
 	const key = "jobs/batch_a/input.ndjson"
 	_, fields, err := l.PresignUpload(context.Background(), key, 100, time.Hour)
 	if err != nil {
@@ -68,12 +74,7 @@ func FuzzVerifyPolicy(f *testing.F) {
 }
 
 func FuzzVerifyDownload(f *testing.F) {
-	secret := bytes.Repeat([]byte{9}, SecretLen)
-	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	l, err := NewLocal(f.TempDir(), secret, "http://127.0.0.1:8080", clock.Now)
-	if err != nil {
-		f.Fatal(err)
-	}
+	l, secret := fuzzLocal(f)
 	const key = "jobs/batch_a/results.ndjson"
 	u, err := l.PresignDownload(context.Background(), key, "r.ndjson", time.Hour)
 	if err != nil {
@@ -142,12 +143,7 @@ func FuzzValidKey(f *testing.F) {
 // parser: it must never panic, and it must accept an upload only when the body
 // carries the signed policy and signature it was given (the seed does).
 func FuzzReceiveUpload(f *testing.F) {
-	secret := bytes.Repeat([]byte{9}, SecretLen)
-	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	l, err := NewLocal(f.TempDir(), secret, "http://127.0.0.1:8080", clock.Now)
-	if err != nil {
-		f.Fatal(err)
-	}
+	l, _ := fuzzLocal(f)
 	const key = "jobs/batch_a/input.ndjson"
 	_, fields, err := l.PresignUpload(context.Background(), key, 1000, time.Hour)
 	if err != nil {
