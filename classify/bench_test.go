@@ -81,3 +81,27 @@ func BenchmarkNewBuiltin(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompile is Compile of a real-time spec with 200 labels, without and with 8
+// examples per label (the examples train the example head, head.go).
+func BenchmarkCompile(b *testing.B) {
+	for _, k := range []int{0, 8} {
+		b.Run(fmt.Sprintf("200labels_%dexamples", k), func(b *testing.B) {
+			spec := Spec{Examples: map[string][]string{}}
+			for i := range 200 {
+				label := fmt.Sprintf("topic %d", i)
+				spec.Labels = append(spec.Labels, label)
+				for j := range k {
+					spec.Examples[label] = append(spec.Examples[label], fmt.Sprintf("%s %d", benchTexts[(i*k+j)%len(benchTexts)], i))
+				}
+			}
+			bi := testBuiltin(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bi.Compile(spec); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -23,8 +23,12 @@ import (
 // of the shared "any text" direction in the first place.)
 //
 // A catch-all label ("other", "none", "misc", ...; see isCatchAll) has no topic of its own
-// and cannot be scored by similarity: its score is the constant catchAllZ, so it wins
-// exactly when no specific label stands out that much.
+// and cannot be scored by similarity: its score is the constant catchAllZ (plus the bias of
+// the example head, if the spec has examples), so it wins exactly when no specific label
+// stands out that much.
+//
+// In single mode, a spec's examples also train a small logistic head on top of these scores
+// (head.go), folded into the prototypes, so they cost nothing per text.
 const (
 	// Relative weights of the prototype parts. The name is the most reliable signal, but a
 	// description is what a user writes to say what the name means: at 0.3 it barely moved
@@ -132,6 +136,17 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 	}
 	if all {
 		clear(m.catchAll)
+	}
+	// A catch-all scores catchAllZ plus its example head's term (head.go), if any: its
+	// prototype row holds only the head.
+	for i, c := range m.catchAll {
+		if c {
+			clear(m.protos[i*d : (i+1)*d])
+			m.mu[i], m.invSigma[i] = 0, 1
+		}
+	}
+	if !m.multi && len(spec.Examples) > 0 {
+		m.exampleHead(&t, spec)
 	}
 	if useAVX2 {
 		nl := len(spec.Labels)
@@ -328,7 +343,7 @@ func (m *model) score(v []float32, scores, raw []float32) {
 	}
 	for l, c := range m.catchAll {
 		if c {
-			scores[l] = catchAllZ
+			scores[l] += catchAllZ
 		}
 	}
 }
