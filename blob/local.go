@@ -132,14 +132,12 @@ func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64
 	if max >= 0 {
 		lr = io.LimitReader(src, max+1)
 	}
-	// Hide *os.File's ReadFrom so CopyBuffer really uses our buffer instead of
-	// a fallback that allocates its own.
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, lr, make([]byte, copyBufSize))
-	if err != nil {
-		if src.err != nil && errors.Is(err, src.err) {
-			return 0, fmt.Errorf("blob: put %s: read: %w", key, err)
-		}
-		return 0, fmt.Errorf("blob: put %s: write: %w", key, err)
+	n, rerr, werr := copyToFile(f, lr)
+	if rerr != nil {
+		return 0, fmt.Errorf("blob: put %s: read: %w", key, rerr)
+	}
+	if werr != nil {
+		return 0, fmt.Errorf("blob: put %s: write: %w", key, werr)
 	}
 	if max >= 0 && n > max {
 		return 0, fmt.Errorf("blob: put %s: more than %d bytes: %w", key, max, ErrTooLarge)

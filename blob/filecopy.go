@@ -1,0 +1,83 @@
+package blob
+
+import (
+	"io"
+	"os"
+)
+
+// copyBuffers is how many copyBufSize buffers a copy into a file cycles through:
+// one being filled, one being written, and slack for uneven speeds.
+const copyBuffers = 4
+
+// writebackEvery is how often copyToFile asks the kernel to start writing what it has
+// written so far. Without it the whole file sits dirty in the page cache until the final
+// fsync, which then waits for all of it (about a second per GB here); with it, the disk
+// works while the body is still arriving and the fsync waits only for the tail.
+const writebackEvery = 16 << 20
+
+// copyToFile copies r into f until r's EOF, reading and writing on two goroutines so the
+// request body is parsed on one core while the previous block goes to disk on the other.
+// Memory is copyBuffers×copyBufSize whatever the size. A read error is returned as is (so
+// the caller can tell the client's fault from the disk's); a write error stops the reading
+// at the next block. The writer goroutine has ended when copyToFile returns.
+func copyToFile(f *os.File, r io.Reader) (n int64, readErr, writeErr error) {
+	free := make(chan []byte, copyBuffers)
+	for range copyBuffers {
+		free <- alignedBuffer(copyBufSize)
+	}
+	full := make(chan []byte, copyBuffers)
+	failed := make(chan struct{}) // closed by the writer on its first error
+	wdone := make(chan error, 1)
+	w := newDirectWriter(f)
+	go func() {
+		var off, flushed int64
+		var err error
+		for b := range full {
+			if err == nil {
+				var k int
+				k, err = w.Write(b)
+				off += int64(k)
+				if err != nil {
+					close(failed)
+				} else if off-flushed >= writebackEvery {
+					w.startWriteback(flushed, off-flushed)
+					flushed = off
+				}
+			}
+			free <- b[:cap(b)]
+		}
+		wdone <- err
+	}()
+	for readErr == nil {
+		var b []byte
+		select {
+		case b = <-free:
+		case <-failed:
+		}
+		if b == nil {
+			break
+		}
+		// Fill the whole block (not io.ReadFull: it would turn the source's own
+		// io.ErrUnexpectedEOF, a body that broke off, into a normal end).
+		k := 0
+		var err error
+		for k < len(b) && err == nil {
+			var m int
+			m, err = r.Read(b[k:])
+			k += m
+		}
+		if k > 0 {
+			n += int64(k)
+			full <- b[:k]
+		}
+		switch {
+		case err == io.EOF:
+			close(full)
+			return n, nil, <-wdone
+		case err != nil:
+			readErr = err
+		}
+	}
+	close(full)
+	return n, readErr, <-wdone
+}

@@ -1,0 +1,90 @@
+package blob
+
+import (
+	"errors"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// directAlign is the buffer, offset and length alignment that O_DIRECT writes need (the
+// largest logical block size in common use).
+const directAlign = 4096
+
+// alignedBuffer returns a zeroed buffer of n bytes whose first byte is directAlign-aligned.
+func alignedBuffer(n int) []byte {
+	b := make([]byte, n+directAlign)
+	off := int(uintptr(unsafe.Pointer(&b[0])) & (directAlign - 1))
+	if off != 0 {
+		off = directAlign - off
+	}
+	return b[off : off+n : off+n]
+}
+
+// directWriter writes whole aligned blocks to f with O_DIRECT: the data goes from our
+// buffer to the disk without a copy into the page cache, which was more than half of the
+// appliance's CPU time while receiving an upload on the measured machine (perf:
+// copy_folio_from_iter_atomic), and leaves nothing dirty for the final fsync to wait for.
+// Anything else (the tail of the file, or a filesystem that refuses O_DIRECT, such as
+// tmpfs) falls back to ordinary buffered writes.
+type directWriter struct {
+	f      *os.File
+	direct bool
+}
+
+func newDirectWriter(f *os.File) *directWriter {
+	return &directWriter{f: f, direct: setDirect(f, true) == nil}
+}
+
+func (w *directWriter) Write(b []byte) (int, error) {
+	if w.direct && len(b)%directAlign == 0 && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%directAlign == 0 {
+		n, err := w.f.Write(b)
+		if !errors.Is(err, unix.EINVAL) || n != 0 {
+			return n, err
+		}
+		// EINVAL before anything was written: the filesystem takes O_DIRECT at open but
+		// not this write. Write buffered from here on.
+	}
+	if w.direct {
+		w.direct = false
+		if err := setDirect(w.f, false); err != nil {
+			return 0, err
+		}
+	}
+	return w.f.Write(b)
+}
+
+// startWriteback asks the kernel to start writing f's bytes [off, off+n) to disk without
+// waiting (sync_file_range SYNC_FILE_RANGE_WRITE), for buffered writes. It is only a hint:
+// durability comes from the fsync at the end, so an error is ignored.
+func (w *directWriter) startWriteback(off, n int64) {
+	if !w.direct {
+		_ = unix.SyncFileRange(int(w.f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+	}
+}
+
+func setDirect(f *os.File, on bool) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	err = sc.Control(func(fd uintptr) {
+		fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+		if err != nil {
+			ferr = err
+			return
+		}
+		if on {
+			fl |= unix.O_DIRECT
+		} else {
+			fl &^= unix.O_DIRECT
+		}
+		_, ferr = unix.FcntlInt(fd, unix.F_SETFL, fl)
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
+}
