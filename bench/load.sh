@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/load.sh: starts `classer-batch serve` on 127.0.0.1 with a temporary data dir and a seeded
-# key, then runs bench/load (200 keep-alive clients on /v1/classify, DURATION, default 10s).
-#   bench/load.sh [CLIENTS] [DURATION]
+# key, then runs bench/load (200 keep-alive clients on /v1/classify, DURATION, default 10s):
+# first closed loop (as fast as answers come), then, with RATE set (e.g. RATE=10000), open loop
+# at RATE requests/s, latency counted from when each request was due.
+#   bench/load.sh [CLIENTS] [DURATION]        RATE=10000 bench/load.sh 200 10s
 set -eu
 C=${1:-200}; D=${2:-10s}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,5 +22,17 @@ i=0
 until curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null; do
 	i=$((i + 1)); [ $i -gt 100 ] && { cat "$TMP/serve.log"; exit 1; }; sleep 0.1
 done
-"$TMP/load" -url "http://127.0.0.1:$PORT" -key sk-bench-12345678 -c "$C" -d "$D"
+# Server CPU per request (utime+stime from /proc): steadier than latency on a shared machine.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' /proc/$PID/stat; }
+run() {
+	c0=$(cpu)
+	out=$("$TMP/load" -url "http://127.0.0.1:$PORT" -key sk-bench-12345678 -c "$C" -d "$D" "$@")
+	c1=$(cpu)
+	ok=$(echo "$out" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
+	echo "$out server_cpu_s=$(echo "$c1 - $c0" | bc) cpu_us/req=$(echo "($c1 - $c0) * 1000000 / $ok" | bc)"
+}
+run
+if [ -n "${RATE:-}" ]; then
+	run -rate "$RATE"
+fi
 echo "server peak RSS: $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$PID/status)"

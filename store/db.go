@@ -68,6 +68,8 @@ type DB struct {
 	path string
 	// now is the clock for CreatedAt/RevokedAt stamps the store sets itself; tests replace it.
 	now func() time.Time
+	// auth remembers keys that authenticated (see Authenticate).
+	auth authCache
 }
 
 // Open opens (creating if needed) the database at path, creating its parent directory

@@ -327,3 +327,38 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	})
 }
+
+// TestAuthenticateCacheFollowsWrites: Authenticate answers repeat secrets from memory, but a
+// revoke or a re-import with another account takes effect for the very next call, without a
+// reopen.
+func TestAuthenticateCacheFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	const secret = "sk-configured-secret-0002"
+	k, err := db.ImportKey(ctx, "acme", secret, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second call is served from the cache
+		if got, err := db.Authenticate(ctx, secret); err != nil || got.Account != "acme" {
+			t.Fatalf("Authenticate = %+v, %v; want account acme", got, err)
+		}
+	}
+	got, _ := db.Authenticate(ctx, secret)
+	got.Account = "mallory" // callers get a copy, not the cached key
+	if again, _ := db.Authenticate(ctx, secret); again.Account != "acme" {
+		t.Fatalf("changing a returned key changed the cache: %+v", again)
+	}
+	if _, err := db.ImportKey(ctx, "globex", secret, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Authenticate(ctx, secret); err != nil || got.Account != "globex" || !got.Admin {
+		t.Errorf("Authenticate after re-import = %+v, %v; want the new account", got, err)
+	}
+	if err := db.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Authenticate(ctx, secret); !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("Authenticate after revoke = %v; want ErrInvalidKey at once", err)
+	}
+}
