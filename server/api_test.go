@@ -239,3 +239,34 @@ func manyTexts(n int) string {
 	b, _ := json.Marshal(ts)
 	return string(b)
 }
+
+// TestRequestLogLevels: a successful real-time call is logged at debug level (they come
+// thousands a second), a failed one and any other API request at info or above.
+func TestRequestLogLevels(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	if r := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"my invoice is wrong","labels":["billing","sales"]}`); r.status != 200 {
+		t.Fatalf("classify: %d %s", r.status, r.raw)
+	}
+	e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"x","labels":[]}`)
+	e.call(t, "GET", "/v1/batch", e.keyA, "")
+	var classify200, classify4xx, list string
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		switch {
+		case strings.Contains(line, "route=/v1/classify") && strings.Contains(line, "status=200"):
+			classify200 = line
+		case strings.Contains(line, "route=/v1/classify") && strings.Contains(line, "status=4"):
+			classify4xx = line
+		case strings.Contains(line, "route=/v1/batch ") && strings.Contains(line, "method=GET"):
+			list = line
+		}
+	}
+	if !strings.Contains(classify200, "level=DEBUG") {
+		t.Errorf("successful classify logged as %q; want level=DEBUG", classify200)
+	}
+	if !strings.Contains(classify4xx, "level=INFO") {
+		t.Errorf("failed classify logged as %q; want level=INFO", classify4xx)
+	}
+	if !strings.Contains(list, "level=INFO") {
+		t.Errorf("job list logged as %q; want level=INFO", list)
+	}
+}

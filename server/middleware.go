@@ -50,6 +50,15 @@ func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
 
+// quietRoutes are logged at debug level when they succeed: the real-time endpoints, health
+// probes and metrics scrapes come many times a second (an info line for each was a tenth of
+// the server's CPU at 10,000 req/s, and floods the log), and /metrics already counts them by
+// route, status and latency. Their failures are logged like any other request's.
+var quietRoutes = map[string]bool{
+	"/v1/classify": true, "/v1/tag": true, "/v1/classify/batch": true, "/v1/tag/batch": true,
+	"/healthz": true, "/readyz": true, "/metrics": true,
+}
+
 // logRequests logs one line per request. It passes a handler's error to the error handler
 // itself so the logged status is the one the client got. Headers are never logged: they
 // carry the API key.
@@ -65,8 +74,14 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "(no route)"
 		}
 		level := slog.LevelInfo
-		if res.Status >= http.StatusInternalServerError {
+		switch {
+		case res.Status >= http.StatusInternalServerError:
 			level = slog.LevelError
+		case res.Status < http.StatusBadRequest && quietRoutes[route]:
+			level = slog.LevelDebug
+		}
+		if !s.log.Enabled(req.Context(), level) {
+			return nil
 		}
 		attrs := []slog.Attr{
 			slog.String("method", req.Method),
