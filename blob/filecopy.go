@@ -5,6 +5,10 @@ import (
 	"os"
 )
 
+// directAlign is the buffer, offset and length alignment that O_DIRECT writes need (the
+// largest logical block size in common use); copyBufSize is a multiple of it.
+const directAlign = 4096
+
 // copyBuffers is how many copyBufSize buffers a copy into a file cycles through:
 // one being filled, one being written, and slack for uneven speeds.
 const copyBuffers = 4

@@ -223,6 +223,7 @@ func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadClos
 		f.Close()
 		return nil, fmt.Errorf("blob: open %s: %w", key, err)
 	}
+	readSequentially(f)
 	return f, nil
 }
 
