@@ -57,13 +57,19 @@ func TestEvalScript(t *testing.T) {
 	dir := t.TempDir()
 	writeLabelled(t, dir)
 	out := filepath.Join(t.TempDir(), "EVAL.md")
+	// The hand-written "What was tried" section of an existing file is kept.
+	tried := "## What was tried\n\n- something, measured.\n"
+	if err := os.WriteFile(out, []byte("# old table\n\n"+tried), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("bash", "scripts/eval.sh")
 	cmd.Env = append(os.Environ(), "DATASETS="+dir, "OUT="+out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("eval.sh: %v\n%s", err, b)
 	}
 	md, _ := os.ReadFile(out)
-	if !strings.Contains(string(md), "| tickets | single | 60 | ") || !strings.Contains(string(md), "at commit ") {
+	if !strings.Contains(string(md), "| tickets | single | 60 | ") || !strings.Contains(string(md), "at commit ") ||
+		!strings.HasSuffix(string(md), "\n"+tried) || strings.Contains(string(md), "old table") {
 		t.Fatalf("EVAL.md:\n%s", md)
 	}
 }

@@ -16,6 +16,11 @@ go build -o "$bin" .
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- . ':!EVAL.md' 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
 
+# The hand-written "## What was tried" section (methods tried and their measured effect) is
+# kept from the current file: it is not generated.
+tried=""
+if [ -f "$OUT" ]; then tried=$(sed -n '/^## What was tried/,$p' "$OUT"); fi
+
 rows=""
 for job in "$DATASETS"/*.job.json; do
   name=$(basename "$job" .job.json)
@@ -44,4 +49,5 @@ $rows
 Rerun: \`bash scripts/eval.sh\` (a minute or so). Evaluate your own labelled sample with
 \`classer-batch eval --job job.json labelled.ndjson\` (lines with \`text\` and \`label\`, or \`labels\` in multi mode).
 MD
+if [ -n "$tried" ]; then printf '\n%s\n' "$tried" >> "$OUT"; fi
 echo "wrote $OUT"
