@@ -485,9 +485,11 @@ func (b *Builtin) fit(spec Spec, sample []string, k fitKnobs) ([]byte, error) {
 			f.bias[l] += float32(k.studentW * bias[l])
 		}
 		if k.useDense {
-			f.dense = make([]float32, nl*d)
-			for i, x := range dense {
-				f.dense[i] = float32(k.studentW * x)
+			if f.dense == nil {
+				f.dense = make([]float32, nl*d)
+			}
+			for i, x := range dense { // adds to the positive-unlabelled head, if any
+				f.dense[i] += float32(k.studentW * x)
 			}
 		}
 		if k.useLex {

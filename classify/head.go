@@ -39,6 +39,10 @@ const (
 	// real-time spec with 200 labels of 8 examples each (32 M per step) gets one step and
 	// compiles in ~0.05 s instead of ~0.4 s with ten (BenchmarkCompile).
 	headWork = 5e7
+	// headMaxWork: a spec with more work per step than this (e.g. 200 labels with more than
+	// ~25 examples each) gets no head, only the example centroids, so that Compile stays
+	// within ~0.2 s whatever the request.
+	headMaxWork = 1e8
 )
 
 // headRow is one training row: a unit text vector, the teacher's logits and the target
@@ -209,7 +213,11 @@ func (m *model) exampleHead(t *tokenizer, spec Spec) {
 		}
 	}
 	iters := headIters
-	if work := float64(len(rows) * nl * (d + 1)); work*float64(iters) > headWork {
+	work := float64(len(rows)) * float64(nl) * float64(d+1)
+	if work > headMaxWork {
+		return // the example centroids in the prototypes still count
+	}
+	if work*float64(iters) > headWork {
 		iters = max(1, int(headWork/work))
 	}
 	W, bias := trainHead(rows, nl, d, false, iters, m.catchAll)
