@@ -179,7 +179,10 @@ func TestFitSizeAndTime(t *testing.T) {
 // a sample of at most 4,000) and requires the fitted model to beat the zero-shot one.
 func TestFitImprovesQuality(t *testing.T) {
 	b := testBuiltin(t)
-	for _, name := range []string{"uci_sentiment", "fortunes", "spamassassin"} {
+	// Floors a little under the fitted macro-F1 measured with the mean-posterior prior
+	// (0.6452, 0.3338, 0.5297, 0.8301).
+	floors := map[string]float64{"uci_sentiment": 0.63, "fortunes": 0.32, "spamassassin": 0.51, "reuters_grain": 0.81}
+	for _, name := range []string{"uci_sentiment", "fortunes", "spamassassin", "reuters_grain"} {
 		spec, rows := loadDataset(t, name)
 		if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 			t.Fatal(err)
@@ -206,6 +209,9 @@ func TestFitImprovesQuality(t *testing.T) {
 		t.Logf("%s: macro-F1 zero-shot %.4f, fitted %.4f (state %d bytes)", name, f0, f1, len(state))
 		if f1 <= f0 {
 			t.Errorf("%s: fitted macro-F1 %.4f is not above zero-shot %.4f", name, f1, f0)
+		}
+		if f1 < floors[name] {
+			t.Errorf("%s: fitted macro-F1 %.4f < %.2f", name, f1, floors[name])
 		}
 	}
 }
