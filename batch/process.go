@@ -1,55 +1,11 @@
 package batch
 
 import (
-	"bytes"
 	"context"
 	"io"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
-
-// inputCount is the result of the pre-pass over an input.
-type inputCount struct {
-	bytes, lines, tokens int64
-}
-
-// countInput counts non-blank lines in one streaming pass and estimates their
-// tokens from a sample (see sampler), without decoding JSON, so requests_total
-// and estimated_tokens are known before processing starts. smp, if not nil,
-// receives the sample (the job's fit uses it).
-func countInput(ctx context.Context, src io.Reader, limits Limits, smp *sampler) (inputCount, error) {
-	if smp == nil {
-		smp = newSampler()
-	}
-	lr := newLineReader(src, limits.ReadBuffer, limits.maxLineBytes())
-	var c inputCount
-	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return c, ctx.Err()
-		}
-		l, err := lr.next()
-		if err == io.EOF {
-			c.tokens = smp.tokens()
-			return c, nil
-		}
-		if err != nil {
-			return c, err
-		}
-		c.bytes += l.size
-		if n == 0 {
-			l.data = bytes.TrimPrefix(l.data, utf8BOM)
-		}
-		if l.tooLong {
-			c.lines++
-			continue
-		}
-		if isBlank(l.data) {
-			continue
-		}
-		c.lines++
-		smp.offer(l.data, limits.MaxTextChars)
-	}
-}
 
 // Progress is what Process reports after each chunk.
 type Progress struct {

@@ -3,6 +3,7 @@ package blob
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -44,7 +45,7 @@ func BenchmarkReceiveUpload(b *testing.B) {
 		b.Fatal(err)
 	}
 	raw := body.Bytes()
-	allow := func(context.Context, string) error { return nil }
+	allow := func(context.Context, string) (io.Writer, error) { return nil, nil }
 	b.SetBytes(int64(len(raw)))
 	b.ResetTimer()
 	for b.Loop() {

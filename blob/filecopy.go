@@ -21,10 +21,11 @@ const writebackEvery = 16 << 20
 
 // copyToFile copies r into f until r's EOF, reading and writing on two goroutines so the
 // request body is parsed on one core while the previous block goes to disk on the other.
-// Memory is copyBuffers×copyBufSize whatever the size. A read error is returned as is (so
+// Memory is copyBuffers×copyBufSize whatever the size. tee, if not nil, gets each block
+// after it is written, on the writer goroutine (which mostly waits for the disk). A read error is returned as is (so
 // the caller can tell the client's fault from the disk's); a write error stops the reading
 // at the next block. The writer goroutine has ended when copyToFile returns.
-func copyToFile(f *os.File, r io.Reader) (n int64, readErr, writeErr error) {
+func copyToFile(f *os.File, r io.Reader, tee io.Writer) (n int64, readErr, writeErr error) {
 	free := make(chan []byte, copyBuffers)
 	for range copyBuffers {
 		free <- alignedBuffer(copyBufSize)
@@ -43,7 +44,10 @@ func copyToFile(f *os.File, r io.Reader) (n int64, readErr, writeErr error) {
 				off += int64(k)
 				if err != nil {
 					close(failed)
-				} else if off-flushed >= writebackEvery {
+				} else if tee != nil {
+					tee.Write(b) // an observer (the upload's line count): its errors are its own
+				}
+				if err == nil && off-flushed >= writebackEvery {
 					w.startWriteback(flushed, off-flushed)
 					flushed = off
 				}

@@ -11,7 +11,7 @@ import (
 )
 
 // TestCopyToFile: whatever the size relative to the block size (direct writes of whole
-// blocks, a buffered tail), the file holds exactly the input.
+// blocks, a buffered tail), the file holds exactly the input, and so does the tee.
 func TestCopyToFile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, size := range []int{0, 1, directAlign - 1, directAlign, copyBufSize - 1, copyBufSize, copyBufSize + 1,
@@ -26,7 +26,8 @@ func TestCopyToFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A reader that returns odd-sized pieces, as a request body does.
-		n, rerr, werr := copyToFile(f, io.MultiReader(bytes.NewReader(data[:size/3]), bytes.NewReader(data[size/3:])))
+		var tee bytes.Buffer
+		n, rerr, werr := copyToFile(f, io.MultiReader(bytes.NewReader(data[:size/3]), bytes.NewReader(data[size/3:])), &tee)
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -39,6 +40,9 @@ func TestCopyToFile(t *testing.T) {
 		}
 		if !bytes.Equal(got, data) {
 			t.Fatalf("size %d: file differs from the input (len %d)", size, len(got))
+		}
+		if !bytes.Equal(tee.Bytes(), data) {
+			t.Fatalf("size %d: the tee saw %d bytes that differ from the input", size, tee.Len())
 		}
 	}
 }
@@ -54,7 +58,7 @@ func TestCopyToFileErrors(t *testing.T) {
 	defer f.Close()
 	boom := errors.New("client went away")
 	r := io.MultiReader(bytes.NewReader(make([]byte, 3*copyBufSize+5)), errReader{boom})
-	if n, rerr, werr := copyToFile(f, r); !errors.Is(rerr, boom) || werr != nil || n != 3*copyBufSize+5 {
+	if n, rerr, werr := copyToFile(f, r, nil); !errors.Is(rerr, boom) || werr != nil || n != 3*copyBufSize+5 {
 		t.Errorf("read error: copyToFile = %d, %v, %v; want all bytes, %v, nil", n, rerr, werr, boom)
 	}
 
@@ -64,7 +68,7 @@ func TestCopyToFileErrors(t *testing.T) {
 	}
 	defer ro.Close()
 	src := &countingReader{r: zeros{}}
-	n, rerr, werr := copyToFile(ro, io.LimitReader(src, 1<<40))
+	n, rerr, werr := copyToFile(ro, io.LimitReader(src, 1<<40), nil)
 	if werr == nil || rerr != nil {
 		t.Fatalf("write error: copyToFile = %d, %v, %v; want a write error", n, rerr, werr)
 	}

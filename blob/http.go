@@ -41,9 +41,10 @@ const (
 // signature, policy, expiry or key problem wraps ErrAccessDenied; more than
 // the signed maximum wraps ErrTooLarge. allow(ctx, key) runs after the
 // signature verified and before anything is written; its error is returned as
-// is. On error nothing is stored. key is returned as soon as a signature has
+// is; the writer it returns, if not nil, sees every byte of the file in order
+// as it is stored (the server counts lines on the way). On error nothing is stored. key is returned as soon as a signature has
 // verified (also with later errors), for the caller's logs.
-func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) error) (key string, n int64, err error) {
+func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) (io.Writer, error)) (key string, n int64, err error) {
 	mr, err := multipartReader(r)
 	if err != nil {
 		return "", 0, err
@@ -102,11 +103,12 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	if err != nil {
 		return "", 0, err
 	}
-	if err := allow(ctx, g.key); err != nil {
+	tee, err := allow(ctx, g.key)
+	if err != nil {
 		return g.key, 0, err
 	}
 	src := &recordingReader{r: file}
-	n, err = l.put(ctx, g.key, src, g.min, g.max)
+	n, err = l.put(ctx, g.key, src, g.min, g.max, tee)
 	if err != nil {
 		if src.err != nil && ctx.Err() == nil {
 			// The client's body broke off or was malformed: its fault, not the disk's.

@@ -100,12 +100,12 @@ func (l *Local) Ping(ctx context.Context) error {
 // errors.Is sees through it); on any error nothing changes under key. ctx is
 // checked between reads.
 func (l *Local) Put(ctx context.Context, key string, r io.Reader, max int64) (int64, error) {
-	return l.put(ctx, key, r, 0, max)
+	return l.put(ctx, key, r, 0, max, nil)
 }
 
 // put is Put with a minimum size (the POST policy's content-length-range):
-// fewer than min bytes wraps ErrBadUpload.
-func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64) (int64, error) {
+// fewer than min bytes wraps ErrBadUpload; tee, if not nil, sees every byte written.
+func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64, tee io.Writer) (int64, error) {
 	if err := checkKey(key); err != nil {
 		return 0, fmt.Errorf("blob: put: %w", err)
 	}
@@ -132,7 +132,7 @@ func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64
 	if max >= 0 {
 		lr = io.LimitReader(src, max+1)
 	}
-	n, rerr, werr := copyToFile(f, lr)
+	n, rerr, werr := copyToFile(f, lr, tee)
 	if rerr != nil {
 		return 0, fmt.Errorf("blob: put %s: read: %w", key, rerr)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -291,21 +292,41 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 			s.uploads.mu.Unlock()
 		}
 	}()
-	allow := func(ctx context.Context, key string) error {
+	var counted func(context.Context) error
+	allow := func(ctx context.Context, key string) (io.Writer, error) {
 		s.uploads.mu.Lock()
 		defer s.uploads.mu.Unlock()
 		if err := s.allowUpload(ctx, key); err != nil {
-			return err
+			return nil, err
 		}
-		admitted, _ = jobIDFromInputKey(key)
-		s.uploads.active[admitted]++
-		return nil
+		id, _ := jobIDFromInputKey(key)
+		// One upload of a job at a time: the line count taken on the way is recorded
+		// for the job, and two uploads racing could record one's count for the
+		// other's bytes.
+		if s.uploads.active[id] > 0 {
+			return nil, conflict("an upload of this job's input is already in progress; wait for it to finish")
+		}
+		w, done, err := s.runner.CountUpload(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("preparing the upload of job %s: %w", id, err)
+		}
+		admitted, counted = id, done
+		s.uploads.active[id]++
+		return w, nil
 	}
-	_, n, err := s.local.ReceiveUpload(c.Request().Context(), c.Request(), allow)
+	ctx := c.Request().Context()
+	_, n, err := s.local.ReceiveUpload(ctx, c.Request(), allow)
 	if err != nil {
 		return err
 	}
 	s.metrics.uploadBytes.Add(float64(n))
+	// The file is stored; the count only saves the start a pass over it, so failing to
+	// record it is logged, not answered: the job is counted at start instead.
+	if counted != nil {
+		if err := counted(context.WithoutCancel(ctx)); err != nil {
+			s.log.Warn("input uploaded but not counted; it will be counted at start", "job_id", admitted, "err", err)
+		}
+	}
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -2,13 +2,20 @@ package server
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -396,4 +403,150 @@ func FuzzJobIDFromInputKey(f *testing.F) {
 			t.Fatalf("jobIDFromInputKey(%q) = %q: not the id of that input key", key, id)
 		}
 	})
+}
+
+// downloadResults fetches a completed job's results file.
+func (e *testEnv) downloadResults(t *testing.T, key, id string) string {
+	t.Helper()
+	res := e.call(t, "GET", "/v1/batch/"+id+"/results", key, "")
+	if res.status != 200 {
+		t.Fatalf("results of %s: %d %s", id, res.status, res.raw)
+	}
+	req, _ := http.NewRequest("GET", res.str("download_url"), nil)
+	r := e.do(t, req)
+	if r.status != 200 {
+		t.Fatalf("download of %s: %d", id, r.status)
+	}
+	return string(r.raw)
+}
+
+// TestUploadCountsInput: a plain upload is counted on its way in, so requests_total and
+// estimated_tokens are known before start and the start needs no pass over the input; the
+// results equal those of the same input counted at start (a gzip upload is), byte for
+// byte. A re-upload replaces the count.
+func TestUploadCountsInput(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var in strings.Builder
+	for i := range 5000 { // more lines than the fit's sample holds
+		fmt.Fprintf(&in, "{\"id\":%d,\"text\":\"order %d: I was charged twice and the app crashes on login\"}\n\n", i, i)
+	}
+	in.WriteString("not json\n")
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write([]byte(in.String()))
+	zw.Close()
+
+	plain := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	if r := e.upload(t, plain, "{\"text\":\"a first, other file\"}\n", nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	if r := e.upload(t, plain, in.String(), nil); r.status != http.StatusNoContent {
+		t.Fatalf("re-upload: %d %s", r.status, r.raw)
+	}
+	pending := e.call(t, "GET", "/v1/batch/"+plain.str("job_id"), e.keyA, "")
+	if pending.str("status") != "pending" || pending.num("requests_total") != 5001 || pending.num("estimated_tokens") <= 0 {
+		t.Fatalf("after a plain upload, before start: %s; want requests_total 5001 and estimated tokens", pending.raw)
+	}
+
+	gzJob := e.createJob(t, e.keyB, `{`+spec3+`}`)
+	if r := e.upload(t, gzJob, zipped.String(), nil); r.status != http.StatusNoContent {
+		t.Fatalf("gzip upload: %d %s", r.status, r.raw)
+	}
+	if p := e.call(t, "GET", "/v1/batch/"+gzJob.str("job_id"), e.keyB, ""); p.num("requests_total") != 0 {
+		t.Fatalf("a gzip upload was counted from its compressed bytes: %s", p.raw)
+	}
+
+	for _, j := range []struct{ key, id string }{{e.keyA, plain.str("job_id")}, {e.keyB, gzJob.str("job_id")}} {
+		if r := e.call(t, "POST", "/v1/batch/"+j.id+"/start", j.key, ""); r.status != http.StatusAccepted {
+			t.Fatalf("start: %d %s", r.status, r.raw)
+		}
+	}
+	var results []string
+	for _, j := range []struct{ key, id string }{{e.keyA, plain.str("job_id")}, {e.keyB, gzJob.str("job_id")}} {
+		done := e.waitStatus(t, j.key, j.id, "completed", "failed")
+		if done.str("status") != "completed" || done.num("requests_total") != 5001 || done.num("estimated_tokens") != pending.num("estimated_tokens") {
+			t.Fatalf("job %s: %s; want completed with the upload's counts", j.id, done.raw)
+		}
+		results = append(results, e.downloadResults(t, j.key, j.id))
+	}
+	if results[0] != results[1] {
+		t.Fatal("results of the input counted at upload differ from the same input counted at start")
+	}
+	if !strings.Contains(e.logs.String(), "at=upload") || !strings.Contains(e.logs.String(), "at=start") {
+		t.Error("the log does not show one job counted at upload and one at start")
+	}
+
+	// An upload that breaks off keeps the earlier file but not its count: the start
+	// counts that file again rather than trust a count taken while it was being replaced.
+	third := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	if r := e.upload(t, third, jobInput, nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	if p := e.call(t, "GET", "/v1/batch/"+third.str("job_id"), e.keyA, ""); p.num("requests_total") != 4 {
+		t.Fatalf("after upload: %s; want requests_total 4", p.raw)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range third.body["upload_fields"].(map[string]any) {
+		mw.WriteField(k, v.(string))
+	}
+	fw, _ := mw.CreateFormFile("file", "input.ndjson")
+	io.WriteString(fw, strings.Repeat(jobInput, 100))
+	req, _ := http.NewRequest(http.MethodPost, third.str("upload_url"), bytes.NewReader(body.Bytes())) // no closing boundary
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := e.do(t, req); r.status != http.StatusBadRequest {
+		t.Fatalf("broken upload: %d %s", r.status, r.raw)
+	}
+	if p := e.call(t, "GET", "/v1/batch/"+third.str("job_id"), e.keyA, ""); p.num("requests_total") != 0 {
+		t.Fatalf("after a broken re-upload: %s; want the count forgotten", p.raw)
+	}
+}
+
+// TestConcurrentUploadRefused: while one upload of a job's input is streaming, a second
+// one gets 409 instead of racing it; the first completes.
+func TestConcurrentUploadRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	created := e.createJob(t, e.keyA, `{`+spec3+`}`)
+	fields := map[string]string{}
+	for k, v := range created.body["upload_fields"].(map[string]any) {
+		fields[k] = v.(string)
+	}
+	pr, pw := io.Pipe()
+	// If the test fails half-way, the server must not wait for the rest of the body.
+	t.Cleanup(func() { pw.CloseWithError(errors.New("test ended")) })
+	mw := multipart.NewWriter(pw)
+	first := make(chan response, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, created.str("upload_url"), pr)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- response{status: -1, raw: []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		first <- response{status: resp.StatusCode, raw: raw}
+	}()
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		mw.WriteField(k, fields[k])
+	}
+	fw, _ := mw.CreateFormFile("file", "input.ndjson")
+	// Each write returns only once the server has read it; past its 1 MiB read buffer the
+	// server is streaming the file, so the upload has been admitted.
+	line := []byte(strings.Repeat(`{"text":"padding"}`+"\n", 1000))
+	for written := 0; written < 3<<20; written += len(line) {
+		if _, err := fw.Write(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantError(t, e.upload(t, created, jobInput, nil), 409, "CONFLICT", "")
+	mw.Close()
+	pw.Close()
+	if r := <-first; r.status != http.StatusNoContent {
+		t.Fatalf("first upload: %d %s", r.status, r.raw)
+	}
+	if r := e.upload(t, created, jobInput, nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload after the first finished: %d %s", r.status, r.raw)
+	}
 }

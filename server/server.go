@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -107,15 +108,18 @@ type Blobs interface {
 // (blob.Local). S3 URLs point at S3, so that backend has no such endpoints and the
 // /_blob routes are simply not registered.
 type localEndpoints interface {
-	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) error) (key string, n int64, err error)
+	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) (io.Writer, error)) (key string, n int64, err error)
 	ServeDownload(w http.ResponseWriter, r *http.Request) error
 }
 
 // Runner runs batch jobs (batch.Runner). Run wakes it for a job that store.StartJob just
-// moved to processing; Cancel asks a processing job to stop at its next checkpoint.
+// moved to processing; Cancel asks a processing job to stop at its next checkpoint;
+// CountUpload counts a job's input on its way through a local upload, so the start needs
+// no pass over it.
 type Runner interface {
 	Run(id string)
 	Cancel(ctx context.Context, id string) error
+	CountUpload(ctx context.Context, id string) (w io.Writer, done func(context.Context) error, err error)
 }
 
 // The concrete packages satisfy the interfaces above (DESIGN.md §6).

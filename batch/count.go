@@ -1,0 +1,145 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"io"
+)
+
+// inputCount is the result of the count pass over an input.
+type inputCount struct {
+	bytes, lines, tokens int64
+}
+
+// inputCounter counts an input's non-blank lines and draws its sample (see sampler) from
+// the input's bytes in pieces of any size, without decoding JSON. The count pass feeds it
+// the stored input; a local upload feeds it the bytes on their way to disk (Runner.
+// CountUpload), so a job counted at upload starts without a pass over its input. Both
+// give the same counts and the same sample, hence the same fit and results.
+//
+// Lines are what lineReader returns: split at '\n', without the terminator ('\n' or
+// "\r\n"); a final line needs no newline; the first line loses a UTF-8 BOM; a line over
+// max bytes counts as a line (it will fail alone) but is neither kept nor sampled.
+type inputCounter struct {
+	max          int // longest line kept (Limits.maxLineBytes)
+	maxTextChars int
+	smp          *sampler
+	c            inputCount
+	physical     int64 // lines seen, blank ones included
+
+	// The current line while it spans pieces.
+	part     []byte
+	partSize int64
+	tooLong  bool
+
+	head  [4]byte // the stream's first bytes, for plain
+	nhead int
+}
+
+func newInputCounter(limits Limits, smp *sampler) *inputCounter {
+	limits = limits.withDefaults()
+	if smp == nil {
+		smp = newSampler()
+	}
+	return &inputCounter{max: limits.maxLineBytes(), maxTextChars: limits.MaxTextChars, smp: smp}
+}
+
+// Write takes the next piece of the input. It never fails.
+func (ic *inputCounter) Write(p []byte) (int, error) {
+	n := len(p)
+	if ic.nhead < len(ic.head) {
+		ic.nhead += copy(ic.head[ic.nhead:], p)
+	}
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			ic.add(p)
+			break
+		}
+		seg := p[:i+1]
+		p = p[i+1:]
+		if ic.partSize == 0 { // the whole line is in this piece: no copy
+			ic.line(seg, int64(len(seg)), false)
+			continue
+		}
+		ic.add(seg)
+		ic.line(ic.part, ic.partSize, ic.tooLong)
+		ic.part, ic.partSize, ic.tooLong = ic.part[:0], 0, false
+	}
+	return n, nil
+}
+
+// add appends to the current line, keeping at most max+2 bytes of it (the terminator is
+// not part of the line): beyond that it is too long and only its size is tracked.
+func (ic *inputCounter) add(b []byte) {
+	ic.partSize += int64(len(b))
+	if ic.tooLong {
+		return
+	}
+	if len(ic.part)+len(b) > ic.max+2 {
+		ic.tooLong, ic.part = true, ic.part[:0]
+		return
+	}
+	ic.part = append(ic.part, b...)
+}
+
+// line takes one whole line, raw (with its terminator, if any), of size bytes.
+func (ic *inputCounter) line(raw []byte, size int64, tooLong bool) {
+	ic.c.bytes += size
+	first := ic.physical == 0
+	ic.physical++
+	data := trimEOL(raw)
+	if tooLong || len(data) > ic.max {
+		ic.c.lines++
+		return
+	}
+	if first {
+		data = bytes.TrimPrefix(data, utf8BOM)
+	}
+	if isBlank(data) {
+		return
+	}
+	ic.c.lines++
+	ic.smp.offer(data, ic.maxTextChars)
+}
+
+// finish ends the input (a last line without a newline counts) and returns the count.
+func (ic *inputCounter) finish() inputCount {
+	if ic.partSize > 0 {
+		ic.line(ic.part, ic.partSize, ic.tooLong)
+		ic.part, ic.partSize, ic.tooLong = ic.part[:0], 0, false
+	}
+	ic.c.tokens = ic.smp.tokens()
+	return ic.c
+}
+
+// plain reports whether the stream so far does not start like a gzip or zstd file: the
+// count of a compressed upload's raw bytes means nothing (the count pass at start
+// decompresses).
+func (ic *inputCounter) plain() bool {
+	head := ic.head[:ic.nhead]
+	return !bytes.HasPrefix(head, gzipMagic) && !bytes.HasPrefix(head, zstdMagic)
+}
+
+// countInput counts non-blank lines in one streaming pass and estimates their
+// tokens from a sample (see sampler), so requests_total and estimated_tokens are
+// known before processing starts. smp, if not nil, receives the sample (the job's
+// fit uses it).
+func countInput(ctx context.Context, src io.Reader, limits Limits, smp *sampler) (inputCount, error) {
+	limits = limits.withDefaults()
+	ic := newInputCounter(limits, smp)
+	buf := make([]byte, limits.ReadBuffer)
+	for {
+		if err := ctx.Err(); err != nil {
+			return ic.c, err
+		}
+		n, err := src.Read(buf)
+		ic.Write(buf[:n])
+		if err == io.EOF {
+			return ic.finish(), nil
+		}
+		if err != nil {
+			return ic.c, err
+		}
+	}
+}
