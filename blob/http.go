@@ -1,13 +1,11 @@
 package blob
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strings"
 )
@@ -45,7 +43,7 @@ const (
 // as it is stored (the server counts lines on the way). On error nothing is stored. key is returned as soon as a signature has
 // verified (also with later errors), for the caller's logs.
 func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) (io.Writer, error)) (key string, n int64, err error) {
-	mr, err := multipartReader(r)
+	fr, err := formReaderFor(r)
 	if err != nil {
 		return "", 0, err
 	}
@@ -53,19 +51,19 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	total := 0
 	var file io.Reader
 	for file == nil {
-		part, err := mr.NextPart()
+		part, err := fr.next()
 		if errors.Is(err, io.EOF) {
 			return "", 0, fmt.Errorf(`%w: no file part (send the fields, then the file as the last part named "file")`, ErrBadUpload)
 		}
 		if err != nil {
 			return "", 0, fmt.Errorf("%w: malformed multipart body: %w", ErrBadUpload, err)
 		}
-		name := strings.ToLower(part.FormName())
+		name := strings.ToLower(part.name)
 		switch {
 		case name == "":
 			return "", 0, fmt.Errorf("%w: a part has no form field name", ErrBadUpload)
 		case name == "file":
-			file = part
+			file = part.r
 			continue
 		case len(fields) >= maxFields:
 			return "", 0, fmt.Errorf("%w: more than %d form fields", ErrBadUpload, maxFields)
@@ -73,7 +71,7 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 		if _, dup := fields[name]; dup {
 			return "", 0, fmt.Errorf("%w: form field %q sent twice", ErrBadUpload, truncate(name, 64))
 		}
-		val, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+		val, err := io.ReadAll(io.LimitReader(part.r, maxFieldBytes+1))
 		if err != nil {
 			return "", 0, fmt.Errorf("%w: reading form field %q: %w", ErrBadUpload, truncate(name, 64), err)
 		}
@@ -119,15 +117,13 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	return g.key, n, nil
 }
 
-// uploadBufSize is the read buffer under the multipart reader. http.Request.MultipartReader
-// reads through a 4 KiB buffer, so the file part arrives in 4 KiB pieces, each a boundary
-// scan, a copy and a write call; with 1 MiB the scan (bytes.Index) and the disk writes run on
-// large blocks (see PERF.md, BenchmarkReceiveUpload).
+// uploadBufSize is the read buffer of an upload's form: the boundary scan (bytes.Index)
+// and the disk writes run on large blocks (see PERF.md, BenchmarkReceiveUpload).
 const uploadBufSize = 1 << 20
 
-// multipartReader is http.Request.MultipartReader with a large read buffer (multipart.NewReader
-// keeps a *bufio.Reader that is big enough instead of wrapping it in its own 4 KiB one).
-func multipartReader(r *http.Request) (*multipart.Reader, error) {
+// formReaderFor checks that r is a multipart/form-data request with a boundary, as
+// http.Request.MultipartReader does, and returns a formReader for its body.
+func formReaderFor(r *http.Request) (*formReader, error) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" {
 		return nil, fmt.Errorf("%w: request Content-Type isn't multipart/form-data", ErrBadUpload)
@@ -136,7 +132,7 @@ func multipartReader(r *http.Request) (*multipart.Reader, error) {
 	if boundary == "" {
 		return nil, fmt.Errorf("%w: no multipart boundary param in Content-Type", ErrBadUpload)
 	}
-	return multipart.NewReader(bufio.NewReaderSize(r.Body, uploadBufSize), boundary), nil
+	return newFormReader(r.Body, boundary, uploadBufSize), nil
 }
 
 // recordingReader remembers the first non-EOF error of the request body.
