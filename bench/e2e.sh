@@ -5,11 +5,14 @@
 #
 # For each label count it starts a fresh `classer-batch serve` on 127.0.0.1 with a temporary data
 # dir and a seeded key, creates a job, uploads the corpus (bench/gen, seed 1) through the API,
-# starts it, polls until completed, and prints upload MB/s, first_s (start -> the first line is
-# done: the count pass and the corpus fit before lines flow; 0.2 s polling), processing MB/s and lines/s (start ->
+# starts it, polls until completed, and prints upload MB/s, first_s (start -> the first checkpoint
+# shows lines done: at most checkpoint_interval, 2 s, after they start; 0.2 s polling), processing
+# MB/s and lines/s (start ->
 # completed, results durable), the server's CPU seconds for the job (utime+stime from
 # /proc/<pid>/stat; MB per CPU-second is steadier than wall time on a shared machine) and its
-# peak RSS (VmHWM from /proc/<pid>/status).
+# peak RSS (VmHWM from /proc/<pid>/status). Below each row, from the server's log: where the input
+# was counted (at=upload: on its way in; at=start: a pass before processing) and since_start_ms,
+# the time from the start request until the first line goes to the workers.
 # Environment: CORPUS=path reuses a corpus, WORKERS=n sets the pool size, TIMEOUT=s bounds each job
 # (default 1800). Needs go, curl and jq.
 set -eu
@@ -84,7 +87,8 @@ for N in $LABELS; do
 	RSS=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
 	awk -v n="$N" -v b="$BYTES" -v l="$LINES" -v up="$(echo "$t1 - $t0" | bc)" -v s="$(echo "$t3 - $t2" | bc)" -v rss="$RSS" -v c="$(echo "$c1 - $c0" | bc)" -v f="$(echo "$tf - $t2" | bc)" \
 		'BEGIN { printf "%-7d %10.1f %11.1f %8.2f %10.1f %12.0f %10.2f %8.2f %12.1f %10.1f\n", n, b/1e6, b/1e6/up, f, b/1e6/s, l/s, s, c, b/1e6/c, rss/1024 }'
-	grep -o 'count_ms=[0-9]* fit_ms=[0-9]*' "$TMP/serve-$N.log" | sed 's/^/        before the first line: /' || true
+	{ grep -o 'at=[a-z]* lines=[0-9]* bytes=[0-9]* count_ms=[0-9]* fit_ms=[0-9]*' "$TMP/serve-$N.log" | sed 's/^/        counted /'
+	  grep -o 'since_start_ms=[0-9]*' "$TMP/serve-$N.log" | sed 's/^/        first line to the workers: /'; } || true
 	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 	rm -rf "$DATA"
 done
