@@ -30,6 +30,15 @@ var buildOnce struct {
 	err  error
 }
 
+// TestMain removes the binary buildBinary built (a 25 MB folder per test run otherwise).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildOnce.path != "" {
+		os.RemoveAll(filepath.Dir(buildOnce.path))
+	}
+	os.Exit(code)
+}
+
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {

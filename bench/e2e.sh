@@ -19,25 +19,12 @@ set -eu
 SIZE=${1:-100M}
 [ $# -gt 0 ] && shift
 LABELS=${*:-3 50 200}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TMP=$(mktemp -d /tmp/classer-e2e.XXXXXX)
-PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
-
-cd "$ROOT"
-go build -o "$TMP/classer-batch" .
-CORPUS=${CORPUS:-}
-if [ -z "$CORPUS" ]; then
-	CORPUS=$TMP/corpus.ndjson
-	go run ./bench/gen -size "$SIZE" -seed 1 > "$CORPUS"
-fi
+. "$(dirname "$0")/lib.sh"
+corpus "$SIZE"
 BYTES=$(stat -c %s "$CORPUS")
 LINES=$(wc -l < "$CORPUS")
-KEY=sk-bench-12345678
 TIMEOUT=${TIMEOUT:-1800}
-now() { date +%s.%N; }
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' /proc/$1/stat; }
+[ -n "${WORKERS:-}" ] && export CLASSER_WORKERS=$WORKERS
 
 labels_json() { # the first N of a fixed list of plausible ticket/news labels, JSON array
 	awk -v n="$1" 'BEGIN {
@@ -47,16 +34,7 @@ labels_json() { # the first N of a fixed list of plausible ticket/news labels, J
 
 printf '%-7s %10s %11s %8s %10s %12s %10s %8s %12s %10s\n' labels input_MB upload_MB/s first_s MB/s lines/s seconds cpu_s MB/cpu_s peakRSS_MB
 for N in $LABELS; do
-	DATA=$TMP/data-$N
-	PORT=$(( 20000 + $$ % 20000 + N ))
-	BASE=http://127.0.0.1:$PORT
-	CLASSER_API_KEYS=bench:$KEY CLASSER_DATA_DIR=$DATA ${WORKERS:+CLASSER_WORKERS=$WORKERS} \
-		"$TMP/classer-batch" serve --addr 127.0.0.1:$PORT > "$TMP/serve-$N.log" 2>&1 &
-	PID=$!
-	i=0
-	until curl -sf "$BASE/healthz" > /dev/null; do
-		i=$((i + 1)); [ $i -gt 100 ] && { cat "$TMP/serve-$N.log"; exit 1; }; sleep 0.1
-	done
+	start_server $(( 20000 + $$ % 20000 + N )) "$N"
 	AUTH="Authorization: Bearer $KEY"
 	JOB=$(curl -sf -X POST "$BASE/v1/batch" -H "$AUTH" -H 'Content-Type: application/json' \
 		-d "{\"labels\":$(labels_json "$N"),\"mode\":\"single\"}")
@@ -89,6 +67,6 @@ for N in $LABELS; do
 		'BEGIN { printf "%-7d %10.1f %11.1f %8.2f %10.1f %12.0f %10.2f %8.2f %12.1f %10.1f\n", n, b/1e6, b/1e6/up, f, b/1e6/s, l/s, s, c, b/1e6/c, rss/1024 }'
 	{ grep -o 'at=[a-z]* lines=[0-9]* bytes=[0-9]* count_ms=[0-9]* fit_ms=[0-9]*' "$TMP/serve-$N.log" | sed 's/^/        counted /'
 	  grep -o 'since_start_ms=[0-9]*' "$TMP/serve-$N.log" | sed 's/^/        first line to the workers: /'; } || true
-	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
-	rm -rf "$DATA"
+	stop_server
+	rm -rf "$TMP/data-$N"
 done

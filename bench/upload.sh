@@ -11,32 +11,10 @@
 set -eu
 SIZE=${1:-1G}
 RUNS=${2:-3}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TMP=$(mktemp -d /tmp/classer-upload.XXXXXX)
-PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
-
-cd "$ROOT"
-go build -o "$TMP/classer-batch" .
-CORPUS=${CORPUS:-}
-if [ -z "$CORPUS" ]; then
-	CORPUS=$TMP/corpus.ndjson
-	go run ./bench/gen -size "$SIZE" -seed 1 > "$CORPUS"
-fi
+. "$(dirname "$0")/lib.sh"
+corpus "$SIZE"
 BYTES=$(stat -c %s "$CORPUS")
-KEY=sk-bench-12345678
-PORT=$(( 20000 + $$ % 20000 ))
-BASE=http://127.0.0.1:$PORT
-CLASSER_API_KEYS=bench:$KEY CLASSER_DATA_DIR=$TMP/data \
-	"$TMP/classer-batch" serve --addr 127.0.0.1:$PORT > "$TMP/serve.log" 2>&1 &
-PID=$!
-i=0
-until curl -sf "$BASE/healthz" > /dev/null; do
-	i=$((i + 1)); [ $i -gt 100 ] && { cat "$TMP/serve.log"; exit 1; }; sleep 0.1
-done
-now() { date +%s.%N; }
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' /proc/$1/stat; }
+start_server $(( 20000 + $$ % 20000 )) upload
 printf '%-4s %10s %11s %8s %8s\n' run input_MB upload_MB/s seconds cpu_s
 for r in $(seq 1 "$RUNS"); do
 	JOB=$(curl -sf -X POST "$BASE/v1/batch" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
