@@ -374,3 +374,39 @@ func TestS3BinaryMemoryStaysFlat(t *testing.T) {
 		t.Fatalf("peak RSS %d MB over 256 MB", peak>>20)
 	}
 }
+
+// TestS3InputReplacedAfterStart: a presigned POST stays valid until it expires, so a client
+// can upload over a job's input on S3 after the job started. The job is pinned to the
+// version it counted: after a SIGKILL and a restart it fails with a clear error instead of
+// resuming on the other file's bytes.
+func TestS3InputReplacedAfterStart(t *testing.T) {
+	e := newS3Env(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	var in bytes.Buffer
+	in.ReadFrom(newCorpus(41, envInt("CLASSER_TEST_S3_KILL_LINES", 600_000)))
+	p := startProcAt(t, bin, dir, "127.0.0.1:0", e.environ()...)
+	c := newClient(t, p.url, acmeKey)
+	id := runJobS3(t, c, in.Bytes())
+	if v := c.waitCheckpoint(id, 2*time.Minute); v.Status != "processing" {
+		t.Fatalf("the job finished before the input could be replaced mid-way: %+v", v)
+	}
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+
+	// Another file at least as long, so a resume that ignored the change would read on
+	// from its checkpoint in the other file's bytes and complete.
+	var otherBuf bytes.Buffer
+	otherBuf.ReadFrom(newCorpus(42, envInt("CLASSER_TEST_S3_KILL_LINES", 600_000)+1000))
+	other := otherBuf.Bytes()
+	if _, err := e.client(t).PutObject(context.Background(), e.bucket, "jobs/"+id+"/input.ndjson",
+		bytes.NewReader(other), int64(len(other)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p = startProcAt(t, bin, dir, "127.0.0.1:0", e.environ()...)
+	c = newClient(t, p.url, acmeKey)
+	v := c.waitStatus(id, 2*time.Minute, "completed", "failed")
+	if v.Status != "failed" || v.Error == nil || !strings.Contains(*v.Error, "replaced") {
+		t.Fatalf("after the input was replaced mid-job: %+v; want failed, naming the replaced input", v)
+	}
+}

@@ -260,4 +260,29 @@ func (b batchBlobs) CreatePartial(ctx context.Context, key string, offset int64)
 	return b.Store.CreatePartial(ctx, key, offset)
 }
 
-var _ batch.Blobs = batchBlobs{}
+// Version and OpenVersion pass through to a store whose objects have versions (S3), so
+// the runner pins a job's input to the version it counted. A store without them (local
+// disk, where an input cannot change once its job has started) has version "".
+func (b batchBlobs) Version(ctx context.Context, key string) (string, error) {
+	if v, ok := b.Store.(versionedStore); ok {
+		return v.Version(ctx, key)
+	}
+	return "", nil
+}
+
+func (b batchBlobs) OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error) {
+	if v, ok := b.Store.(versionedStore); ok {
+		return v.OpenVersion(ctx, key, offset, version)
+	}
+	return b.Store.Open(ctx, key, offset)
+}
+
+type versionedStore interface {
+	Version(ctx context.Context, key string) (string, error)
+	OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error)
+}
+
+var (
+	_ batch.Blobs    = batchBlobs{}
+	_ versionedStore = (*blob.S3)(nil)
+)

@@ -78,6 +78,29 @@ type opener interface {
 	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
 }
 
+// versioned is implemented by stores where a job's input can be replaced while the job
+// runs: on S3 a presigned POST cannot be revoked and stays valid until it expires (local
+// uploads are refused once a job has started). Version names the object as it is now;
+// OpenVersion opens it only as it was at that version and fails otherwise, so a job that
+// stops and resumes never mixes two files' lines.
+type versioned interface {
+	Version(ctx context.Context, key string) (string, error)
+	OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error)
+}
+
+// pinned opens the input at version when the store has versions and one was recorded.
+type pinned struct {
+	opener
+	version string
+}
+
+func (p pinned) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if v, ok := p.opener.(versioned); ok && p.version != "" {
+		return v.OpenVersion(ctx, key, offset, p.version)
+	}
+	return p.opener.Open(ctx, key, offset)
+}
+
 type readCloser struct {
 	io.Reader
 	close func() error

@@ -44,10 +44,14 @@ type Job struct {
 	Counted bool `json:"counted"`
 	// Fitted is true when the classifier fitted a state on the job's sample (stored
 	// at FitKey); every run compiles with it, so a resumed job answers the same.
-	Fitted          bool  `json:"fitted,omitempty"`
-	InputBytes      int64 `json:"input_bytes"`
-	RequestsTotal   int64 `json:"requests_total"`
-	EstimatedTokens int64 `json:"estimated_tokens"`
+	Fitted     bool  `json:"fitted,omitempty"`
+	InputBytes int64 `json:"input_bytes"`
+	// InputVersion is the version of the input that the count pass read (S3's ETag;
+	// empty on local storage, where the input cannot change after start); every later
+	// read is of that version or fails.
+	InputVersion    string `json:"input_version,omitempty"`
+	RequestsTotal   int64  `json:"requests_total"`
+	EstimatedTokens int64  `json:"estimated_tokens"`
 
 	Checkpoint Checkpoint `json:"checkpoint"`
 	// Final holds the counters of a finished run between publishing its results

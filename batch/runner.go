@@ -214,7 +214,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+err.Error())
 	}
 
-	src, err := openInput(ctx, r.blobs, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
+	src, err := openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
 	if err != nil {
 		return r.stopped(bg, ctx, id, job.Checkpoint, fmt.Errorf("open input: %w", err))
 	}
@@ -294,7 +294,14 @@ var errAllFailed = errors.New("no line could be classified")
 // count makes the pre-pass that fixes requests_total and estimated_tokens
 // before any line is processed.
 func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
-	src, err := openInput(ctx, r.blobs, job.InputKey, 0, r.cfg.Limits.withDefaults())
+	version := ""
+	if v, ok := r.blobs.(versioned); ok {
+		var err error
+		if version, err = v.Version(ctx, job.InputKey); err != nil {
+			return job, fmt.Errorf("open input: %w", err)
+		}
+	}
+	src, err := openInput(ctx, pinned{r.blobs, version}, job.InputKey, 0, r.cfg.Limits.withDefaults())
 	if err != nil {
 		return job, fmt.Errorf("open input: %w", err)
 	}
@@ -305,12 +312,12 @@ func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
 	if err != nil {
 		return job, fmt.Errorf("count input: %w", err)
 	}
-	return r.recordCount(context.WithoutCancel(ctx), job, c, smp, "start", time.Since(t0))
+	return r.recordCount(context.WithoutCancel(ctx), job, c, smp, version, "start", time.Since(t0))
 }
 
 // recordCount fits the job's model on the sample (when the classifier fits) and records
 // the count: the job is counted from then on, and a start will not count it again.
-func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *sampler, at string, counting time.Duration) (*Job, error) {
+func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *sampler, version, at string, counting time.Duration) (*Job, error) {
 	t0 := time.Now()
 	fitter, fits := r.clf.(classify.Fitter)
 	if fits {
@@ -331,6 +338,7 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 	return r.jobs.UpdateJob(ctx, job.ID, func(j *Job) error {
 		j.Counted = true
 		j.Fitted = fits
+		j.InputVersion = version
 		j.InputBytes = c.bytes
 		j.RequestsTotal = c.lines
 		j.EstimatedTokens = c.tokens
@@ -355,7 +363,7 @@ func (r *Runner) CountUpload(ctx context.Context, id string) (w io.Writer, done 
 		if !j.StartedAt.IsZero() {
 			return fmt.Errorf("%w: job %s has been started", ErrConflict, j.ID)
 		}
-		j.Counted, j.Fitted = false, false
+		j.Counted, j.Fitted, j.InputVersion = false, false, ""
 		j.InputBytes, j.RequestsTotal, j.EstimatedTokens = 0, 0, 0
 		return nil
 	})
@@ -369,7 +377,7 @@ func (r *Runner) CountUpload(ctx context.Context, id string) (w io.Writer, done 
 		if !ic.plain() {
 			return nil
 		}
-		_, err := r.recordCount(ctx, job, ic.finish(), smp, "upload", time.Since(t0))
+		_, err := r.recordCount(ctx, job, ic.finish(), smp, "", "upload", time.Since(t0))
 		return err
 	}
 	return ic, done, nil

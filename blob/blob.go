@@ -44,6 +44,9 @@ var (
 	// it is passed by code rather than by a request: a programming error. Keys
 	// that arrive in requests are reported as ErrAccessDenied instead.
 	ErrInvalidKey = errors.New("invalid object key")
+	// ErrChanged reports that an object opened at a version (S3.OpenVersion) has been
+	// replaced since: its bytes are no longer the ones that version named.
+	ErrChanged = errors.New("the object was replaced since this version of it was read")
 )
 
 type notExistError struct{}

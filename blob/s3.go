@@ -230,6 +230,46 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 	return &s3Reader{s: s, ctx: ctx, key: key, etag: info.ETag, pos: offset, body: body}, nil
 }
 
+// Version returns the ETag of key as it is now: with OpenVersion, a reader that
+// starts, stops and starts again (a job across restarts) reads the same bytes or
+// fails, even if a client uploads over the key meanwhile (a presigned POST cannot
+// be revoked). A missing key wraps ErrNotExist.
+func (s *S3) Version(ctx context.Context, key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", fmt.Errorf("blob: version: %w", err)
+	}
+	info, err := s.core.Client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		if isNotFound(err) {
+			return "", fmt.Errorf("blob: %s: %w", key, ErrNotExist)
+		}
+		return "", fmt.Errorf("blob: version %s: %w", key, err)
+	}
+	return info.ETag, nil
+}
+
+// OpenVersion is Open of key only as it was at version (see Version): if it has
+// been replaced since, the error wraps ErrChanged.
+func (s *S3) OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, fmt.Errorf("blob: open: %w", err)
+	}
+	if offset < 0 {
+		return nil, fmt.Errorf("blob: open %s: negative offset %d", key, offset)
+	}
+	if version == "" {
+		return nil, fmt.Errorf("blob: open %s: empty version", key)
+	}
+	body, _, err := s.get(ctx, key, offset, version)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	return &s3Reader{s: s, ctx: ctx, key: key, etag: version, pos: offset, body: body}, nil
+}
+
 // get issues GET key from offset (If-Match etag when set). body is nil when
 // offset is exactly the object's size (S3 refuses a range that starts at the
 // end, so that case is confirmed with a HEAD).
@@ -252,15 +292,22 @@ func (s *S3) get(ctx context.Context, key string, offset int64, etag string) (io
 	if isNotFound(err) {
 		return nil, info, fmt.Errorf("blob: %s: %w", key, ErrNotExist)
 	}
+	if r := minio.ToErrorResponse(err); etag != "" && (r.StatusCode == http.StatusPreconditionFailed || r.Code == "PreconditionFailed") {
+		return nil, info, fmt.Errorf("blob: open %s: %w", key, ErrChanged)
+	}
 	if r := minio.ToErrorResponse(err); offset > 0 && (r.StatusCode == http.StatusRequestedRangeNotSatisfiable || r.Code == "InvalidRange") {
-		size, serr := s.Stat(ctx, key)
-		if serr != nil {
-			return nil, info, serr
+		st, serr := s.core.Client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+		switch {
+		case isNotFound(serr):
+			return nil, info, fmt.Errorf("blob: %s: %w", key, ErrNotExist)
+		case serr != nil:
+			return nil, info, fmt.Errorf("blob: open %s: %w", key, serr)
+		case etag != "" && st.ETag != etag:
+			return nil, info, fmt.Errorf("blob: open %s: %w", key, ErrChanged)
+		case st.Size == offset:
+			return nil, st, nil
 		}
-		if size == offset {
-			return nil, info, nil
-		}
-		return nil, info, fmt.Errorf("blob: open %s: offset %d outside object of %d bytes", key, offset, size)
+		return nil, info, fmt.Errorf("blob: open %s: offset %d outside object of %d bytes", key, offset, st.Size)
 	}
 	return nil, info, fmt.Errorf("blob: open %s: %w", key, err)
 }

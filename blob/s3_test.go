@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -372,5 +373,55 @@ func TestS3PublicEndpoint(t *testing.T) {
 	}
 	if r := postForm(t, up, sortedFields(fields), data, true); r.StatusCode/100 != 2 {
 		t.Fatalf("upload via the public endpoint: %d %s", r.StatusCode, r.body)
+	}
+}
+
+// TestS3OpenVersion: a version names the object as it was; once a client uploads over the
+// key, opening that version fails with ErrChanged (also at the very end, where S3 answers a
+// HEAD instead of a ranged GET), and the new version reads the new bytes.
+func TestS3OpenVersion(t *testing.T) {
+	ctx := context.Background()
+	s := newTestS3(t, testS3Config(t))
+	const key = "jobs/batch_v/input.ndjson"
+	put := func(body string) {
+		if _, err := s.Put(ctx, key, strings.NewReader(body), 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("first version\n")
+	v1, err := s.Version(ctx, key)
+	if err != nil || v1 == "" {
+		t.Fatalf("Version = %q, %v", v1, err)
+	}
+	rc, err := s.OpenVersion(ctx, key, 6, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "version\n" {
+		t.Fatalf("OpenVersion(v1, 6) read %q", got)
+	}
+	put("the second, longer version\n")
+	for _, off := range []int64{0, 6, int64(len("first version\n"))} {
+		if _, err := s.OpenVersion(ctx, key, off, v1); !errors.Is(err, ErrChanged) {
+			t.Errorf("OpenVersion(stale version, %d) = %v; want ErrChanged", off, err)
+		}
+	}
+	v2, err := s.Version(ctx, key)
+	if err != nil || v2 == v1 {
+		t.Fatalf("Version after the replace = %q, %v; want a new one", v2, err)
+	}
+	rc, err = s.OpenVersion(ctx, key, 4, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "second, longer version\n" {
+		t.Fatalf("OpenVersion(v2, 4) read %q", got)
+	}
+	if _, err := s.Version(ctx, "jobs/batch_v/missing"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Version(missing) = %v; want ErrNotExist", err)
 	}
 }
