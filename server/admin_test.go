@@ -75,6 +75,19 @@ func TestKeysAPI(t *testing.T) {
 	if r := e.call(t, "GET", "/v1/keys", a2.str("key"), ""); r.status != 200 {
 		t.Fatalf("new admin key: %d %s", r.status, r.raw)
 	}
+	// One admin key may go while another remains; the last one may not.
+	if r := e.call(t, "DELETE", "/v1/keys/"+a2.str("id"), admin, ""); r.status != 200 {
+		t.Fatalf("revoking one of two admin keys: %d %s", r.status, r.raw)
+	}
+	var adminID string
+	for _, k := range e.call(t, "GET", "/v1/keys?account=admin", admin, "").body["data"].([]any) {
+		adminID, _ = k.(map[string]any)["id"].(string)
+	}
+	last := e.call(t, "DELETE", "/v1/keys/"+adminID, admin, "")
+	wantError(t, last, 409, "CONFLICT", "")
+	if !strings.Contains(last.str("message"), "last admin key") {
+		t.Fatalf("revoking the last admin key: %s", last.raw)
+	}
 	for _, body := range []string{`{}`, `{"account":""}`, `{"account":"a b"}`, `{"account":"` + strings.Repeat("a", 65) + `"}`, `{"account":"x\u0000y"}`} {
 		wantError(t, e.call(t, "POST", "/v1/keys", admin, body), 422, "VALIDATION_ERROR", "account")
 	}

@@ -336,7 +336,10 @@ func (db *DB) RevokeKey(ctx context.Context, id string) error {
 	return err
 }
 
-// Revoke is RevokeKey returning the key as revoked (with its RevokedAt).
+// Revoke is RevokeKey returning the key as revoked (with its RevokedAt). Revoking the
+// last admin key that is not revoked wraps batch.ErrConflict: nobody could manage keys
+// through the API any more (the check and the revoke are one transaction, so two
+// admins revoking each other at once cannot both succeed).
 func (db *DB) Revoke(ctx context.Context, id string) (*Key, error) {
 	var out *Key
 	err := db.update(ctx, func(tx *bolt.Tx) error {
@@ -348,6 +351,25 @@ func (db *DB) Revoke(ctx context.Context, id string) (*Key, error) {
 		out = &rec.Key
 		if rec.Revoked() {
 			return nil
+		}
+		if rec.Admin {
+			others := 0
+			err := keys.ForEach(func(k, v []byte) error {
+				var o keyRecord
+				if err := json.Unmarshal(v, &o); err != nil {
+					return fmt.Errorf("store: decode key %s: %w", k, err)
+				}
+				if o.Admin && !o.Revoked() && o.ID != rec.ID {
+					others++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if others == 0 {
+				return fmt.Errorf("%w: %s is the last admin key; create another admin key first", batch.ErrConflict, rec.ID)
+			}
 		}
 		rec.RevokedAt = db.now().UTC()
 		return putKey(keys, rec)

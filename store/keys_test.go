@@ -237,7 +237,11 @@ func TestImportKey(t *testing.T) {
 		t.Errorf("Authenticate after re-import = %+v, %v", got, err)
 	}
 
-	// A revoked configured key stays revoked across re-imports (restarts).
+	// A revoked configured key stays revoked across re-imports (restarts). (Another
+	// admin key first: the last one cannot be revoked.)
+	if _, _, err := db.CreateKey(ctx, "ops", true); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.RevokeKey(ctx, k1.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -251,8 +255,8 @@ func TestImportKey(t *testing.T) {
 	if _, err := db.Authenticate(ctx, secret); !errors.Is(err, ErrInvalidKey) {
 		t.Errorf("Authenticate after re-importing a revoked key = %v, want ErrInvalidKey", err)
 	}
-	if n, err := db.CountKeys(ctx); err != nil || n != 0 {
-		t.Errorf("CountKeys = %d, %v; want 0", n, err)
+	if n, err := db.CountKeys(ctx); err != nil || n != 1 {
+		t.Errorf("CountKeys = %d, %v; want 1 (ops)", n, err)
 	}
 }
 
@@ -355,10 +359,47 @@ func TestAuthenticateCacheFollowsWrites(t *testing.T) {
 	if got, err := db.Authenticate(ctx, secret); err != nil || got.Account != "globex" || !got.Admin {
 		t.Errorf("Authenticate after re-import = %+v, %v; want the new account", got, err)
 	}
+	if _, _, err := db.CreateKey(ctx, "ops", true); err != nil { // the last admin key cannot be revoked
+		t.Fatal(err)
+	}
 	if err := db.RevokeKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Authenticate(ctx, secret); !errors.Is(err, ErrInvalidKey) {
 		t.Errorf("Authenticate after revoke = %v; want ErrInvalidKey at once", err)
+	}
+}
+
+// TestRevokeLastAdmin: the last admin key that works cannot be revoked (nobody could manage
+// keys through the API after it); any other key can.
+func TestRevokeLastAdmin(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	_, a, err := db.CreateKey(ctx, "ops", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bSecret, b, err := db.CreateKey(ctx, "ops", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, user, err := db.CreateKey(ctx, "acme", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RevokeKey(ctx, a.ID); err != nil {
+		t.Fatalf("revoking one of two admin keys: %v", err)
+	}
+	if err := db.RevokeKey(ctx, b.ID); !errors.Is(err, batch.ErrConflict) {
+		t.Fatalf("revoking the last admin key = %v; want ErrConflict", err)
+	}
+	if _, err := db.Authenticate(ctx, bSecret); err != nil {
+		t.Errorf("the last admin key stopped working after a refused revoke: %v", err)
+	}
+	if err := db.RevokeKey(ctx, a.ID); err != nil {
+		t.Errorf("revoking an already revoked admin key again = %v; want nil (no-op)", err)
+	}
+	if err := db.RevokeKey(ctx, user.ID); err != nil {
+		t.Errorf("revoking a non-admin key next to one admin key: %v", err)
 	}
 }
