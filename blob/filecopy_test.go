@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -74,5 +75,38 @@ func TestCopyToFileErrors(t *testing.T) {
 	}
 	if src.n > int64(copyBuffers+2)*copyBufSize {
 		t.Errorf("after the first failed write copyToFile read %d bytes; want at most a few blocks", src.n)
+	}
+}
+
+// TestDirectWriterFallsBack: where an O_DIRECT write is refused (here: the file offset is
+// not block-aligned, as on filesystems that accept the flag but not the write), the writer
+// writes buffered from then on and the file is still exactly what was written.
+func TestDirectWriterFallsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte("x")); err != nil { // before O_DIRECT: the offset is now 1
+		t.Fatal(err)
+	}
+	w := newDirectWriter(f)
+	block := alignedBuffer(copyBufSize)
+	for i := range block {
+		block[i] = byte(i % 251)
+	}
+	for range 2 {
+		if n, err := w.Write(block); n != len(block) || err != nil {
+			t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(block))
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]byte("x"), append(slices.Clone(block), block...)...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("file has %d bytes that differ from the %d written", len(got), len(want))
 	}
 }
