@@ -370,14 +370,13 @@ func (r *Runner) CountUpload(ctx context.Context, id string) (w io.Writer, done 
 	if err != nil {
 		return nil, nil, err
 	}
-	smp := newSampler()
-	ic := newInputCounter(r.cfg.Limits, smp)
+	ic := newInputCounter(r.cfg.Limits, nil)
 	t0 := time.Now()
 	done = func(ctx context.Context) error {
 		if !ic.plain() {
 			return nil
 		}
-		_, err := r.recordCount(ctx, job, ic.finish(), smp, "", "upload", time.Since(t0))
+		_, err := r.recordCount(ctx, job, ic.finish(), ic.smp, "", "upload", time.Since(t0))
 		return err
 	}
 	return ic, done, nil

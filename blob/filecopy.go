@@ -22,9 +22,10 @@ const writebackEvery = 16 << 20
 // copyToFile copies r into f until r's EOF, reading and writing on two goroutines so the
 // request body is parsed on one core while the previous block goes to disk on the other.
 // Memory is copyBuffers×copyBufSize whatever the size. tee, if not nil, gets each block
-// after it is written, on the writer goroutine (which mostly waits for the disk). A read error is returned as is (so
-// the caller can tell the client's fault from the disk's); a write error stops the reading
-// at the next block. The writer goroutine has ended when copyToFile returns.
+// after it is written, on the writer goroutine (which mostly waits for the disk). A read
+// error is returned as is (so the caller can tell the client's fault from the disk's); a
+// write error stops the reading at the next block. The writer goroutine has ended when
+// copyToFile returns.
 func copyToFile(f *os.File, r io.Reader, tee io.Writer) (n int64, readErr, writeErr error) {
 	free := make(chan []byte, copyBuffers)
 	for range copyBuffers {
@@ -39,15 +40,12 @@ func copyToFile(f *os.File, r io.Reader, tee io.Writer) (n int64, readErr, write
 		var err error
 		for b := range full {
 			if err == nil {
-				var k int
-				k, err = w.Write(b)
-				off += int64(k)
-				if err != nil {
+				err = writeBlock(w, b, tee)
+				off += int64(len(b))
+				switch {
+				case err != nil:
 					close(failed)
-				} else if tee != nil {
-					tee.Write(b) // an observer (the upload's line count): its errors are its own
-				}
-				if err == nil && off-flushed >= writebackEvery {
+				case off-flushed >= writebackEvery:
 					w.startWriteback(flushed, off-flushed)
 					flushed = off
 				}
@@ -88,4 +86,16 @@ func copyToFile(f *os.File, r io.Reader, tee io.Writer) (n int64, readErr, write
 	}
 	close(full)
 	return n, readErr, <-wdone
+}
+
+// writeBlock writes b to w, then shows it to tee (the upload's line count: an observer,
+// whose errors are its own).
+func writeBlock(w *directWriter, b []byte, tee io.Writer) error {
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	if tee != nil {
+		tee.Write(b)
+	}
+	return nil
 }

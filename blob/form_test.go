@@ -10,22 +10,21 @@ import (
 	"testing/iotest"
 )
 
-// formParts reads every part of a body as ReceiveUpload would (name, then all of the
-// body), with either parser, and describes what it got: the same description means the
-// same behaviour.
-func formPartsStd(body, boundary string, src func(string) io.Reader) string {
-	mr := multipart.NewReader(src(body), boundary)
+// describeParts reads every part as ReceiveUpload would (name, then all of the body) from
+// next, which wraps either parser, and describes what it got: the same description means
+// the same behaviour.
+func describeParts(next func() (name string, body io.Reader, err error)) string {
 	var b strings.Builder
 	for i := 0; i < 50; i++ {
-		p, err := mr.NextPart()
+		name, body, err := next()
 		if errors.Is(err, io.EOF) {
 			return b.String() + "EOF"
 		}
 		if err != nil {
 			return b.String() + "error"
 		}
-		data, err := io.ReadAll(p)
-		fmt.Fprintf(&b, "[%q %q]", p.FormName(), data)
+		data, err := io.ReadAll(body)
+		fmt.Fprintf(&b, "[%q %q]", name, data)
 		if err != nil {
 			return b.String() + "error"
 		}
@@ -33,24 +32,26 @@ func formPartsStd(body, boundary string, src func(string) io.Reader) string {
 	return b.String()
 }
 
+func formPartsStd(body, boundary string, src func(string) io.Reader) string {
+	mr := multipart.NewReader(src(body), boundary)
+	return describeParts(func() (string, io.Reader, error) {
+		p, err := mr.NextPart()
+		if err != nil {
+			return "", nil, err
+		}
+		return p.FormName(), p, nil
+	})
+}
+
 func formPartsFast(body, boundary string, src func(string) io.Reader, bufSize int) string {
 	fr := newFormReader(src(body), boundary, bufSize)
-	var b strings.Builder
-	for i := 0; i < 50; i++ {
+	return describeParts(func() (string, io.Reader, error) {
 		p, err := fr.next()
-		if errors.Is(err, io.EOF) {
-			return b.String() + "EOF"
-		}
 		if err != nil {
-			return b.String() + "error"
+			return "", nil, err
 		}
-		data, err := io.ReadAll(p.r)
-		fmt.Fprintf(&b, "[%q %q]", p.name, data)
-		if err != nil {
-			return b.String() + "error"
-		}
-	}
-	return b.String()
+		return p.name, p.r, nil
+	})
 }
 
 var formSeeds = []string{

@@ -214,20 +214,29 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 // caller reads, never held in memory. A missing key wraps ErrNotExist; an
 // offset outside 0..size is an error.
 func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	return s.open(ctx, key, offset, "")
+}
+
+// open is Open, and OpenVersion when version is set. The reader keeps reading the
+// version it started with (see s3Reader).
+func (s *S3) open(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error) {
 	if err := checkKey(key); err != nil {
 		return nil, fmt.Errorf("blob: open: %w", err)
 	}
 	if offset < 0 {
 		return nil, fmt.Errorf("blob: open %s: negative offset %d", key, offset)
 	}
-	body, info, err := s.get(ctx, key, offset, "")
+	body, info, err := s.get(ctx, key, offset, version)
 	if err != nil {
 		return nil, err
 	}
 	if body == nil {
 		return io.NopCloser(strings.NewReader("")), nil
 	}
-	return &s3Reader{s: s, ctx: ctx, key: key, etag: info.ETag, pos: offset, body: body}, nil
+	if version == "" {
+		version = info.ETag
+	}
+	return &s3Reader{s: s, ctx: ctx, key: key, etag: version, pos: offset, body: body}, nil
 }
 
 // Version returns the ETag of key as it is now: with OpenVersion, a reader that
@@ -251,23 +260,10 @@ func (s *S3) Version(ctx context.Context, key string) (string, error) {
 // OpenVersion is Open of key only as it was at version (see Version): if it has
 // been replaced since, the error wraps ErrChanged.
 func (s *S3) OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error) {
-	if err := checkKey(key); err != nil {
-		return nil, fmt.Errorf("blob: open: %w", err)
-	}
-	if offset < 0 {
-		return nil, fmt.Errorf("blob: open %s: negative offset %d", key, offset)
-	}
 	if version == "" {
 		return nil, fmt.Errorf("blob: open %s: empty version", key)
 	}
-	body, _, err := s.get(ctx, key, offset, version)
-	if err != nil {
-		return nil, err
-	}
-	if body == nil {
-		return io.NopCloser(strings.NewReader("")), nil
-	}
-	return &s3Reader{s: s, ctx: ctx, key: key, etag: version, pos: offset, body: body}, nil
+	return s.open(ctx, key, offset, version)
 }
 
 // get issues GET key from offset (If-Match etag when set). body is nil when

@@ -210,7 +210,7 @@ func (s *Server) handleStartJob(c echo.Context) error {
 	// replace the input while the pipeline reads it.
 	s.uploads.mu.Lock()
 	defer s.uploads.mu.Unlock()
-	if s.uploads.active[j.ID] > 0 {
+	if s.uploads.active[j.ID] {
 		return conflict("an upload of this job's input is in progress; start the job when it has finished")
 	}
 	if _, err := s.blobs.Stat(ctx, j.InputKey); err != nil {
@@ -285,10 +285,7 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 	defer func() {
 		if admitted != "" {
 			s.uploads.mu.Lock()
-			s.uploads.active[admitted]--
-			if s.uploads.active[admitted] == 0 {
-				delete(s.uploads.active, admitted)
-			}
+			delete(s.uploads.active, admitted)
 			s.uploads.mu.Unlock()
 		}
 	}()
@@ -303,7 +300,7 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 		// One upload of a job at a time: the line count taken on the way is recorded
 		// for the job, and two uploads racing could record one's count for the
 		// other's bytes.
-		if s.uploads.active[id] > 0 {
+		if s.uploads.active[id] {
 			return nil, conflict("an upload of this job's input is already in progress; wait for it to finish")
 		}
 		w, done, err := s.runner.CountUpload(ctx, id)
@@ -311,7 +308,7 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 			return nil, fmt.Errorf("preparing the upload of job %s: %w", id, err)
 		}
 		admitted, counted = id, done
-		s.uploads.active[id]++
+		s.uploads.active[id] = true
 		return w, nil
 	}
 	ctx := c.Request().Context()
@@ -358,7 +355,7 @@ func (s *Server) allowUpload(ctx context.Context, key string) error {
 // S3 uploads never pass through the appliance).
 type uploadGuard struct {
 	mu     sync.Mutex
-	active map[string]int // job id -> uploads in progress
+	active map[string]bool // job ids with an upload in progress (at most one each)
 }
 
 // jobIDFromInputKey parses "jobs/<id>/input.ndjson".

@@ -199,7 +199,7 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		limits:  newLimiter(cfg.RateLimitRequests, cfg.RateLimitTokens),
 		metrics: newMetrics(st),
 		price:   price,
-		uploads: uploadGuard{active: map[string]int{}},
+		uploads: uploadGuard{active: map[string]bool{}},
 	}
 	// A closure, not the method value st.RecordUsages: st may be nil in tests of
 	// parts of the API that never book usage.
