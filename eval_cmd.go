@@ -31,15 +31,24 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 1, "seed for drawing examples")
 	workers := fs.Int("workers", runtime.NumCPU(), "classification workers")
 	summary := fs.Bool("summary", false, "print one line: macro_f1 accuracy ece lines")
+	namesOnly := fs.Bool("names-only", false, "drop the job's descriptions and examples: label names only")
+	textType := fs.String("text-type", "", "set the spec's text_type (context about the texts)")
+	reference := fs.Bool("reference", false, "score the reference method (batch-centred SIF mean, argmax cosine) instead of the pipeline")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("eval: usage: classer-batch eval --job job.json [--examples K --seed S] labelled.ndjson")
+		return errors.New("eval: usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson")
 	}
 	spec, err := readJobSpecRaw(*jobPath)
 	if err != nil {
 		return err
+	}
+	if *namesOnly {
+		spec.Descriptions, spec.Examples = nil, nil
+	}
+	if *textType != "" {
+		spec.TextType = *textType
 	}
 	path := fs.Arg(0)
 
@@ -77,6 +86,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	clf, err := classify.NewBuiltin()
 	if err != nil {
 		return err
+	}
+
+	if *reference {
+		return runReference(path, spec, golds, exampleLines, clf, *summary, stdout)
 	}
 
 	// Pass 3: stream the scored lines through the same pipeline as a batch job,
@@ -270,4 +283,42 @@ func (c *resultCollector) flush() error {
 		return errors.New("eval: truncated result line")
 	}
 	return nil
+}
+
+// runReference scores the reference method (eval.Reference) on the lines eval would score.
+// It has no confidences, so the summary's ECE is "-".
+func runReference(path string, spec classify.Spec, golds map[int][]string, examples map[int]string, wv eval.WordVectors, summary bool, stdout io.Writer) error {
+	if spec.Mode == classify.ModeMulti {
+		return errors.New("eval: the reference is single-label only")
+	}
+	var texts []string
+	var gold [][]string
+	err := eachLine(path, func(i int, line []byte) error {
+		if _, drawn := examples[i]; drawn || golds[i] == nil {
+			return nil
+		}
+		var row struct {
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(line, &row); err != nil {
+			return fmt.Errorf("%s line %d: %w", path, i+1, err)
+		}
+		texts = append(texts, row.Text)
+		gold = append(gold, golds[i])
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	pred := eval.Reference(wv, spec.Labels, spec.Descriptions, texts)
+	items := make([]eval.Item, len(texts))
+	for i, p := range pred {
+		items[i] = eval.Item{Gold: gold[i], Pred: []string{spec.Labels[p]}}
+	}
+	rep := eval.Score(spec.Mode, spec.Labels, items, 0)
+	if summary {
+		_, err := fmt.Fprintf(stdout, "%.4f %.4f - %d\n", rep.MacroF1, rep.Accuracy, rep.N)
+		return err
+	}
+	return rep.Write(stdout, 10)
 }

@@ -63,13 +63,34 @@ func TestEvalScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("bash", "scripts/eval.sh")
-	cmd.Env = append(os.Environ(), "DATASETS="+dir, "OUT="+out)
+	cmd.Env = append(os.Environ(), "DATASETS="+dir, "OUT="+out, "EVAL_TEXT_TYPES=tickets=support tickets")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("eval.sh: %v\n%s", err, b)
 	}
 	md, _ := os.ReadFile(out)
+	for _, want := range []string{"## Label names only", "## Names and descriptions", "## Names, descriptions and text_type", "## Summary", "## With 8 examples per label"} {
+		if !strings.Contains(string(md), want) {
+			t.Fatalf("EVAL.md lacks %q:\n%s", want, md)
+		}
+	}
 	if !strings.Contains(string(md), "| tickets | single | 60 | ") || !strings.Contains(string(md), "at commit ") ||
 		!strings.HasSuffix(string(md), "\n"+tried) || strings.Contains(string(md), "old table") {
 		t.Fatalf("EVAL.md:\n%s", md)
+	}
+}
+
+// TestEvalScriptNeedsDatasets: without the datasets folder eval.sh fails with a message that
+// says so, and leaves EVAL.md alone.
+func TestEvalScriptNeedsDatasets(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "EVAL.md")
+	os.WriteFile(out, []byte("keep me\n"), 0o644)
+	cmd := exec.Command("bash", "scripts/eval.sh")
+	cmd.Env = append(os.Environ(), "DATASETS="+filepath.Join(t.TempDir(), "missing"), "OUT="+out)
+	b, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "no datasets at") {
+		t.Fatalf("eval.sh without datasets: err %v, output %s", err, b)
+	}
+	if md, _ := os.ReadFile(out); string(md) != "keep me\n" {
+		t.Fatalf("EVAL.md changed: %q", md)
 	}
 }

@@ -102,19 +102,12 @@ func TestSeedWalkthrough(t *testing.T) {
 	if string(res[0].ID) != `"a1"` || string(res[1].ID) != `2` {
 		t.Errorf("ids not echoed: %s %s", res[0].ID, res[1].ID)
 	}
-	// Known gap (see the closing note of issue 2 and EVAL.md): with label names only,
-	// GloVe puts "app" next to "sales" and knows "technical" as engineering, so the
-	// built-in model answers sales here. The label is still one of the three.
-	if res[0].Label == "" {
-		t.Errorf("%q got no label", "The app keeps crashing")
-	}
-	if res[1].Label != "sales" && res[1].Label != "billing" {
-		t.Errorf("%q -> %q, want sales or billing", "How do I upgrade my plan?", res[1].Label)
-	}
-	if res[2].Label != "billing" {
-		t.Errorf("charged twice -> %q, want billing", res[2].Label)
-	}
+	// Whether the answers are right is TestSeedTicketsRight's; here, that each good line
+	// has one of the labels.
 	for _, r := range res[:3] {
+		if r.Label != "billing" && r.Label != "technical" && r.Label != "sales" {
+			t.Errorf("result %d: label %q", r.Index, r.Label)
+		}
 		if r.Confidence <= 0 || r.Confidence > 1 || r.Tokens <= 0 || r.Error != "" {
 			t.Errorf("bad result %+v", r)
 		}
@@ -135,6 +128,72 @@ func TestSeedWalkthrough(t *testing.T) {
 	// Results equal the offline CLI's pipeline on the same input, byte for byte.
 	if want := offlineResults(t, seedSpec, seedInput); !bytes.Equal(want, c.download(job.JobID)) {
 		t.Errorf("API results differ from batch.Process:\n%s\nvs\n%s", c.download(job.JobID), want)
+	}
+}
+
+// seedTickets are the seed walkthrough's six tickets with the label a person would give.
+var seedTickets = []struct{ text, want string }{
+	{"I need help with billing", "billing"},
+	{"The app keeps crashing", "technical"},
+	{"How do I upgrade my plan?", "sales"},
+	{"I was charged twice on my credit card this month", "billing"},
+	{"Error 500 when I click the save button", "technical"},
+	{"Can I get a quote for 50 seats for my company?", "sales"},
+}
+
+// TestSeedTicketsRight: with the labels billing, technical and sales and nothing else (what
+// the seed's curl script sends), a batch job and /v1/classify each answer at least five of
+// the six seed tickets right, and "the server is down again" is technical between billing
+// and technical (issue 11).
+func TestSeedTicketsRight(t *testing.T) {
+	m := startMain(t, testConfig(t, t.TempDir()))
+	defer m.Close()
+	c := newClient(t, m.URL, acmeKey)
+
+	var input strings.Builder
+	for _, tc := range seedTickets {
+		line, _ := json.Marshal(map[string]string{"text": tc.text})
+		input.Write(line)
+		input.WriteByte('\n')
+	}
+	job := c.createJob(seedSpec)
+	if code, body := upload(t, job.UploadURL, [][2]string{{"key", job.UploadFields["key"]}}, strings.NewReader(input.String())); code != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("start: %d", code)
+	}
+	if v := c.waitStatus(job.JobID, time.Minute, "completed", "failed"); v.Status != "completed" {
+		t.Fatalf("job %+v", v)
+	}
+	res := parseResults(t, c.download(job.JobID))
+	batchRight, rtRight := 0, 0
+	for i, tc := range seedTickets {
+		var rt struct {
+			Label      string  `json:"label"`
+			Confidence float64 `json:"confidence"`
+		}
+		body := map[string]any{"text": tc.text, "labels": []string{"billing", "technical", "sales"}}
+		if code, _ := c.do("POST", "/v1/classify", body, &rt); code != http.StatusOK {
+			t.Fatalf("classify: %d", code)
+		}
+		t.Logf("%q: batch %s %.2f, /v1/classify %s %.2f (want %s)", tc.text, res[i].Label, res[i].Confidence, rt.Label, rt.Confidence, tc.want)
+		if res[i].Label == tc.want {
+			batchRight++
+		}
+		if rt.Label == tc.want {
+			rtRight++
+		}
+	}
+	if batchRight < 5 || rtRight < 5 {
+		t.Errorf("right: batch %d of 6, /v1/classify %d of 6; want at least 5 each", batchRight, rtRight)
+	}
+	var rt struct {
+		Label string `json:"label"`
+	}
+	c.do("POST", "/v1/classify", map[string]any{"text": "the server is down again", "labels": []string{"billing", "technical"}}, &rt)
+	if rt.Label != "technical" {
+		t.Errorf("%q with billing/technical -> %q, want technical", "the server is down again", rt.Label)
 	}
 }
 

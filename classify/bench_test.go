@@ -105,3 +105,26 @@ func BenchmarkCompile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFit is the corpus fit of a batch job at its largest: a 4,000-text sample of
+// realistic texts, 3 and 200 labels.
+func BenchmarkFit(b *testing.B) {
+	clf := testBuiltin(b)
+	sample := make([]string, 4000)
+	for i := range sample {
+		sample[i] = benchTexts[i%len(benchTexts)]
+	}
+	for _, nl := range []int{3, 200} {
+		spec := Spec{}
+		for i := range nl {
+			spec.Labels = append(spec.Labels, fmt.Sprintf("topic %d %s", i, []string{"sports", "music", "law", "food", "war"}[i%5]))
+		}
+		b.Run(fmt.Sprintf("%dlabels", nl), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := clf.Fit(spec, sample); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -312,3 +312,17 @@ func hashWord(w []byte) uint64 {
 	h *= 0xD6E8FEB86659FD93
 	return h ^ h>>32
 }
+
+// WordVector returns word's vector (dequantised, as the model stores it) and its 0-based
+// frequency rank, for tools that work on the raw word vectors (eval's reference).
+func (b *Builtin) WordVector(word string) (vec []float32, rank int, ok bool) {
+	r := b.table.get([]byte(word))
+	if r < 0 || b.scale[r] == 0 {
+		return nil, 0, false
+	}
+	vec = make([]float32, b.dims)
+	for j, x := range b.vecs[int(r)*b.dims : int(r)*b.dims+b.dims] {
+		vec[j] = b.scale[r] * float32(x)
+	}
+	return vec, int(r), true
+}

@@ -45,6 +45,14 @@ const (
 	headMaxWork = 1e8
 )
 
+// teacherLogit turns a zero-shot score into a logit.
+func teacherLogit(z float64, multi bool) float64 {
+	if multi {
+		return (z - multiCenter) / multiScale
+	}
+	return z / singleTemp
+}
+
 // headRow is one training row: a unit text vector, the teacher's logits and the target
 // probabilities (single mode: sums to 1; multi mode: per label, NaN = no target) with a
 // weight.
@@ -228,54 +236,6 @@ func (m *model) exampleHead(t *tokenizer, spec Spec) {
 			p[j] += float32(s * W[l*d+j])
 		}
 		m.mu[l] -= float32(s * bias[l])
-	}
-}
-
-// puHead trains the multi-mode head of a fit: the positives are the example rows (label >= 0,
-// a target for their label only), the negatives the sample rows (label -1, target 0 for every
-// label), with the teacher's fitted logits r.t as offsets and the centred vectors r.v. A
-// classifier of "is an example" against unlabelled texts gives P(example | x) = c·P(label | x)
-// when the examples are a random draw of the label's texts (Elkan & Noto 2008); c is
-// estimated as the mean of that probability over the positives, and log c is taken off
-// the bias (exact while P(example | x) ≪ 1, which the one-to-hundreds ratio of examples to
-// sample ensures). The weights are added to f.dense and f.bias.
-func puHead(f *fitted, vs [][]float32, ts [][]float64, labels []int, nl, d int) {
-	rows := make([]headRow, len(vs))
-	for i := range vs {
-		r := headRow{v: vs[i], t: ts[i], y: make([]float64, nl), w: 1}
-		if labels[i] >= 0 {
-			for k := range r.y {
-				r.y[k] = math.NaN()
-			}
-			r.y[labels[i]] = 1
-		}
-		rows[i] = r
-	}
-	W, bias := trainHead(rows, nl, d, true, headIters, nil)
-	for l := range nl {
-		var cs float64
-		n := 0
-		for i, r := range rows {
-			if labels[i] != l {
-				continue
-			}
-			x := r.t[l] + bias[l]
-			for j, a := range r.v {
-				x += W[l*d+j] * float64(a)
-			}
-			cs += 1 / (1 + math.Exp(-x))
-			n++
-		}
-		if n == 0 {
-			continue // no example: the label keeps the teacher
-		}
-		if f.dense == nil {
-			f.dense = make([]float32, nl*d)
-		}
-		for j := range d {
-			f.dense[l*d+j] += float32(W[l*d+j])
-		}
-		f.bias[l] += float32(bias[l] - math.Log(cs/float64(n)))
 	}
 }
 

@@ -40,6 +40,11 @@ const (
 	protoNameWeight = 1.0
 	protoDescWeight = 0.45
 	protoExWeight   = 1.0
+	// protoExpWeight weighs a glossary expansion (labels.go), used when a label has no
+	// description. It is a list of the words texts of the label use, not a sentence about
+	// the label, and it carries the label's meaning where the name alone does not
+	// ("technical": error, crash, not working, ...): as much as the name.
+	protoExpWeight = 1.0
 
 	// singleTemp is the softmax temperature over calibrated scores in single mode.
 	// Competing labels' scores typically differ by 0.2..2; at 0.5 a difference of 1 gives
@@ -105,13 +110,18 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 	var t tokenizer
 	part := make([]float32, d)
 	ex := make([]float32, d)
+	ctx := b.context(&t, spec.TextType)
 	for i, label := range spec.Labels {
 		p := m.protos[i*d : (i+1)*d]
 		if known(b.sentence(&t, label, part, true)) {
 			axpy(p, protoNameWeight, part)
 		}
-		if desc := spec.Descriptions[label]; desc != "" && known(b.sentence(&t, desc, part, false)) {
-			axpy(p, protoDescWeight, part)
+		desc, w := spec.Descriptions[label], float32(protoDescWeight)
+		if desc == "" {
+			desc, w = strings.Join(Expansion(spec, label), ", "), protoExpWeight
+		}
+		if desc != "" && known(b.sentence(&t, desc, part, false)) {
+			axpy(p, w, part)
 		}
 		clear(ex)
 		n := 0
@@ -125,18 +135,10 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 			axpy(p, protoExWeight, ex)
 		}
 		normalize(p)
+		withoutContext(p, ctx)
 		m.mu[i], m.invSigma[i] = b.calibrate(p)
 	}
-	// Catch-alls only make sense next to specific labels: if every label looks like one,
-	// score them all by similarity.
-	all := true
-	for i, label := range spec.Labels {
-		m.catchAll[i] = isCatchAll(label, spec.Descriptions[label])
-		all = all && m.catchAll[i]
-	}
-	if all {
-		clear(m.catchAll)
-	}
+	m.catchAll = catchAlls(spec)
 	// A catch-all scores catchAllZ plus its example head's term (head.go), if any: its
 	// prototype row holds only the head.
 	for i, c := range m.catchAll {
@@ -184,42 +186,16 @@ func (b *Builtin) calibrate(p []float32) (mu, invSigma float32) {
 	return float32(mean), float32(1 / max(sigma, minSigma))
 }
 
-// catchAllWords are label names (or their first word) that mean "none of the other labels"
-// in English label sets, and catchAllDescs are how descriptions of such labels begin. This
-// is a list of how people name a catch-all class, not of topic words: it is independent of
-// any dataset or text.
-var (
-	catchAllWords = []string{"other", "others", "none", "misc", "miscellaneous", "unknown",
-		"unclassified", "uncategorized", "uncategorised", "rest", "n/a", "else", "everything else",
-		"anything else", "something else", "none of the above", "not applicable"}
-	catchAllDescs = []string{"any other", "anything else", "everything else", "all other",
-		"none of the", "something else", "other "}
-)
-
-// isCatchAll reports whether a label is a catch-all: its whole name or its first word is in
-// catchAllWords ("other", "Other topics", "none"), or its description begins with one of
-// catchAllDescs ("Any other news story."). A label like "not spam" is not one: it is the
-// complement of a single label, which its description and name describe well enough.
-func isCatchAll(label, desc string) bool {
-	name := strings.ToLower(strings.Join(strings.Fields(label), " "))
-	first, _, _ := strings.Cut(name, " ")
-	for _, w := range catchAllWords {
-		if name == w || first == w {
-			return true
-		}
-	}
-	desc = strings.ToLower(strings.Join(strings.Fields(desc), " "))
-	for _, p := range catchAllDescs {
-		if strings.HasPrefix(desc, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // sentence writes text's centred unit vector into v and returns the number of known words
 // (0: v is all zero) and of tokens. uniform weighs every word alike instead of by SIF.
 func (b *Builtin) sentence(t *tokenizer, text string, v []float32, uniform bool) (known, tokens int) {
+	return b.embed(t, text, v, uniform, nil)
+}
+
+// embed is sentence that also appends the vocabulary row of every known word to *rows, if
+// rows is not nil (the corpus fit's word weights are looked up by row: one tokenisation
+// serves both).
+func (b *Builtin) embed(t *tokenizer, text string, v []float32, uniform bool, rows *[]int32) (known, tokens int) {
 	clear(v)
 	t.reset(text)
 	d := b.dims
@@ -232,6 +208,9 @@ func (b *Builtin) sentence(t *tokenizer, text string, v []float32, uniform bool)
 		row := b.lookup(tok)
 		if row < 0 || b.scale[row] == 0 {
 			continue
+		}
+		if rows != nil {
+			*rows = append(*rows, row)
 		}
 		f := b.factor[row]
 		if uniform {
@@ -281,6 +260,10 @@ func (m *model) Classify(texts []string, out []Result) {
 	v := make([]float32, d)
 	scores := make([]float32, nl)
 	raw := make([]float32, m.stride)
+	if m.fit != nil {
+		m.classifyFitted(texts, out)
+		return
+	}
 	for i, text := range texts {
 		known, tokens := m.b.sentence(&t, text, v, false)
 		if known == 0 {
@@ -288,13 +271,32 @@ func (m *model) Classify(texts []string, out []Result) {
 			continue
 		}
 		m.score(v, scores, raw)
-		if m.fit != nil {
-			m.fit.adjust(&t, text, v, scores)
-		}
 		if m.multi {
 			out[i] = m.multiResult(scores, tokens)
 		} else {
 			out[i] = m.singleResult(scores, tokens)
+		}
+	}
+}
+
+// classifyFitted is Classify for a model with a corpus fit (fit.go).
+func (m *model) classifyFitted(texts []string, out []Result) {
+	t := tokenizer{buf: make([]byte, 0, 64)}
+	v := make([]float32, m.b.dims)
+	logit := make([]float64, len(m.labels))
+	var rows []int32
+	for i, text := range texts {
+		rows = rows[:0]
+		known, tokens := m.b.embed(&t, text, v, false, &rows)
+		if known == 0 {
+			out[i] = m.unknown(tokens)
+			continue
+		}
+		m.fit.logits(v, rows, logit)
+		if m.multi {
+			out[i] = m.fit.multiResult(m.labels, logit, m.threshold, tokens)
+		} else {
+			out[i] = m.fit.singleResult(m.labels, logit, tokens)
 		}
 	}
 }
@@ -392,12 +394,7 @@ func (m *model) multiResult(scores []float32, tokens int) Result {
 			labels = append(labels, LabelScore{Label: m.labels[l], Confidence: c})
 		}
 	}
-	// Insertion sort, stable: highest first, ties keep label order. Few labels pass.
-	for i := 1; i < len(labels); i++ {
-		for j := i; j > 0 && labels[j].Confidence > labels[j-1].Confidence; j-- {
-			labels[j], labels[j-1] = labels[j-1], labels[j]
-		}
-	}
+	sortScores(labels)
 	if labels == nil {
 		labels = []LabelScore{}
 	}
@@ -431,3 +428,32 @@ func normalize(v []float32) bool {
 }
 
 func known(words, _ int) bool { return words > 0 }
+
+// context returns the unit vector of a spec's text_type (nil if it has no known word).
+func (b *Builtin) context(t *tokenizer, textType string) []float32 {
+	if textType == "" {
+		return nil
+	}
+	c := make([]float32, b.dims)
+	if !known(b.sentence(t, textType, c, false)) {
+		return nil
+	}
+	return c
+}
+
+// withoutContext removes from the unit prototype p its component along the unit context
+// vector c (text_type) and normalises it again. The context is what every text of the job
+// shares ("support tickets", "tweets"), so it cannot tell labels apart; what it takes out
+// of a label is the part of the label's words that only says what kind of text it is
+// ("A tweet expressing a negative feeling" is about the feeling, not about being a tweet).
+func withoutContext(p, c []float32) {
+	if c == nil {
+		return
+	}
+	var s float32
+	for j := range p {
+		s += p[j] * c[j]
+	}
+	axpy(p, -s, c)
+	normalize(p)
+}

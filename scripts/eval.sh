@@ -1,53 +1,144 @@
 #!/usr/bin/env bash
 # Measures classification quality: runs `classer-batch eval` over every labelled set in
-# ../shared/datasets (each <name>.ndjson with its <name>.job.json), zero-shot and with
-# --examples 8, and writes the table to EVAL.md with the commit it measured.
-# Deterministic: the same commit gives the same table.
+# ../shared/datasets (each <name>.ndjson with its <name>.job.json) in three regimes, beside the
+# reference method (`eval --reference`), plus the pipeline with 8 examples per label, and
+# writes EVAL.md with the commit it measured. Deterministic: the same commit gives the same
+# file. Exits non-zero, naming the set, if the datasets folder is missing or any run fails.
 #   DATASETS=dir  where the sets are (default ../shared/datasets)
 #   OUT=file      where to write (default EVAL.md)
+#   EVAL_TEXT_TYPES="name=phrase;..."  text_type phrases for sets this script does not know
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATASETS=${DATASETS:-../shared/datasets}
 OUT=${OUT:-EVAL.md}
-bin=$(mktemp -d)/classer-batch
-trap 'rm -rf "$(dirname "$bin")"' EXIT
+if [ ! -d "$DATASETS" ] || ! ls "$DATASETS"/*.job.json >/dev/null 2>&1; then
+  echo "eval.sh: no datasets at $DATASETS (expected <name>.job.json and <name>.ndjson files; set DATASETS=dir)" >&2
+  exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bin=$tmp/classer-batch
 go build -o "$bin" .
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- . ':!EVAL.md' 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
 
-# The hand-written "## What was tried" section (methods tried and their measured effect) is
-# kept from the current file: it is not generated.
-tried=""
-if [ -f "$OUT" ]; then tried=$(sed -n '/^## What was tried/,$p' "$OUT"); fi
+# The third regime's text_type: one plain phrase per set saying what kind of texts they are
+# (what a user would write), never what the labels are. EVAL_TEXT_TYPES="name=phrase;..."
+# adds or overrides phrases for other sets.
+text_type() {
+  local kv
+  IFS=';' read -ra kv <<<"${EVAL_TEXT_TYPES:-}"
+  for e in "${kv[@]}"; do
+    if [ "${e%%=*}" = "$1" ]; then echo "${e#*=}"; return; fi
+  done
+  case "$1" in
+    atis) echo "air travel questions" ;;
+    bitext_support_categories) echo "customer support requests" ;;
+    clinc150) echo "requests to a virtual assistant" ;;
+    emotion) echo "tweets" ;;
+    fortunes) echo "jokes and quotations" ;;
+    reuters_grain | reuters_grain_corn_multi) echo "news articles" ;;
+    sms_spam) echo "text messages" ;;
+    snips) echo "requests to a voice assistant" ;;
+    spamassassin) echo "emails" ;;
+    sst5) echo "movie review sentences" ;;
+    subjectivity) echo "sentences about movies" ;;
+    tweeteval_sentiment) echo "tweets" ;;
+    twenty_newsgroups) echo "newsgroup posts" ;;
+    uci_sentiment) echo "reviews" ;;
+    *) echo "" ;;
+  esac
+}
 
-rows=""
+# run NAME ARGS...: one summary line "macro_f1 accuracy ece lines", or exit naming the run.
+run() {
+  local name=$1; shift
+  local out
+  if ! out=$("$bin" eval --summary "$@" 2>"$tmp/err"); then
+    echo "eval.sh: $name: classer-batch eval $* failed:" >&2
+    cat "$tmp/err" >&2
+    exit 1
+  fi
+  echo "$out"
+}
+
+# rows: set mode lines regime f1 ece ref (tab-separated), one per set and regime.
+: >"$tmp/rows"
 for job in "$DATASETS"/*.job.json; do
   name=$(basename "$job" .job.json)
   data="$DATASETS/$name.ndjson"
-  [ -f "$data" ] || continue
+  if [ ! -f "$data" ]; then echo "eval.sh: $name: $data is missing" >&2; exit 1; fi
   mode=single
   grep -q '"mode": *"multi"' "$job" && mode=multi
-  read -r f1 acc ece n < <("$bin" eval --job "$job" --summary "$data")
-  read -r kf1 kacc kece kn < <("$bin" eval --job "$job" --examples 8 --seed 1 --summary "$data")
-  if [ "$mode" = multi ]; then ece="–"; kece="–"; fi
-  rows+="| $name | $mode | $n | $f1 | $acc | $ece | $kf1 | $kacc | $kece |"$'\n'
+  tt=$(text_type "$name")
+  if [ -z "$tt" ]; then echo "eval.sh: $name: no text_type for this set in scripts/eval.sh" >&2; exit 1; fi
+  for regime in names desc type; do
+    case $regime in
+      names) args=(--names-only) ;;
+      desc) args=() ;;
+      type) args=(--text-type "$tt") ;;
+    esac
+    read -r f1 _ ece n < <(run "$name/$regime" --job "$job" "${args[@]}" "$data")
+    ref="-"
+    if [ "$mode" = single ]; then
+      read -r ref _ _ _ < <(run "$name/$regime/reference" --job "$job" "${args[@]}" --reference "$data")
+    else
+      ece="-"
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$n" "$regime" "$f1" "$ece" "$ref" >>"$tmp/rows"
+  done
+  read -r kf1 _ kece _ < <(run "$name/examples" --job "$job" --examples 8 --seed 1 "$data")
+  [ "$mode" = multi ] && kece="-"
+  printf '%s\t%s\t%s\texamples\t%s\t%s\t-\n' "$name" "$mode" "$n" "$kf1" "$kece" >>"$tmp/rows"
 done
 
-cat > "$OUT" <<MD
+# The hand-written "## What was tried" section is kept from the current file.
+tried=""
+if [ -f "$OUT" ]; then tried=$(sed -n '/^## What was tried/,$p' "$OUT"); fi
+
+{
+  cat <<MD
 # Classification quality
 
-Measured by \`scripts/eval.sh\` at commit $commit with the built-in model: \`classer-batch eval\` runs the
-same pipeline as a batch job on each set of \`../shared/datasets\` using only that set's \`job.json\`
-(labels, descriptions, mode). "K=8" draws 8 examples per label from the file into the spec (seed 1)
-and scores the remaining lines. Multi mode (reuters_grain_corn_multi) uses the default threshold 0.3;
-its accuracy is exact-set match. ECE: expected calibration error of the confidences, 10 bins.
+Measured by \`scripts/eval.sh\` at commit $commit with the built-in model. \`classer-batch eval\`
+runs the same pipeline as a batch job (corpus fit on the file's sample, then every line) on each
+set of \`../shared/datasets\`, in three regimes: label names only (\`--names-only\`), the set's
+job.json as written (names and descriptions), and descriptions plus a one-phrase \`text_type\`
+(\`--text-type\`, held in scripts/eval.sh). "ref" is the reference method scored on the same
+lines (\`--reference\`: batch-centred SIF mean of word vectors, argmax cosine; single-label only),
+Δ = pipeline − ref. Macro-F1 over each set's labels; ECE: expected calibration error of the
+confidences, 10 bins (single-label sets). The multi-label set uses the default threshold 0.3.
 
-| set | mode | lines | macro-F1 | accuracy | ECE | macro-F1 K=8 | accuracy K=8 | ECE K=8 |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
-$rows
-Rerun: \`bash scripts/eval.sh\` (a minute or so). Evaluate your own labelled sample with
+MD
+  for regime in names desc type; do
+    case $regime in
+      names) title="Label names only" ;;
+      desc) title="Names and descriptions" ;;
+      type) title="Names, descriptions and text_type" ;;
+    esac
+    printf '## %s\n\n| set | mode | lines | macro-F1 | ECE | ref | Δ |\n| --- | --- | --- | --- | --- | --- | --- |\n' "$title"
+    awk -F'\t' -v r="$regime" '$4 == r {
+      d = ($7 == "-") ? "-" : sprintf("%+.4f", $5 - $7)
+      printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $5, $6, $7, d }' "$tmp/rows"
+    echo
+  done
+  printf '## Summary over the single-label sets\n\n| regime | sets | mean macro-F1 | mean ref | mean Δ | worst Δ (set) | max ECE (set) |\n| --- | --- | --- | --- | --- | --- | --- |\n'
+  for regime in names desc type; do
+    awk -F'\t' -v r="$regime" '$4 == r && $2 == "single" {
+      n++; f += $5; ref += $7; d = $5 - $7
+      if (n == 1 || d < wd) { wd = d; ws = $1 }
+      if (n == 1 || $6 > me) { me = $6; ms = $1 } }
+      END { printf "| %s | %d | %.4f | %.4f | %+.4f | %+.4f (%s) | %.4f (%s) |\n", r, n, f/n, ref/n, (f-ref)/n, wd, ws, me, ms }' "$tmp/rows"
+  done
+  printf '\n## With 8 examples per label\n\nThe job.json plus 8 examples per label drawn from the file (seed 1); the other lines are scored.\n\n| set | mode | macro-F1 | ECE |\n| --- | --- | --- | --- |\n'
+  awk -F'\t' '$4 == "examples" { printf "| %s | %s | %s | %s |\n", $1, $2, $5, $6 }' "$tmp/rows"
+  cat <<MD
+
+Rerun: \`bash scripts/eval.sh\` (a few minutes). Evaluate your own labelled sample with
 \`classer-batch eval --job job.json labelled.ndjson\` (lines with \`text\` and \`label\`, or \`labels\` in multi mode).
 MD
-if [ -n "$tried" ]; then printf '\n%s\n' "$tried" >> "$OUT"; fi
+  if [ -n "$tried" ]; then printf '\n%s\n' "$tried"; fi
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
 echo "wrote $OUT"
