@@ -45,4 +45,3 @@ func TestSeedWalkthrough(t *testing.T) {
 		t.Errorf("real-time: %q -> %s %.2f, want technical", "the server is down again", r.Label, r.Confidence)
 	}
 }
-
