@@ -64,8 +64,8 @@ const (
 	// Multi mode: a label applies when its centred cosine clears fitMultiCentre; texts about
 	// a label reach 0.4..0.7, and most other texts stay under 0.3 (but one in ten reaches it,
 	// too many when a label is rare).
-	fitMultiKappa  = 20
-	fitMultiCentre = 0.5
+	fitMultiKappa  = 30
+	fitMultiCentre = 0.6
 	fitMultiTemp   = 1
 
 	// fitExampleWeight is a spec example's weight in the student, in sample texts.

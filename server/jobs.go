@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/blob"
 )
 
@@ -40,6 +41,8 @@ type jobView struct {
 	StartedAt         *string      `json:"started_at"`
 	CompletedAt       *string      `json:"completed_at"`
 	Error             *string      `json:"error"`
+	// LabelExpansions: what labels without a description were read as (classify.Expansions).
+	LabelExpansions map[string][]string `json:"label_expansions,omitempty"`
 }
 
 func viewJob(j *batch.Job) jobView {
@@ -54,6 +57,7 @@ func viewJob(j *batch.Job) jobView {
 		CreatedAt:         timeOrNull(j.CreatedAt),
 		StartedAt:         timeOrNull(j.StartedAt),
 		CompletedAt:       timeOrNull(j.CompletedAt),
+		LabelExpansions:   classify.Expansions(j.Spec),
 	}
 	if j.Status == batch.StatusCompleted {
 		t := j.Checkpoint.Tokens

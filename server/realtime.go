@@ -33,13 +33,17 @@ type classifyResponse struct {
 	Tokens     int     `json:"tokens"`
 	LatencyMS  int64   `json:"latency_ms"`
 	Cached     bool    `json:"cached"`
+	// LabelExpansions shows what labels without a description were read as (the built-in
+	// glossary's words, classify.Expansions); a description replaces a label's expansion.
+	LabelExpansions map[string][]string `json:"label_expansions,omitempty"`
 }
 
 type tagResponse struct {
-	Labels    []classify.LabelScore `json:"labels"`
-	Tokens    int                   `json:"tokens"`
-	LatencyMS int64                 `json:"latency_ms"`
-	Cached    bool                  `json:"cached"`
+	Labels          []classify.LabelScore `json:"labels"`
+	Tokens          int                   `json:"tokens"`
+	LatencyMS       int64                 `json:"latency_ms"`
+	Cached          bool                  `json:"cached"`
+	LabelExpansions map[string][]string   `json:"label_expansions,omitempty"`
 }
 
 type classifyItem struct {
@@ -61,9 +65,10 @@ type errorItem struct {
 }
 
 type manyResponse struct {
-	Results     []any `json:"results"`
-	TotalTokens int   `json:"total_tokens"`
-	LatencyMS   int64 `json:"latency_ms"`
+	Results         []any               `json:"results"`
+	TotalTokens     int                 `json:"total_tokens"`
+	LatencyMS       int64               `json:"latency_ms"`
+	LabelExpansions map[string][]string `json:"label_expansions,omitempty"`
 }
 
 func (s *Server) handleClassify(c echo.Context) error { return s.realtimeOne(c, classifyOpts) }
@@ -101,10 +106,11 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	s.answered(c, 1, a.res.Tokens)
 	latency := time.Since(start).Milliseconds()
 	if spec.Mode == classify.ModeMulti {
-		return writeJSON(c, http.StatusOK, tagResponse{Labels: nonNil(a.res.Labels), Tokens: a.res.Tokens, LatencyMS: latency, Cached: a.cached})
+		return writeJSON(c, http.StatusOK, tagResponse{Labels: nonNil(a.res.Labels), Tokens: a.res.Tokens, LatencyMS: latency,
+			Cached: a.cached, LabelExpansions: classify.Expansions(spec)})
 	}
 	return writeJSON(c, http.StatusOK, classifyResponse{Label: a.res.Label, Confidence: a.res.Confidence,
-		Tokens: a.res.Tokens, LatencyMS: latency, Cached: a.cached})
+		Tokens: a.res.Tokens, LatencyMS: latency, Cached: a.cached, LabelExpansions: classify.Expansions(spec)})
 }
 
 func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
@@ -127,7 +133,7 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err != nil {
 		return err
 	}
-	resp := manyResponse{Results: make([]any, len(answers))}
+	resp := manyResponse{Results: make([]any, len(answers)), LabelExpansions: classify.Expansions(spec)}
 	answeredTexts := 0
 	for i, a := range answers {
 		switch {

@@ -259,3 +259,32 @@ func FuzzRealtimeBody(f *testing.F) {
 		}
 	})
 }
+
+// TestLabelExpansions: a label without a description is shown with the glossary words it
+// was read as; a description replaces them; a batch job's view shows them too.
+func TestLabelExpansions(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	r := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"the server is down again","labels":["billing","technical"],"descriptions":{"billing":"invoices and payments"}}`)
+	if r.status != 200 {
+		t.Fatalf("status %d %s", r.status, r.raw)
+	}
+	exp, _ := r.body["label_expansions"].(map[string]any)
+	words, _ := exp["technical"].([]any)
+	if len(words) == 0 || !strings.Contains(string(r.raw), `"error"`) {
+		t.Fatalf("technical not expanded with the glossary's words: %s", r.raw)
+	}
+	if _, ok := exp["billing"]; ok {
+		t.Fatalf("billing has a description but was expanded: %s", r.raw)
+	}
+	tag := e.call(t, "POST", "/v1/tag/batch", e.keyA, `{"texts":["hello"],"labels":["refund","zzqx unknown label"]}`)
+	exp, _ = tag.body["label_expansions"].(map[string]any)
+	if _, ok := exp["refund"]; !ok || len(exp) != 1 {
+		t.Fatalf("/v1/tag/batch expansions: %s", tag.raw)
+	}
+	job := e.call(t, "POST", "/v1/batch", e.keyA, `{"labels":["billing","technical"]}`)
+	view := e.call(t, "GET", "/v1/batch/"+job.str("job_id"), e.keyA, "")
+	exp, _ = view.body["label_expansions"].(map[string]any)
+	if _, ok := exp["technical"]; !ok {
+		t.Fatalf("job view lacks the expansions: %s", view.raw)
+	}
+}
