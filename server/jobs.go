@@ -15,8 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/classer-ai/classer-batch/batch"
-	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/blob"
+	"github.com/classer-ai/classer-batch/classify"
 )
 
 // Batch jobs (DESIGN.md §2 items 1-7).
