@@ -128,3 +128,36 @@ func BenchmarkFit(b *testing.B) {
 		})
 	}
 }
+
+// benchClassifyFitted is benchClassify with a corpus fit, as a batch job classifies.
+func benchClassifyFitted(b *testing.B, nLabels int) {
+	clf := testBuiltin(b)
+	labels := []string{"billing", "technical", "sales"}
+	for i := len(labels); i < nLabels; i++ {
+		labels = append(labels, fmt.Sprintf("topic %d", i))
+	}
+	spec := Spec{Labels: labels[:nLabels]}
+	texts := make([]string, 256)
+	var n int64
+	for i := range texts {
+		texts[i] = benchTexts[i%len(benchTexts)]
+		n += int64(len(texts[i]))
+	}
+	state, err := clf.Fit(spec, texts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := clf.CompileFitted(spec, state)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]Result, len(texts))
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Classify(texts, out)
+	}
+}
+
+func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3) }
+func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200) }

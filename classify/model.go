@@ -110,7 +110,6 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 	var t tokenizer
 	part := make([]float32, d)
 	ex := make([]float32, d)
-	ctx := b.context(&t, spec.TextType)
 	for i, label := range spec.Labels {
 		p := m.protos[i*d : (i+1)*d]
 		if known(b.sentence(&t, label, part, true)) {
@@ -135,7 +134,6 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 			axpy(p, protoExWeight, ex)
 		}
 		normalize(p)
-		withoutContext(p, ctx)
 		m.mu[i], m.invSigma[i] = b.calibrate(p)
 	}
 	m.catchAll = catchAlls(spec)
@@ -284,6 +282,7 @@ func (m *model) classifyFitted(texts []string, out []Result) {
 	t := tokenizer{buf: make([]byte, 0, 64)}
 	v := make([]float32, m.b.dims)
 	logit := make([]float64, len(m.labels))
+	sc := m.fit.scratch()
 	var rows []int32
 	for i, text := range texts {
 		rows = rows[:0]
@@ -292,7 +291,7 @@ func (m *model) classifyFitted(texts []string, out []Result) {
 			out[i] = m.unknown(tokens)
 			continue
 		}
-		m.fit.logits(v, rows, logit)
+		m.fit.logits(v, rows, logit, sc)
 		if m.multi {
 			out[i] = m.fit.multiResult(m.labels, logit, m.threshold, tokens)
 		} else {
