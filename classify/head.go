@@ -2,20 +2,15 @@ package classify
 
 import "math"
 
-// Example heads (issue 7). A spec's examples train a small logistic regression on the text
-// vectors, anchored to the zero-shot teacher: final logit_l(x) = t_l(x) + w_l·x + b_l, where
-// t_l is the teacher's logit (single mode z_l/singleTemp, multi mode (z_l−multiCenter)/
-// multiScale) and w, b are shrunk towards zero by an L2 penalty, so a few examples correct
-// the teacher where it is wrong on them instead of replacing it.
-//
-//   - Single mode (Compile, so real-time calls get it too): a softmax head on the examples.
-//     It is linear in the text vector, so Compile folds it into the label prototypes and
-//     calibration offsets: the per-text cost is unchanged. A catch-all label gets a bias
-//     only: eight examples of "anything else" do not define a direction.
-//   - Multi mode (batch fit only): an example of label A says nothing about label B (labels
-//     overlap), so there are only positives; the head is trained against the job's
-//     unlabelled sample as the negatives and corrected for the positives it misses
-//     (positive-unlabelled learning, Elkan & Noto 2008; puHead).
+// Example head (issue 7), for real-time calls (Compile): a spec's examples train a small
+// softmax regression on the text vectors, anchored to the zero-shot teacher: final
+// logit_l(x) = t_l(x) + w_l·x + b_l, where t_l is the teacher's logit z_l/singleTemp and w, b
+// are shrunk towards zero by an L2 penalty, so a few examples correct the teacher where it is
+// wrong on them instead of replacing it. It is linear in the text vector, so Compile folds it
+// into the label prototypes and calibration offsets: the per-text cost is unchanged. A
+// catch-all label gets a bias only: eight examples of "anything else" do not define a
+// direction. (A batch job's fit uses examples its own way: fit.go.) trainHead also fits
+// per-label sigmoids (multi), which its tests check against the loss it bounds.
 //
 // Training is deterministic: full-batch, sums in a fixed order, a fixed number of
 // bound-optimisation steps (Böhning 1992): the Hessian of the softmax loss is bounded by

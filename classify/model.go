@@ -5,12 +5,15 @@ import (
 	"strings"
 )
 
-// Scoring (DESIGN.md §4). A text's vector is the SIF-weighted average of its known words'
-// vectors (weight a/(a+p(w)), p(w) from the word's frequency rank by Zipf's law, punctuation
-// 0), normalised to unit length. A label's
-// prototype combines its name (every word weighted alike: label names are short and each word
-// matters), its description and the centroid of its examples, each centred and normalised,
-// then normalised again.
+// Real-time scoring (DESIGN.md §4): what Compile builds and /v1/classify, /v1/tag and saved
+// classifiers use. A batch job first fits itself to its own corpus and scores differently
+// (fit.go); the two agree on most texts but not on every confidence (README says why).
+//
+// A text's vector is the SIF-weighted average of its known words' vectors (weight
+// a/(a+p(w)), p(w) from the word's frequency rank by Zipf's law, punctuation 0), normalised to
+// unit length. A label's prototype combines its name (every word weighted alike: label names
+// are short and each word matters), its description (or, without one, its glossary expansion:
+// labels.go) and the centroid of its examples, each normalised, then normalised again.
 //
 // A text's score for a label is the calibrated cosine z = (cos − μ) / σ, where μ and σ are the
 // mean and standard deviation of the label prototype's cosine with a random word of running
@@ -20,12 +23,13 @@ import (
 // al. 2021) with the vocabulary as the content-free input, plus a per-label scale: a label
 // wins by standing out from its own background, not by being central. (The word vectors are
 // also centred with their top principal components removed, in modelgen, which removes most
-// of the shared "any text" direction in the first place.)
+// of the shared "any text" direction in the first place.) Without a corpus this beats the
+// centred cosine the batch fit uses (EVAL.md, "What was tried").
 //
-// A catch-all label ("other", "none", "misc", ...; see isCatchAll) has no topic of its own
-// and cannot be scored by similarity: its score is the constant catchAllZ (plus the bias of
-// the example head, if the spec has examples), so it wins exactly when no specific label
-// stands out that much.
+// A catch-all label ("other", "none", "not spam" next to "spam", ...; labels.go) has no topic
+// of its own and cannot be scored by similarity: its score is the constant catchAllZ (plus the
+// bias of the example head, if the spec has examples), so it wins exactly when no specific
+// label stands out that much.
 //
 // In single mode, a spec's examples also train a small logistic head on top of these scores
 // (head.go), folded into the prototypes, so they cost nothing per text.
@@ -83,7 +87,8 @@ type model struct {
 	// (stride = len(labels) rounded up to 8, padding zero). Nil without AVX2.
 	protosT []float32
 	stride  int
-	// fit, when set, rescores texts with what a batch job fitted on its corpus (fit.go).
+	// fit, when set, replaces the scores above with what a batch job fitted on its corpus
+	// (fit.go): classifyFitted.
 	fit *fitted
 }
 
