@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,19 +283,34 @@ func TestAPIErrors(t *testing.T) {
 		t.Errorf("results of a pending job: %d", code)
 	}
 
-	// A tampered policy, a signature for another job's key, and a key field that
-	// does not match the signed one are all 403.
+	// A policy changed under its signature, a valid policy with another policy's
+	// signature, another job's policy with this job's key, and a key field that does
+	// not match the signed one are all 403. The policies are validly encoded, so only
+	// the signature (or the key check) can refuse them.
 	other := acme.createJob(seedSpec)
-	tampered := allFields(job)
-	for i := range tampered {
-		if tampered[i][0] == "policy" {
-			tampered[i][1] = strings.TrimRight(tampered[i][1], "=") + "A"
-		}
+	raw, err := base64.StdEncoding.DecodeString(job.UploadFields["policy"])
+	if err != nil {
+		t.Fatalf("policy is not base64: %v", err)
 	}
-	foreign := allFields(other)
-	foreign[0][1] = job.UploadFields["key"]
-	for name, fields := range map[string][][2]string{"tampered policy": tampered, "foreign policy": foreign} {
-		if code, body := upload(t, other.UploadURL, fields, strings.NewReader(seedInput)); code != 403 {
+	bigger := strings.Replace(string(raw), `["content-length-range",0,`, `["content-length-range",0,9`, 1)
+	if bigger == string(raw) {
+		t.Fatalf("policy has no content-length-range: %s", raw)
+	}
+	withField := func(fields [][2]string, name, value string) [][2]string {
+		out := slices.Clone(fields)
+		for i := range out {
+			if out[i][0] == name {
+				out[i][1] = value
+			}
+		}
+		return out
+	}
+	for name, fields := range map[string][][2]string{
+		"policy changed under its signature":     withField(allFields(job), "policy", base64.StdEncoding.EncodeToString([]byte(bigger))),
+		"policy with another policy's signature": withField(allFields(job), "x-amz-signature", other.UploadFields["x-amz-signature"]),
+		"another job's policy with this key":     withField(allFields(other), "key", job.UploadFields["key"]),
+	} {
+		if code, body := upload(t, job.UploadURL, fields, strings.NewReader(seedInput)); code != 403 {
 			t.Errorf("%s: %d %s", name, code, body)
 		}
 	}

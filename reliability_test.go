@@ -107,6 +107,20 @@ func TestBadInputFiles(t *testing.T) {
 	if v.Status != "failed" || v.Error == nil || !strings.Contains(*v.Error, "the first 1000 lines all failed; first: line 1: invalid JSON") {
 		t.Fatalf("fail-fast: %+v %v", v, v.Error)
 	}
+
+	// But 1,500 bad lines among good ones are a file with bad lines, not a wrong file:
+	// each fails alone and the job completes.
+	var mixed strings.Builder
+	for range 1500 {
+		mixed.WriteString("{oops\n" + good + "\n")
+	}
+	job = c.createJob(seedSpec)
+	upload(t, job.UploadURL, allFields(job), strings.NewReader(mixed.String()))
+	c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil)
+	v = c.waitStatus(job.JobID, time.Minute, "completed", "failed")
+	if v.Status != "completed" || v.RequestsFailed != 1500 || v.RequestsCompleted != 1500 {
+		t.Fatalf("1,500 bad lines among good ones: %+v %v; want completed with each bad line failed", v, v.Error)
+	}
 }
 
 // TestBadRequests covers request-level limits through real HTTP.
