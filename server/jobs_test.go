@@ -503,7 +503,7 @@ func TestUploadCountsInput(t *testing.T) {
 }
 
 // TestConcurrentUploadRefused: while one upload of a job's input is streaming, a second
-// one gets 409 instead of racing it; the first completes.
+// one gets 409 instead of racing it, and so does a start of the job; the first completes.
 func TestConcurrentUploadRefused(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	created := e.createJob(t, e.keyA, `{`+spec3+`}`)
@@ -540,6 +540,9 @@ func TestConcurrentUploadRefused(t *testing.T) {
 	}
 	e.waitUploadAdmitted(t, created.str("job_id"))
 	wantError(t, e.upload(t, created, jobInput, nil), 409, "CONFLICT", "")
+	// Nor can the job start: its input is being replaced (a start is decided under the
+	// same lock that admits uploads).
+	wantError(t, e.call(t, "POST", "/v1/batch/"+created.str("job_id")+"/start", e.keyA, ""), 409, "CONFLICT", "")
 	mw.Close()
 	pw.Close()
 	if r := <-first; r.status != http.StatusNoContent {
