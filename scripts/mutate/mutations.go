@@ -388,6 +388,13 @@ var mutations = []mutation{
 		tests: []string{"batch:TestCountEstimatesTokensFromSample"},
 	},
 	{
+		name:  "the upload's form parser reads every body as mime/multipart does (PERF.md)",
+		file:  "blob/form.go",
+		old:   "for len(b) > 0 && (b[0] == ' ' || b[0] == '\\t') {",
+		new:   "for len(b) > 0 && b[0] == '\\t' {",
+		tests: []string{"blob:FuzzFormReader"},
+	},
+	{
 		name:  "the fast line parser answers as encoding/json does (PERF.md)",
 		file:  "batch/record.go",
 		old:   "if len(id) > 0 && (id[0] == '\"' || id[0] == '-' || (id[0] >= '0' && id[0] <= '9')) {",
