@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -340,19 +342,34 @@ func TestAPIErrors(t *testing.T) {
 		t.Errorf("results of a pending job: %d", code)
 	}
 
-	// A tampered policy, a signature for another job's key, and a key field that
-	// does not match the signed one are all 403.
+	// A policy changed under its signature, a valid policy with another policy's
+	// signature, another job's policy with this job's key, and a key field that does
+	// not match the signed one are all 403. The policies are validly encoded, so only
+	// the signature (or the key check) can refuse them.
 	other := acme.createJob(seedSpec)
-	tampered := allFields(job)
-	for i := range tampered {
-		if tampered[i][0] == "policy" {
-			tampered[i][1] = strings.TrimRight(tampered[i][1], "=") + "A"
-		}
+	raw, err := base64.StdEncoding.DecodeString(job.UploadFields["policy"])
+	if err != nil {
+		t.Fatalf("policy is not base64: %v", err)
 	}
-	foreign := allFields(other)
-	foreign[0][1] = job.UploadFields["key"]
-	for name, fields := range map[string][][2]string{"tampered policy": tampered, "foreign policy": foreign} {
-		if code, body := upload(t, other.UploadURL, fields, strings.NewReader(seedInput)); code != 403 {
+	bigger := strings.Replace(string(raw), `["content-length-range",0,`, `["content-length-range",0,9`, 1)
+	if bigger == string(raw) {
+		t.Fatalf("policy has no content-length-range: %s", raw)
+	}
+	withField := func(fields [][2]string, name, value string) [][2]string {
+		out := slices.Clone(fields)
+		for i := range out {
+			if out[i][0] == name {
+				out[i][1] = value
+			}
+		}
+		return out
+	}
+	for name, fields := range map[string][][2]string{
+		"policy changed under its signature":     withField(allFields(job), "policy", base64.StdEncoding.EncodeToString([]byte(bigger))),
+		"policy with another policy's signature": withField(allFields(job), "x-amz-signature", other.UploadFields["x-amz-signature"]),
+		"another job's policy with this key":     withField(allFields(other), "key", job.UploadFields["key"]),
+	} {
+		if code, body := upload(t, job.UploadURL, fields, strings.NewReader(seedInput)); code != 403 {
 			t.Errorf("%s: %d %s", name, code, body)
 		}
 	}
@@ -365,14 +382,16 @@ func TestAPIErrors(t *testing.T) {
 // job keeps its place and a restart finishes with the same bytes as one run.
 func TestSecondStartConflictsAndCancelResume(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	m := startMain(t, cfg)
-	defer m.Close()
-	c := newClient(t, m.URL, acmeKey)
-
 	var input bytes.Buffer
 	if _, err := input.ReadFrom(newCorpus(1, 60_000)); err != nil {
 		t.Fatal(err)
 	}
+	// The big job's first run reads only half its input, so the cancel finds it mid-way.
+	hold, held := holdInputAt(int64(input.Len() / 2))
+	m := startMain(t, cfg, hold)
+	defer m.Close()
+	c := newClient(t, m.URL, acmeKey)
+
 	big := c.createJob(seedSpec)
 	if code, body := upload(t, big.UploadURL, allFields(big), bytes.NewReader(input.Bytes())); code != 204 {
 		t.Fatalf("upload %d %s", code, body)
@@ -398,20 +417,9 @@ func TestSecondStartConflictsAndCancelResume(t *testing.T) {
 		t.Errorf("beta list: %d", code)
 	}
 
-	// Wait for some progress, cancel, and check the job failed with "cancelled"
-	// while keeping its counters.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var v jobView
-		c.do("GET", "/v1/batch/"+big.JobID, nil, &v)
-		if v.RequestsCompleted > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no progress within a minute")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// Cancel half-way, and check the job failed with "cancelled" while keeping its
+	// counters.
+	waitHeld(t, held)
 	if code, _ := c.do("POST", "/v1/batch/"+big.JobID+"/cancel", nil, nil); code != 202 {
 		t.Fatalf("cancel: %d", code)
 	}
@@ -449,46 +457,35 @@ func TestSecondStartConflictsAndCancelResume(t *testing.T) {
 
 // TestRestartResumesByteIdentical stops the appliance in the middle of a job and
 // starts a new one on the same data dir: the job resumes from its checkpoint and
-// the results equal an uninterrupted run's, byte for byte.
+// the results equal an uninterrupted run's, byte for byte. The first appliance reads
+// only half the input (holdInputAt), so the stop is sure to find the job mid-way.
 func TestRestartResumesByteIdentical(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir)
-	m := startMain(t, cfg)
-	c := newClient(t, m.URL, acmeKey)
-
 	var input bytes.Buffer
 	if _, err := input.ReadFrom(newCorpus(7, 60_000)); err != nil {
 		t.Fatal(err)
 	}
+	hold, held := holdInputAt(int64(input.Len() / 2))
+	m := startMain(t, cfg, hold)
+	c := newClient(t, m.URL, acmeKey)
 	job := c.createJob(seedSpec)
 	if code, _ := upload(t, job.UploadURL, allFields(job), bytes.NewReader(input.Bytes())); code != 204 {
 		t.Fatal("upload")
 	}
 	c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var v jobView
-		c.do("GET", "/v1/batch/"+job.JobID, nil, &v)
-		if v.RequestsCompleted > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no progress within a minute")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitHeld(t, held)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if mid := storedJob(t, dir, job.JobID); mid.Status != batch.StatusProcessing || mid.Checkpoint.Completed == 0 ||
+		mid.Checkpoint.Completed >= 60_000 || mid.Checkpoint.InputOffset > int64(input.Len()/2) {
+		t.Fatalf("after the stop: %s at %+v; want processing with a part-way checkpoint", mid.Status, mid.Checkpoint)
 	}
 
 	m2 := startMain(t, cfg)
 	defer m2.Close()
 	c2 := newClient(t, m2.URL, acmeKey)
-	var mid jobView
-	c2.do("GET", "/v1/batch/"+job.JobID, nil, &mid)
-	if mid.Status == "processing" && (mid.RequestsCompleted == 0 || mid.RequestsCompleted >= 60_000) {
-		t.Fatalf("expected a part-way checkpoint, got %+v", mid)
-	}
 	v := c2.waitStatus(job.JobID, 5*time.Minute, "completed", "failed")
 	if v.Status != "completed" || v.RequestsCompleted != 60_000 {
 		t.Fatalf("after restart: %+v", v)

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/classer-ai/classer-batch/batch"
 )
 
 // These tests run the real binary as a separate process, built without -race, so
@@ -212,20 +214,23 @@ func TestBinaryKill9Resumes(t *testing.T) {
 	c := newClient(t, p.url, acmeKey)
 	id := runJob(t, c, bytes.NewReader(input))
 	kills := 0
-	for kills < 3 {
+	for range 3 {
 		// Wait for progress past the last checkpoint, then kill without warning.
 		v := c.waitCheckpoint(id, time.Minute)
 		if v.Status != "processing" {
 			break
 		}
-		kills++
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		p.cmd.Wait()
+		// What the kill left in the database says whether it landed mid-job.
+		if j := storedJob(t, dir, id); midJob(j, int64(lines)) {
+			kills++
+		}
 		p = startProc(t, bin, dir)
 		c = newClient(t, p.url, acmeKey)
 	}
 	if kills == 0 {
-		t.Fatal("the job finished before it could be killed once; raise CLASSER_TEST_KILL_LINES")
+		t.Fatal("no kill landed while the job was processing; raise CLASSER_TEST_KILL_LINES")
 	}
 	v := c.waitStatus(id, 5*time.Minute, "completed", "failed")
 	if v.Status != "completed" || v.RequestsCompleted != int64(lines) {
@@ -256,7 +261,8 @@ func TestBinaryKillLoop(t *testing.T) {
 	c := newClient(t, p.url, acmeKey)
 	job := c.createJob(seedSpec)
 	uploaded, started := false, false
-	phases := map[string]int{}
+	phases := map[string]int{} // what the test was doing when it killed
+	landed := map[string]int{} // where the job was when the kill landed (from the database)
 	for k := 0; k < kills; k++ {
 		if !uploaded && phases["upload"] >= 2 {
 			// Two uploads were cut off; let the third through so later kills hit the job.
@@ -300,6 +306,7 @@ func TestBinaryKillLoop(t *testing.T) {
 		p.cmd.Wait() // the timer kills it
 		timer.Stop()
 		phases[phase]++
+		landed[jobStage(storedJob(t, dir, job.JobID), int64(lines))]++
 		p = startProcAt(t, bin, dir, addr)
 		c = newClient(t, p.url, acmeKey)
 	}
@@ -322,30 +329,48 @@ func TestBinaryKillLoop(t *testing.T) {
 	if got := c.download(job.JobID); !bytes.Equal(got, want) {
 		t.Fatalf("results after %d kills differ from an uninterrupted run (%d vs %d bytes)", kills, len(got), len(want))
 	}
-	t.Logf("%d kills by phase %v; results identical", kills, phases)
+	t.Logf("%d kills by what the test was doing %v, by where the job was %v; results identical", kills, phases, landed)
+	// The point of the loop: kills that interrupt the job's processing. Fewer means the
+	// job ran out before the kills did.
+	if landed["processing"] < 3 {
+		t.Fatalf("only %d kills landed while the job was processing (%v); raise CLASSER_TEST_KILL_LOOP_LINES", landed["processing"], landed)
+	}
+}
+
+// jobStage names where a job stood in its life, from its record in the database:
+// pending (before or during the upload, or before the start was recorded), counting,
+// processing (part-way through its lines), completing (results published, not yet
+// marked completed), or its final status.
+func jobStage(j *batch.Job, lines int64) string {
+	switch {
+	case j.Status == batch.StatusProcessing && !j.Counted:
+		return "counting"
+	case midJob(j, lines):
+		return "processing"
+	case j.Status == batch.StatusProcessing && j.Final != nil:
+		return "completing"
+	}
+	return string(j.Status)
+}
+
+// midJob reports whether j, a job of lines lines, is processing part-way through them.
+func midJob(j *batch.Job, lines int64) bool {
+	return j.Status == batch.StatusProcessing && j.Counted && j.Final == nil && j.Checkpoint.Completed+j.Checkpoint.Failed < lines
 }
 
 // TestBinarySIGTERM: SIGTERM mid-job shuts down gracefully within the shutdown
-// timeout and exits 0; the next start resumes the job to identical results.
+// timeout and exits 0, leaving the job processing at a checkpoint part-way; the next
+// start resumes the job to identical results.
 func TestBinarySIGTERM(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	var input bytes.Buffer
-	input.ReadFrom(newCorpus(23, 300_000))
+	lines := envInt("CLASSER_TEST_SIGTERM_LINES", 300_000)
+	input, want := reference(t, bin, 23, lines)
 	p := startProc(t, bin, dir)
 	c := newClient(t, p.url, acmeKey)
-	id := runJob(t, c, bytes.NewReader(input.Bytes()))
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var v jobView
-		c.do("GET", "/v1/batch/"+id, nil, &v)
-		if v.RequestsCompleted > 0 || v.Status != "processing" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no progress")
-		}
-		time.Sleep(5 * time.Millisecond)
+	id := runJob(t, c, bytes.NewReader(input))
+	if v := c.waitProgress(id, time.Minute); v.Status != "processing" {
+		t.Fatalf("the job finished before the SIGTERM; raise CLASSER_TEST_SIGTERM_LINES: %+v", v)
 	}
 	start := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -356,13 +381,15 @@ func TestBinarySIGTERM(t *testing.T) {
 	if took > 30*time.Second {
 		t.Fatalf("graceful shutdown took %s, over the 30 s shutdown timeout", took)
 	}
+	if j := storedJob(t, dir, id); !midJob(j, int64(lines)) || j.Checkpoint.Completed == 0 {
+		t.Fatalf("after the SIGTERM the job is %s at %+v; want processing with a part-way checkpoint (raise CLASSER_TEST_SIGTERM_LINES if it finished first)", j.Status, j.Checkpoint)
+	}
 	p = startProc(t, bin, dir)
 	c = newClient(t, p.url, acmeKey)
 	v := c.waitStatus(id, 5*time.Minute, "completed", "failed")
 	if v.Status != "completed" {
 		t.Fatalf("%+v", v)
 	}
-	want := offlineResults(t, seedSpec, input.String())
 	if !bytes.Equal(c.download(id), want) {
 		t.Fatal("results after SIGTERM and restart differ")
 	}
@@ -409,6 +436,24 @@ func (c *client) waitCheckpoint(id string, limit time.Duration) jobView {
 		}
 		if time.Now().After(deadline) {
 			c.t.Fatalf("job %s: no new checkpoint within %s", id, limit)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not an assertion
+	}
+}
+
+// waitProgress polls a job until it has a checkpoint with some lines done, or it stops
+// processing, and returns what it saw.
+func (c *client) waitProgress(id string, limit time.Duration) jobView {
+	c.t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var v jobView
+		c.do("GET", "/v1/batch/"+id, nil, &v)
+		if v.RequestsCompleted > 0 || v.Status != "processing" {
+			return v
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("job %s: no progress within %s", id, limit)
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval, not an assertion
 	}

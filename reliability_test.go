@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/classer-ai/classer-batch/batch"
 )
 
 // TestBadInputFiles uploads each kind of bad file through the API: a bad line fails
@@ -106,6 +108,20 @@ func TestBadInputFiles(t *testing.T) {
 	v := c.waitStatus(job.JobID, time.Minute, "completed", "failed")
 	if v.Status != "failed" || v.Error == nil || !strings.Contains(*v.Error, "the first 1000 lines all failed; first: line 1: invalid JSON") {
 		t.Fatalf("fail-fast: %+v %v", v, v.Error)
+	}
+
+	// But 1,500 bad lines among good ones are a file with bad lines, not a wrong file:
+	// each fails alone and the job completes.
+	var mixed strings.Builder
+	for range 1500 {
+		mixed.WriteString("{oops\n" + good + "\n")
+	}
+	job = c.createJob(seedSpec)
+	upload(t, job.UploadURL, allFields(job), strings.NewReader(mixed.String()))
+	c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil)
+	v = c.waitStatus(job.JobID, time.Minute, "completed", "failed")
+	if v.Status != "completed" || v.RequestsFailed != 1500 || v.RequestsCompleted != 1500 {
+		t.Fatalf("1,500 bad lines among good ones: %+v %v; want completed with each bad line failed", v, v.Error)
 	}
 }
 
@@ -258,18 +274,24 @@ func (s *syncBuffer) String() string {
 }
 
 // TestInputVanished: a job whose input object disappeared while the appliance was
-// down fails with a clear error instead of hanging.
+// down fails with a clear error instead of hanging. The first appliance reads only half
+// the input (holdInputAt), so it stops with the job mid-way.
 func TestInputVanished(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir)
-	m := startMain(t, cfg)
-	c := newClient(t, m.URL, acmeKey)
 	var input bytes.Buffer
-	input.ReadFrom(newCorpus(13, 60_000))
+	input.ReadFrom(newCorpus(13, 20_000))
+	hold, held := holdInputAt(int64(input.Len() / 2))
+	m := startMain(t, cfg, hold)
+	c := newClient(t, m.URL, acmeKey)
 	job := c.createJob(seedSpec)
 	upload(t, job.UploadURL, allFields(job), bytes.NewReader(input.Bytes()))
 	c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil)
+	waitHeld(t, held)
 	m.Close() // stops the job at a checkpoint, still processing
+	if j := storedJob(t, dir, job.JobID); j.Status != batch.StatusProcessing {
+		t.Fatalf("after the stop the job is %s, want processing", j.Status)
+	}
 
 	if err := os.Remove(filepath.Join(dir, "objects", "jobs", job.JobID, "input.ndjson")); err != nil {
 		t.Fatal(err)
@@ -278,11 +300,8 @@ func TestInputVanished(t *testing.T) {
 	defer m2.Close()
 	c2 := newClient(t, m2.URL, acmeKey)
 	v := c2.waitStatus(job.JobID, time.Minute, "failed", "completed")
-	if v.Status == "completed" {
-		t.Skip("the job finished before the appliance stopped; nothing vanished mid-job")
-	}
-	if v.Error == nil || !strings.Contains(*v.Error, "input file is missing") {
-		t.Fatalf("job error %v", v.Error)
+	if v.Status != "failed" || v.Error == nil || !strings.Contains(*v.Error, "input file is missing") {
+		t.Fatalf("job %s, error %v; want failed because the input file is missing", v.Status, v.Error)
 	}
 }
 

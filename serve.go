@@ -40,6 +40,10 @@ type Main struct {
 	http    *http.Server
 	ln      net.Listener
 	served  chan error
+
+	// runnerBlobs, when a test sets it, wraps the storage the batch runner reads and
+	// writes through (to hold a job mid-way, for instance).
+	runnerBlobs func(batch.Blobs) batch.Blobs
 }
 
 func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
@@ -112,6 +116,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load built-in model: %w", err)
 	}
+	var runnerBlobs batch.Blobs = batchBlobs{objects}
+	if m.runnerBlobs != nil {
+		runnerBlobs = m.runnerBlobs(runnerBlobs)
+	}
 	m.runner = batch.NewRunner(batch.Config{
 		Workers:            cfg.Workers,
 		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
@@ -120,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 			ChunkLines:    cfg.Pipeline.ChunkLines,
 			MaxInputBytes: cfg.Limits.MaxInputBytes,
 		},
-	}, db, batchBlobs{objects}, clf, m.Log, time.Now)
+	}, db, runnerBlobs, clf, m.Log, time.Now)
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}

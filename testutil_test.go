@@ -8,13 +8,18 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/store"
 )
 
 // testConfig is the default configuration with a loopback port, a temp data dir,
@@ -39,10 +44,14 @@ const (
 	betaKey = "sk-beta-test-1"
 )
 
-// startMain runs the whole appliance in-process on 127.0.0.1:0.
-func startMain(t *testing.T, cfg Config) *Main {
+// startMain runs the whole appliance in-process on 127.0.0.1:0; opts may change the
+// Main before it runs.
+func startMain(t *testing.T, cfg Config, opts ...func(*Main)) *Main {
 	t.Helper()
 	m := &Main{Config: cfg, Log: newLogger(io.Discard, "error", "text"), Stderr: io.Discard}
+	for _, o := range opts {
+		o(m)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatal(err)
@@ -310,4 +319,86 @@ func (c *corpus) Read(p []byte) (int, error) {
 	n := copy(p, c.buf)
 	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
 	return n, nil
+}
+
+// holdInputAt makes the appliance's batch runner read every job input only up to byte at
+// and then wait until the job is stopped (a shutdown or a cancel ends the wait with the
+// job's context): a job cannot finish in this appliance's life, so stopping it is sure to
+// stop it mid-way. held is closed once a read waits at byte at: every line before the
+// last chunk boundary before it is then on its way to the results, and a stop records a
+// checkpoint after them. The hold is used once: inputs opened after it was reached are
+// read whole (a cancelled job restarted in the same appliance finishes). Only an
+// in-process appliance can be held (see startMain).
+func holdInputAt(at int64) (opt func(*Main), held <-chan struct{}) {
+	h := heldInput{at: at, held: make(chan struct{}), once: new(sync.Once)}
+	return func(m *Main) {
+		m.runnerBlobs = func(b batch.Blobs) batch.Blobs { h.Blobs = b; return h }
+	}, h.held
+}
+
+type heldInput struct {
+	batch.Blobs
+	at   int64
+	held chan struct{}
+	once *sync.Once
+}
+
+func (h heldInput) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	rc, err := h.Blobs.Open(ctx, key, offset)
+	if err != nil || !strings.HasSuffix(key, "/input.ndjson") {
+		return rc, err
+	}
+	select {
+	case <-h.held:
+		return rc, nil // the hold was used
+	default:
+	}
+	return &heldReader{ReadCloser: rc, h: h, ctx: ctx, left: h.at - offset}, nil
+}
+
+type heldReader struct {
+	io.ReadCloser
+	h    heldInput
+	ctx  context.Context
+	left int64
+}
+
+func (r *heldReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		r.h.once.Do(func() { close(r.h.held) })
+		<-r.ctx.Done()
+		return 0, r.ctx.Err()
+	}
+	if int64(len(p)) > r.left {
+		p = p[:r.left]
+	}
+	n, err := r.ReadCloser.Read(p)
+	r.left -= int64(n)
+	return n, err
+}
+
+// waitHeld waits until a held input (holdInputAt) is read up to its hold.
+func waitHeld(t *testing.T, held <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-held:
+	case <-time.After(time.Minute):
+		t.Fatal("the job did not read its input up to the hold within a minute")
+	}
+}
+
+// storedJob reads job id from the database of an appliance that has stopped (or been
+// killed) on dataDir: what it left behind, before anything restarts it.
+func storedJob(t *testing.T, dataDir, id string) *batch.Job {
+	t.Helper()
+	db, err := store.Open(filepath.Join(dataDir, "classer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	j, err := db.Job(context.Background(), "", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }

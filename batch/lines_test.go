@@ -24,6 +24,7 @@ func TestLineReader(t *testing.T) {
 		{"empty input", "", 16, 50, nil},
 		{"line longer than the buffer but within max", long[:40] + "\nb\n", 16, 50, []string{long[:40], "b"}},
 		{"line over max is skipped, not held", long + "\nb\n", 16, 50, []string{"!", "b"}},
+		{"a very long line is skipped, not held", strings.Repeat(long, 100) + "\nb\n", 16, 50, []string{"!", "b"}},
 		{"over max without newline at EOF", "a\n" + long, 16, 50, []string{"a", "!"}},
 		{"exactly max", long[:50] + "\n", 16, 50, []string{long[:50]}},
 		{"max plus CR", long[:50] + "\r\n", 16, 50, []string{long[:50]}},
@@ -54,6 +55,10 @@ func TestLineReader(t *testing.T) {
 				}
 				if total != int64(len(tc.input)) || lr.offset != total {
 					t.Fatalf("sizes add up to %d (offset %d), input is %d bytes", total, lr.offset, len(tc.input))
+				}
+				// A line is gathered up to max (plus a buffer's worth) and no further.
+				if held := cap(lr.scratch); held > 2*(tc.max+2+tc.buf) {
+					t.Fatalf("the reader held %d bytes of a line; max is %d", held, tc.max)
 				}
 			}
 		})

@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -217,6 +218,82 @@ func BenchmarkCountInput(b *testing.B) {
 	for b.Loop() {
 		if _, err := countInput(context.Background(), strings.NewReader(input), Limits{}.withDefaults(), nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestResultsBelongToTheirLines: every result is its own line's, whatever the chunking.
+// Each good line has a distinct text of its own length, so its token count (counted
+// here by the tokenizer) and its answer (the model on that text alone) identify it; bad
+// and blank lines sit between them and across chunk boundaries.
+func TestResultsBelongToTheirLines(t *testing.T) {
+	words := []string{"invoice", "refund", "crash", "login", "upgrade", "quote", "password", "export", "discount", "timeout", "screen", "seats"}
+	type want struct {
+		id     string
+		errPre string // a bad line: the error's prefix
+		tokens int
+		label  string
+		conf   float64
+	}
+	spec := testSpec(t, classify.ModeSingle)
+	model := testModel(t, spec)
+	clf := testClassifier(t)
+	var in strings.Builder
+	wants := map[int64]want{} // by index (the 0-based physical line)
+	for i := range 1200 {
+		id := fmt.Sprintf("L%d", i)
+		switch {
+		case i%13 == 4:
+			in.WriteString("  \n") // blank: no result
+		case i%7 == 3:
+			fmt.Fprintf(&in, "{\"id\":%q,\"text\":%d}\n", id, i)
+			wants[int64(i)] = want{id: id, errPre: fmt.Sprintf(`line %d: "text" must be a string`, i+1)}
+		default:
+			var text strings.Builder
+			for k := range 1 + (i*7)%29 {
+				text.WriteString(words[(i+k)%len(words)] + " ")
+			}
+			fmt.Fprintf(&text, "ticket %d", i)
+			fmt.Fprintf(&in, "{\"id\":%q,\"text\":%q}\n", id, text.String())
+			res := make([]classify.Result, 1)
+			model.Classify([]string{text.String()}, res)
+			if res[0].Tokens != clf.Tokens(text.String()) {
+				t.Fatalf("line %d: the model counts %d tokens, the tokenizer %d", i+1, res[0].Tokens, clf.Tokens(text.String()))
+			}
+			wants[int64(i)] = want{id: id, tokens: res[0].Tokens, label: res[0].Label, conf: res[0].Confidence}
+		}
+	}
+	for _, cfg := range []struct{ workers, chunk int }{{1, 64}, {2, 7}, {3, 256}, {2, 1}} {
+		out := process(t, in.String(), spec, cfg.workers, Limits{ChunkLines: cfg.chunk})
+		lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+		if len(lines) != len(wants) {
+			t.Fatalf("workers=%d chunk=%d: %d results for %d non-blank lines", cfg.workers, cfg.chunk, len(lines), len(wants))
+		}
+		prev := int64(-1)
+		for _, l := range lines {
+			var r struct {
+				Index      int64   `json:"index"`
+				ID         string  `json:"id"`
+				Label      string  `json:"label"`
+				Confidence float64 `json:"confidence"`
+				Tokens     int     `json:"tokens"`
+				Error      string  `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("result %q: %v", l, err)
+			}
+			w, ok := wants[r.Index]
+			switch {
+			case !ok || r.Index <= prev:
+				t.Fatalf("workers=%d chunk=%d: result %s after index %d: not the next non-blank line", cfg.workers, cfg.chunk, l, prev)
+			case r.ID != w.id:
+				t.Fatalf("workers=%d chunk=%d: result %s carries id %q, want %q", cfg.workers, cfg.chunk, l, r.ID, w.id)
+			case w.errPre != "" && !strings.HasPrefix(r.Error, w.errPre):
+				t.Fatalf("workers=%d chunk=%d: %s, want an error starting %q", cfg.workers, cfg.chunk, l, w.errPre)
+			case w.errPre == "" && (r.Error != "" || r.Tokens != w.tokens || r.Label != w.label || r.Confidence != w.conf):
+				t.Fatalf("workers=%d chunk=%d: %s is not its line's answer (tokens %d, %s %v)", cfg.workers, cfg.chunk, l, w.tokens, w.label, w.conf)
+			}
+			prev = r.Index
 		}
 	}
 }

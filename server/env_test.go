@@ -309,3 +309,22 @@ func (e *testEnv) waitStatus(t *testing.T, key, id string, statuses ...string) r
 		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
 	}
 }
+
+// waitUploadAdmitted polls until the server has admitted an upload of job id (the upload
+// guard holds it), failing after a deadline.
+func (e *testEnv) waitUploadAdmitted(t *testing.T, id string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		e.srv.uploads.mu.Lock()
+		admitted := e.srv.uploads.active[id]
+		e.srv.uploads.mu.Unlock()
+		if admitted {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the upload of job %s was not admitted before the deadline", id)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not an assertion
+	}
+}

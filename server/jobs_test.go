@@ -503,7 +503,7 @@ func TestUploadCountsInput(t *testing.T) {
 }
 
 // TestConcurrentUploadRefused: while one upload of a job's input is streaming, a second
-// one gets 409 instead of racing it; the first completes.
+// one gets 409 instead of racing it, and so does a start of the job; the first completes.
 func TestConcurrentUploadRefused(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	created := e.createJob(t, e.keyA, `{`+spec3+`}`)
@@ -532,15 +532,17 @@ func TestConcurrentUploadRefused(t *testing.T) {
 		mw.WriteField(k, fields[k])
 	}
 	fw, _ := mw.CreateFormFile("file", "input.ndjson")
-	// Each write returns only once the server has read it; past its 1 MiB read buffer the
-	// server is streaming the file, so the upload has been admitted.
-	line := []byte(strings.Repeat(`{"text":"padding"}`+"\n", 1000))
-	for written := 0; written < 3<<20; written += len(line) {
-		if _, err := fw.Write(line); err != nil {
-			t.Fatal(err)
-		}
+	// The fields and the start of the file are sent; the body stays open. Bytes written
+	// into the connection say nothing about what the server has read (loopback buffers
+	// hold megabytes), so the test waits until the server has admitted the upload.
+	if _, err := fw.Write([]byte(strings.Repeat(`{"text":"padding"}`+"\n", 1000))); err != nil {
+		t.Fatal(err)
 	}
+	e.waitUploadAdmitted(t, created.str("job_id"))
 	wantError(t, e.upload(t, created, jobInput, nil), 409, "CONFLICT", "")
+	// Nor can the job start: its input is being replaced (a start is decided under the
+	// same lock that admits uploads).
+	wantError(t, e.call(t, "POST", "/v1/batch/"+created.str("job_id")+"/start", e.keyA, ""), 409, "CONFLICT", "")
 	mw.Close()
 	pw.Close()
 	if r := <-first; r.status != http.StatusNoContent {

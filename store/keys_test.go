@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/classer-ai/classer-batch/batch"
 )
 
@@ -95,14 +97,29 @@ func TestAuthenticateRejects(t *testing.T) {
 	flipped := []byte(secret)
 	flipped[len(flipped)-1] ^= 1
 
+	// A hand-edited (or corrupted) index that maps another secret's hash onto this key:
+	// the key's own stored hash is compared too, so that secret is still refused.
+	mapped := "sk-" + randomString(32, secretAlphabet)
+	sk, err := db.Authenticate(ctx, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.update(ctx, func(tx *bolt.Tx) error {
+		sum := hashSecret(mapped)
+		return tx.Bucket([]byte(bucketKeyHashes)).Put(sum[:], []byte(sk.ID))
+	}); err != nil {
+		t.Fatal(err)
+	}
+
 	for name, s := range map[string]string{
-		"empty":        "",
-		"unknown":      "sk-" + randomString(32, secretAlphabet),
-		"one char off": string(flipped),
-		"prefix only":  secret[:8],
-		"with space":   secret + " ",
-		"revoked":      revoked,
-		"key id":       rk.ID,
+		"index maps it onto another key": mapped,
+		"empty":                          "",
+		"unknown":                        "sk-" + randomString(32, secretAlphabet),
+		"one char off":                   string(flipped),
+		"prefix only":                    secret[:8],
+		"with space":                     secret + " ",
+		"revoked":                        revoked,
+		"key id":                         rk.ID,
 	} {
 		t.Run(name, func(t *testing.T) {
 			k, err := db.Authenticate(ctx, s)
@@ -361,6 +378,13 @@ func TestAuthenticateCacheFollowsWrites(t *testing.T) {
 	}
 	if _, _, err := db.CreateKey(ctx, "ops", true); err != nil { // the last admin key cannot be revoked
 		t.Fatal(err)
+	}
+	// CreateKey cleared the cache too: authenticate again so the revoke below, and only
+	// the revoke, has a cached entry to invalidate.
+	for range 2 {
+		if got, err := db.Authenticate(ctx, secret); err != nil || got.Account != "globex" {
+			t.Fatalf("Authenticate = %+v, %v; want account globex", got, err)
+		}
 	}
 	if err := db.RevokeKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
