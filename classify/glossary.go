@@ -53,10 +53,19 @@ var glossary = sync.OnceValue(func() *glossaryTable {
 // exactly; failing that, one simple plural/singular variant is tried in this order: without a
 // trailing "s", without a trailing "es", with an "s" added. The returned slice is the caller's.
 func glossaryLookup(label string) (words []string, ok bool) {
+	i, ok := glossaryIndex(label)
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(glossary().entries[i].words), true
+}
+
+// glossaryIndex returns the index of the entry that label names (see glossaryLookup).
+func glossaryIndex(label string) (int, bool) {
 	g := glossary()
 	key := glossaryNorm(label)
 	if key == "" {
-		return nil, false
+		return 0, false
 	}
 	i, ok := g.byAlias[key]
 	if !ok {
@@ -66,10 +75,7 @@ func glossaryLookup(label string) (words []string, ok bool) {
 			}
 		}
 	}
-	if !ok {
-		return nil, false
-	}
-	return slices.Clone(g.entries[i].words), true
+	return i, ok
 }
 
 // pluralVariants returns the plural/singular forms of a normalised label that the lookup tries

@@ -80,14 +80,27 @@ func catchAlls(spec Spec) []bool {
 // the built-in glossary's plain descriptive words for common label names (glossary.txt),
 // or nil. A description, when given, replaces the expansion: it is the user's own word on
 // what the label means.
+//
+// Two labels of one spec that the glossary reads alike ("flight" and "airfare", or aliases of
+// one entry) get no expansion: words they share cannot tell them apart, and they would make
+// the two labels' prototypes nearly the same.
 func Expansion(spec Spec, label string) []string {
 	if spec.Descriptions[label] != "" {
 		return nil
 	}
-	words, ok := glossaryLookup(label)
+	i, ok := glossaryIndex(label)
 	if !ok {
 		return nil
 	}
+	for _, other := range spec.Labels {
+		if other == label || spec.Descriptions[other] != "" {
+			continue
+		}
+		if j, ok := glossaryIndex(other); ok && j == i {
+			return nil
+		}
+	}
+	words, _ := glossaryLookup(label)
 	return words
 }
 

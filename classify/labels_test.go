@@ -78,3 +78,24 @@ func TestTextTypeContext(t *testing.T) {
 		t.Fatal("text_type changed nothing in a batch fit")
 	}
 }
+
+// TestExpansionSharedEntry: two labels the glossary reads alike get no expansion (its words
+// cannot tell them apart); either one next to an unrelated label keeps it.
+func TestExpansionSharedEntry(t *testing.T) {
+	i, ok1 := glossaryIndex("refund")
+	j, ok2 := glossaryIndex("refunds")
+	if !ok1 || !ok2 || i != j {
+		t.Fatal("refund and refunds should read as one glossary entry")
+	}
+	if got := Expansions(Spec{Labels: []string{"refund", "refunds", "technical"}}); len(got) != 1 || got["technical"] == nil {
+		t.Fatalf("Expansions = %v, want only technical", got)
+	}
+	if got := Expansions(Spec{Labels: []string{"refund", "technical"}}); got["refund"] == nil {
+		t.Fatalf("refund alone lost its expansion: %v", got)
+	}
+	// A description on one of the two gives the other its expansion back.
+	got := Expansions(Spec{Labels: []string{"refund", "refunds"}, Descriptions: map[string]string{"refunds": "money sent back"}})
+	if got["refund"] == nil {
+		t.Fatalf("refund has no sibling without a description, want its expansion: %v", got)
+	}
+}
