@@ -36,7 +36,7 @@ func countLines(src io.Reader, limits Limits, smp *sampler) (inputCount, error) 
 			continue
 		}
 		c.lines++
-		smp.offer(l.data, limits.MaxTextChars)
+		smp.offer(l.data, int64(n), limits.MaxTextChars)
 	}
 }
 
@@ -85,7 +85,8 @@ func TestInputCounterMatchesLineReader(t *testing.T) {
 			b.WriteString(`{"id":` + strings.Repeat("9", i%7+1) + `,"text":"words ` + strings.Repeat("ab ", rng.IntN(60)) + `"}` + "\n")
 		}
 	}
-	inputs = append(inputs, b.String())
+	inputs = append(inputs, b.String(), strings.Repeat(`{"text":"a line of some length, repeated"}`+"\n", 100000))
+	mostMarks := 0
 	for i, in := range inputs {
 		wantSmp := newSampler()
 		want, err := countLines(strings.NewReader(in), limits, wantSmp)
@@ -102,13 +103,33 @@ func TestInputCounterMatchesLineReader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != want {
+			marks := got.marks
+			mostMarks = max(mostMarks, len(marks))
+			if [3]int64{got.bytes, got.lines, got.tokens} != [3]int64{want.bytes, want.lines, want.tokens} {
 				t.Errorf("input %d (%s): count %+v; line reader %+v", i, pieces, got, want)
 			}
-			if !slices.Equal(gotSmp.texts(), wantSmp.texts()) {
+			if !slices.Equal(gotSmp.items(), wantSmp.items()) {
 				t.Errorf("input %d (%s): the sample differs from the line reader's", i, pieces)
 			}
+			// Every mark names where its line starts.
+			starts := []int64{0}
+			for k := range len(in) {
+				if in[k] == '\n' && k+1 < len(in) {
+					starts = append(starts, int64(k+1))
+				}
+			}
+			if len(in) > 0 && (len(marks) == 0 || marks[0] != (lineMark{0, 0})) {
+				t.Errorf("input %d (%s): marks %v do not start at line 0", i, pieces, marks)
+			}
+			for _, m := range marks {
+				if m.Line >= int64(len(starts)) || starts[m.Line] != m.Offset {
+					t.Errorf("input %d (%s): mark %+v is not where that line starts", i, pieces, m)
+				}
+			}
 		}
+	}
+	if mostMarks < 3 {
+		t.Errorf("no input got more than %d line marks: the index's spacing is not exercised", mostMarks)
 	}
 }
 

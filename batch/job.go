@@ -3,7 +3,11 @@
 package batch
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/classer-ai/classer-batch/classify"
@@ -40,12 +44,21 @@ type Job struct {
 	// display only: Spec is what the job runs, so saving a later version changes nothing.
 	Classifier string `json:"classifier,omitempty"`
 
+	// Name and Metadata are the user's, for finding the job again (issue 12).
+	Name     string            `json:"name,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// InputFilename is the uploaded file's name as the client sent it, for display only.
+	InputFilename string `json:"input_filename,omitempty"`
+
 	// Counted is true once the pre-pass has counted RequestsTotal and EstimatedTokens.
 	Counted bool `json:"counted"`
 	// Fitted is true when the classifier fitted a state on the job's sample (stored
 	// at FitKey); every run compiles with it, so a resumed job answers the same.
-	Fitted     bool  `json:"fitted,omitempty"`
-	InputBytes int64 `json:"input_bytes"`
+	Fitted bool `json:"fitted,omitempty"`
+	// FitFor is SpecHash of the spec the stored state was fitted for. A spec changed
+	// before start (SetSpec) no longer matches it, and the job fits again when it starts.
+	FitFor     string `json:"fit_for,omitempty"`
+	InputBytes int64  `json:"input_bytes"`
 	// InputVersion is the version of the input that the count pass read (S3's ETag;
 	// empty on local storage, where the input cannot change after start); every later
 	// read is of that version or fails.
@@ -81,6 +94,27 @@ type Checkpoint struct {
 	Completed int64 `json:"completed"`
 	Failed    int64 `json:"failed"`
 	Tokens    int64 `json:"tokens"`
+}
+
+// SetSpec replaces the spec of a job that has never started (and ref, the saved classifier
+// it came from, "" for none); the job fits again for it when it starts. A started job keeps
+// its spec, so that a resume gives byte-identical results: ErrConflict.
+func (j *Job) SetSpec(spec classify.Spec, ref string) error {
+	if j.Status != StatusPending || !j.StartedAt.IsZero() {
+		return fmt.Errorf("%w: job %s is %s; a started job keeps its spec so that a resume gives the same results: create a new job with the changed spec instead", ErrConflict, j.ID, j.Status)
+	}
+	if j.Fitted && j.FitFor == "" { // fitted before FitFor existed: name what it was fitted for
+		j.FitFor = SpecHash(j.Spec)
+	}
+	j.Spec, j.Classifier = spec, ref
+	return nil
+}
+
+// SpecHash identifies a spec (its JSON, whose maps encode in key order).
+func SpecHash(spec classify.Spec) string {
+	b, _ := json.Marshal(spec)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // Active reports whether the job holds its account's active slot.

@@ -319,10 +319,17 @@ func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
 // the count: the job is counted from then on, and a start will not count it again.
 func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *sampler, version, at string, counting time.Duration) (*Job, error) {
 	t0 := time.Now()
+	// The sample and the line index, like the fitted state, are stored before the job says
+	// it is counted, so a counted job always has them; a crash in between counts again,
+	// identically.
+	if err := r.putSample(ctx, job.ID, smp.items()); err != nil {
+		return job, err
+	}
+	if err := r.putMarks(ctx, job.ID, c.marks); err != nil {
+		return job, err
+	}
 	fitter, fits := r.clf.(classify.Fitter)
 	if fits {
-		// The fitted state is stored before the job says it is counted, so a
-		// counted job always has it; a crash in between fits again, identically.
 		state, err := fitter.Fit(job.Spec, smp.texts())
 		if err != nil {
 			return job, fmt.Errorf("fit: %w", err)
@@ -338,6 +345,10 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 	return r.jobs.UpdateJob(ctx, job.ID, func(j *Job) error {
 		j.Counted = true
 		j.Fitted = fits
+		j.FitFor = ""
+		if fits {
+			j.FitFor = SpecHash(job.Spec)
+		}
 		j.InputVersion = version
 		j.InputBytes = c.bytes
 		j.RequestsTotal = c.lines
@@ -356,13 +367,14 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 // off or crashed half-way is counted at start as before. A compressed upload is not
 // counted here (its lines are only known once decompressed): done leaves it to the start.
 // Uploads of one job must not overlap (the server refuses a second one), or one upload's
-// count could be recorded for the other's bytes. Errors: ErrNotFound; ErrConflict when the
-// job has been started.
-func (r *Runner) CountUpload(ctx context.Context, id string) (w io.Writer, done func(context.Context) error, err error) {
+// count could be recorded for the other's bytes. filename, the client's name for the file,
+// is recorded for display. Errors: ErrNotFound; ErrConflict when the job has been started.
+func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Writer, done func(context.Context) error, err error) {
 	job, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
 		if !j.StartedAt.IsZero() {
 			return fmt.Errorf("%w: job %s has been started", ErrConflict, j.ID)
 		}
+		j.InputFilename = filename
 		j.Counted, j.Fitted, j.InputVersion = false, false, ""
 		j.InputBytes, j.RequestsTotal, j.EstimatedTokens = 0, 0, 0
 		return nil
@@ -382,11 +394,17 @@ func (r *Runner) CountUpload(ctx context.Context, id string) (w io.Writer, done 
 	return ic, done, nil
 }
 
-// compile builds the job's model, with its fitted state when it has one.
+// compile builds the job's model, with its fitted state when it has one; a state fitted
+// for another spec (SetSpec changed it before start) is fitted again first.
 func (r *Runner) compile(ctx context.Context, job *Job) (classify.Model, error) {
 	fitter, fits := r.clf.(classify.Fitter)
 	if !fits || !job.Fitted {
 		return r.clf.Compile(job.Spec)
+	}
+	if job.FitFor != "" && job.FitFor != SpecHash(job.Spec) {
+		if err := r.Refit(ctx, job); err != nil {
+			return nil, err
+		}
 	}
 	rc, err := r.blobs.Open(ctx, FitKey(job.ID), 0)
 	if err != nil {

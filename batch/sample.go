@@ -32,6 +32,7 @@ type sampler struct {
 
 type sampleSlot struct {
 	text   string // "" for a line that does not parse: not part of the corpus
+	line   int64  // the line's 0-based number in the input (blank lines count)
 	tokens int64  // classify.EstimateTokens of the raw line
 }
 
@@ -39,8 +40,9 @@ func newSampler() *sampler {
 	return &sampler{rnd: rand.New(rand.NewPCG(0x636c6173736572, 0x9e3779b97f4a7c15)), slots: make([]sampleSlot, 0, 64)}
 }
 
-// offer considers one non-blank line; it is parsed only if it is kept.
-func (s *sampler) offer(data []byte, maxTextChars int) {
+// offer considers one non-blank line, the input's line number line (0-based); it is parsed
+// only if it is kept.
+func (s *sampler) offer(data []byte, line int64, maxTextChars int) {
 	s.seen++
 	slot := int64(len(s.slots))
 	if slot >= SampleTexts {
@@ -49,7 +51,7 @@ func (s *sampler) offer(data []byte, maxTextChars int) {
 			return
 		}
 	}
-	kept := sampleSlot{tokens: int64(classify.EstimateTokens(data))}
+	kept := sampleSlot{line: line, tokens: int64(classify.EstimateTokens(data))}
 	if rec, err := parseLine(data, maxTextChars); err == nil {
 		text := rec.text
 		if len(text) > maxSampleBytes {
@@ -74,6 +76,18 @@ func (s *sampler) texts() []string {
 	for _, sl := range s.slots {
 		if sl.text != "" {
 			out = append(out, sl.text)
+		}
+	}
+	return out
+}
+
+// items returns the sampled texts of lines that parse with their line numbers, in slot
+// order (the order texts gives them to the fit).
+func (s *sampler) items() []classify.SampleText {
+	out := make([]classify.SampleText, 0, len(s.slots))
+	for _, sl := range s.slots {
+		if sl.text != "" {
+			out = append(out, classify.SampleText{Index: sl.line, Text: sl.text})
 		}
 	}
 	return out

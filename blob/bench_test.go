@@ -45,7 +45,7 @@ func BenchmarkReceiveUpload(b *testing.B) {
 		b.Fatal(err)
 	}
 	raw := body.Bytes()
-	allow := func(context.Context, string) (io.Writer, error) { return nil, nil }
+	allow := func(context.Context, string, string) (io.Writer, error) { return nil, nil }
 	b.SetBytes(int64(len(raw)))
 	b.ResetTimer()
 	for b.Loop() {

@@ -47,8 +47,9 @@ func newFormReader(r io.Reader, boundary string, bufSize int) *formReader {
 
 // formPart is one part: its form field name and its body.
 type formPart struct {
-	name string
-	r    io.Reader // the body, quoted-printable decoded if the part says so
+	name     string
+	filename string    // the filename parameter of its Content-Disposition, if any
+	r        io.Reader // the body, quoted-printable decoded if the part says so
 
 	fr      *formReader
 	n       int   // known data bytes at the front of the buffer
@@ -122,7 +123,7 @@ func (fr *formReader) newPart() (*formPart, error) {
 	}
 	// Part.FormName: the name parameter of a form-data Content-Disposition.
 	if disp, params, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil && disp == "form-data" {
-		p.name = params["name"]
+		p.name, p.filename = params["name"], params["filename"]
 	}
 	return p, nil
 }

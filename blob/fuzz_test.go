@@ -171,7 +171,7 @@ func FuzzReceiveUpload(f *testing.F) {
 		// No URL signature: only the policy path can admit an upload.
 		req, _ := http.NewRequest("POST", "http://127.0.0.1:8080/_blob/upload", strings.NewReader(body))
 		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-		_, _, err := l.ReceiveUpload(context.Background(), req, func(context.Context, string) (io.Writer, error) { return nil, nil })
+		_, _, err := l.ReceiveUpload(context.Background(), req, func(context.Context, string, string) (io.Writer, error) { return nil, nil })
 		if err == nil && (!strings.Contains(body, fields["x-amz-signature"]) || !strings.Contains(body, fields["policy"])) {
 			t.Fatalf("accepted an upload without the signed policy:\n%q", body)
 		}

@@ -37,12 +37,14 @@ const (
 // below the policy minimum wrap ErrBadUpload (a body over an
 // http.MaxBytesReader limit also keeps *http.MaxBytesError in the chain); any
 // signature, policy, expiry or key problem wraps ErrAccessDenied; more than
-// the signed maximum wraps ErrTooLarge. allow(ctx, key) runs after the
-// signature verified and before anything is written; its error is returned as
+// the signed maximum wraps ErrTooLarge. allow(ctx, key, filename) runs after the
+// signature verified and before anything is written (filename is the file part's
+// Content-Disposition filename, "" if none: the client's name for the file, for
+// display only, never a path); its error is returned as
 // is; the writer it returns, if not nil, sees every byte of the file in order
 // as it is stored (the server counts lines on the way). On error nothing is stored. key is returned as soon as a signature has
 // verified (also with later errors), for the caller's logs.
-func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) (io.Writer, error)) (key string, n int64, err error) {
+func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key, filename string) (io.Writer, error)) (key string, n int64, err error) {
 	fr, err := formReaderFor(r)
 	if err != nil {
 		return "", 0, err
@@ -50,6 +52,7 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	fields := make(map[string]string)
 	total := 0
 	var file io.Reader
+	filename := ""
 	for file == nil {
 		part, err := fr.next()
 		if errors.Is(err, io.EOF) {
@@ -63,7 +66,7 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 		case name == "":
 			return "", 0, fmt.Errorf("%w: a part has no form field name", ErrBadUpload)
 		case name == "file":
-			file = part.r
+			file, filename = part.r, part.filename
 			continue
 		case len(fields) >= maxFields:
 			return "", 0, fmt.Errorf("%w: more than %d form fields", ErrBadUpload, maxFields)
@@ -101,7 +104,7 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	if err != nil {
 		return "", 0, err
 	}
-	tee, err := allow(ctx, g.key)
+	tee, err := allow(ctx, g.key, filename)
 	if err != nil {
 		return g.key, 0, err
 	}

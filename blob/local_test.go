@@ -55,7 +55,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	env := &testEnv{clock: &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, dir: t.TempDir()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /_blob/upload", func(w http.ResponseWriter, r *http.Request) {
-		_, _, err := env.l.ReceiveUpload(r.Context(), r, func(ctx context.Context, key string) (io.Writer, error) {
+		_, _, err := env.l.ReceiveUpload(r.Context(), r, func(ctx context.Context, key, _ string) (io.Writer, error) {
 			env.mu.Lock()
 			allow := env.allow
 			env.mu.Unlock()
@@ -450,7 +450,7 @@ func TestUploadMalformed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allowAll := func(context.Context, string) (io.Writer, error) { return nil, nil }
+	allowAll := func(context.Context, string, string) (io.Writer, error) { return nil, nil }
 
 	t.Run("not multipart", func(t *testing.T) {
 		req := httptest.NewRequest(http.MethodPost, u, strings.NewReader(`{"text":"x"}`))
@@ -543,7 +543,7 @@ func TestUploadStreams(t *testing.T) {
 
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, n, err := env.l.ReceiveUpload(ctx, req, func(context.Context, string) (io.Writer, error) { return nil, nil })
+	_, n, err := env.l.ReceiveUpload(ctx, req, func(context.Context, string, string) (io.Writer, error) { return nil, nil })
 	runtime.ReadMemStats(&after)
 	if err != nil || n != size {
 		t.Fatalf("ReceiveUpload = %d, %v; want %d", n, err, size)
@@ -606,7 +606,7 @@ func TestUploadFieldLimitStopsReading(t *testing.T) {
 	body := &countingReader{r: pr}
 	req := httptest.NewRequest(http.MethodPost, u, body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	_, _, err = env.l.ReceiveUpload(context.Background(), req, func(context.Context, string) (io.Writer, error) { return nil, nil })
+	_, _, err = env.l.ReceiveUpload(context.Background(), req, func(context.Context, string, string) (io.Writer, error) { return nil, nil })
 	pr.CloseWithError(errors.New("test done")) // unblock the writer
 	if !errors.Is(err, ErrBadUpload) {
 		t.Fatalf("got %v; want ErrBadUpload", err)

@@ -161,3 +161,26 @@ func benchClassifyFitted(b *testing.B, nLabels int) {
 
 func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3) }
 func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200) }
+
+// BenchmarkPreview is a job's preview on a 1,000-line sample (issue 12: under 2 s at 50
+// labels): the fit, classifying the sample, and the per-label summary.
+func BenchmarkPreview(b *testing.B) {
+	clf := testBuiltin(b)
+	sample := make([]SampleText, 1000)
+	for i := range sample {
+		sample[i] = SampleText{Index: int64(i), Text: fmt.Sprintf("%s (ticket %d)", benchTexts[i%len(benchTexts)], i)}
+	}
+	for _, nl := range []int{3, 50} {
+		spec := Spec{}
+		for i := range nl {
+			spec.Labels = append(spec.Labels, fmt.Sprintf("topic %d %s", i, []string{"billing", "technical", "sales", "food", "travel"}[i%5]))
+		}
+		b.Run(fmt.Sprintf("%dlabels", nl), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := clf.Preview(spec, sample); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

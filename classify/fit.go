@@ -208,19 +208,8 @@ func (f *fitted) singleResult(labels []string, logit []float64, tokens int) Resu
 }
 
 func (f *fitted) multiResult(labels []string, logit []float64, threshold float64, tokens int) Result {
-	// A catch-all applies when no specific label does: its logit is minus the best one's.
-	best := math.Inf(-1)
-	for l, x := range logit {
-		if !f.catchAll[l] {
-			best = max(best, x)
-		}
-	}
 	var out []LabelScore
-	for l, x := range logit {
-		if f.catchAll[l] {
-			x = -best
-		}
-		c := round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
+	for l, c := range f.multiConfidences(logit) {
 		if c >= threshold {
 			out = append(out, LabelScore{Label: labels[l], Confidence: c})
 		}
@@ -230,6 +219,25 @@ func (f *fitted) multiResult(labels []string, logit []float64, threshold float64
 		out = []LabelScore{}
 	}
 	return Result{Labels: out, Tokens: tokens}
+}
+
+// multiConfidences turns multi-mode logits into each label's confidence (4 decimals). A
+// catch-all applies when no specific label does: its logit is minus the best one's.
+func (f *fitted) multiConfidences(logit []float64) []float64 {
+	best := math.Inf(-1)
+	for l, x := range logit {
+		if !f.catchAll[l] {
+			best = max(best, x)
+		}
+	}
+	out := make([]float64, len(logit))
+	for l, x := range logit {
+		if f.catchAll[l] {
+			x = -best
+		}
+		out[l] = round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
+	}
+	return out
 }
 
 // sortScores orders labels highest first; ties keep label order (insertion sort, stable:

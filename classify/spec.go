@@ -75,3 +75,9 @@ type Fitter interface {
 	// CompileFitted is Compile with a state from Fit; a nil state is Compile.
 	CompileFitted(spec Spec, state []byte) (Model, error)
 }
+
+// SampleText is one text of a batch job's sample with its 0-based line number in the input.
+type SampleText struct {
+	Index int64  `json:"index"`
+	Text  string `json:"text"`
+}

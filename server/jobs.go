@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,7 +44,25 @@ type jobView struct {
 	StartedAt         *string      `json:"started_at"`
 	CompletedAt       *string      `json:"completed_at"`
 	Error             *string      `json:"error"`
-	// LabelExpansions: what labels without a description were read as (classify.Expansions).
+
+	// Issue 12: the user's name and metadata, the uploaded file, and the resolved spec.
+	Name          string            `json:"name"`
+	Metadata      map[string]string `json:"metadata"`
+	InputFilename string            `json:"input_filename"`
+	InputBytes    int64             `json:"input_bytes"`
+	Spec          specView          `json:"spec"`
+}
+
+// specView is a job's resolved spec as the API shows it, with the words the classifier
+// read labels without a description as (classify.Expansions).
+type specView struct {
+	Labels          []string            `json:"labels"`
+	Descriptions    map[string]string   `json:"descriptions"`
+	Examples        map[string][]string `json:"examples"`
+	Mode            string              `json:"mode"`
+	Threshold       *float64            `json:"threshold"`
+	TextType        string              `json:"text_type"`
+	Classifier      string              `json:"classifier"`
 	LabelExpansions map[string][]string `json:"label_expansions,omitempty"`
 }
 
@@ -57,7 +78,29 @@ func viewJob(j *batch.Job) jobView {
 		CreatedAt:         timeOrNull(j.CreatedAt),
 		StartedAt:         timeOrNull(j.StartedAt),
 		CompletedAt:       timeOrNull(j.CompletedAt),
-		LabelExpansions:   classify.Expansions(j.Spec),
+		Name:              j.Name,
+		Metadata:          j.Metadata,
+		InputFilename:     j.InputFilename,
+		InputBytes:        j.InputBytes,
+		Spec: specView{
+			Labels:          j.Spec.Labels,
+			Descriptions:    j.Spec.Descriptions,
+			Examples:        j.Spec.Examples,
+			Mode:            j.Spec.Mode,
+			Threshold:       j.Spec.Threshold,
+			TextType:        j.Spec.TextType,
+			Classifier:      j.Classifier,
+			LabelExpansions: classify.Expansions(j.Spec),
+		},
+	}
+	if v.Metadata == nil {
+		v.Metadata = map[string]string{}
+	}
+	if v.Spec.Descriptions == nil {
+		v.Spec.Descriptions = map[string]string{}
+	}
+	if v.Spec.Examples == nil {
+		v.Spec.Examples = map[string][]string{}
 	}
 	if j.Status == batch.StatusCompleted {
 		t := j.Checkpoint.Tokens
@@ -103,6 +146,38 @@ func jobErr(id string, err error) error {
 
 type createJobRequest struct {
 	specFields
+	Name     string            `json:"name"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// Limits of a job's name and metadata (issue 12).
+const (
+	maxJobName       = 100
+	maxMetadataKeys  = 16
+	maxMetadataKey   = 64
+	maxMetadataValue = 512
+)
+
+// checkJobInfo validates a job's name and metadata (422 naming the field).
+func checkJobInfo(name string, metadata map[string]string) error {
+	if n := utf8.RuneCountInString(name); n > maxJobName {
+		return validationError("name", fmt.Sprintf("name is %d characters, over the limit of %d", n, maxJobName))
+	}
+	if len(metadata) > maxMetadataKeys {
+		return validationError("metadata", fmt.Sprintf("metadata has %d keys, over the limit of %d", len(metadata), maxMetadataKeys))
+	}
+	for _, k := range slices.Sorted(maps.Keys(metadata)) {
+		switch n := utf8.RuneCountInString(k); {
+		case n == 0:
+			return validationError("metadata", "metadata keys must not be empty")
+		case n > maxMetadataKey:
+			return validationError("metadata", fmt.Sprintf("metadata key %.40q is %d characters, over the limit of %d", k, n, maxMetadataKey))
+		}
+		if n := utf8.RuneCountInString(metadata[k]); n > maxMetadataValue {
+			return validationError("metadata", fmt.Sprintf("metadata[%.40q] is %d characters, over the limit of %d", k, n, maxMetadataValue))
+		}
+	}
+	return nil
 }
 
 type createJobResponse struct {
@@ -124,6 +199,9 @@ func (s *Server) handleCreateJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkJobInfo(req.Name, req.Metadata); err != nil {
+		return err
+	}
 	// Compiling now rejects a spec the classifier cannot use at creation time rather than
 	// when the job starts; the compiled model is cached for the real-time endpoints too.
 	if _, _, err := s.model(spec); err != nil {
@@ -136,6 +214,8 @@ func (s *Server) handleCreateJob(c echo.Context) error {
 		Account:    account(c),
 		Spec:       spec,
 		Classifier: ref,
+		Name:       req.Name,
+		Metadata:   req.Metadata,
 		Status:     batch.StatusPending,
 		InputKey:   batch.InputKey(id),
 		OutputKey:  batch.OutputKey(id),
@@ -175,8 +255,14 @@ func (s *Server) handleListJobs(c echo.Context) error {
 		limit = n
 	}
 	after := c.QueryParam("after")
+	status := batch.Status(c.QueryParam("status"))
+	switch status {
+	case "", batch.StatusPending, batch.StatusProcessing, batch.StatusCompleted, batch.StatusFailed:
+	default:
+		return validationError("status", fmt.Sprintf("status must be pending, processing, completed or failed, got %.40q", status))
+	}
 	// One extra row tells whether another page exists without a count query.
-	jobs, err := s.store.Jobs(c.Request().Context(), account(c), after, limit+1)
+	jobs, err := s.store.Jobs(c.Request().Context(), account(c), after, status, limit+1)
 	if err != nil {
 		if errors.Is(err, batch.ErrNotFound) {
 			return validationError("after", fmt.Sprintf("after: batch job %q not found", after))
@@ -294,7 +380,7 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 		}
 	}()
 	var counted func(context.Context) error
-	allow := func(ctx context.Context, key string) (io.Writer, error) {
+	allow := func(ctx context.Context, key, filename string) (io.Writer, error) {
 		s.uploads.mu.Lock()
 		defer s.uploads.mu.Unlock()
 		if err := s.allowUpload(ctx, key); err != nil {
@@ -307,7 +393,7 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 		if s.uploads.active[id] {
 			return nil, conflict("an upload of this job's input is already in progress; wait for it to finish")
 		}
-		w, done, err := s.runner.CountUpload(ctx, id)
+		w, done, err := s.runner.CountUpload(ctx, id, filename)
 		if err != nil {
 			return nil, fmt.Errorf("preparing the upload of job %s: %w", id, err)
 		}

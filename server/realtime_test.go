@@ -283,7 +283,8 @@ func TestLabelExpansions(t *testing.T) {
 	}
 	job := e.call(t, "POST", "/v1/batch", e.keyA, `{"labels":["billing","technical"]}`)
 	view := e.call(t, "GET", "/v1/batch/"+job.str("job_id"), e.keyA, "")
-	exp, _ = view.body["label_expansions"].(map[string]any)
+	spec, _ := view.body["spec"].(map[string]any)
+	exp, _ = spec["label_expansions"].(map[string]any)
 	if _, ok := exp["technical"]; !ok {
 		t.Fatalf("job view lacks the expansions: %s", view.raw)
 	}

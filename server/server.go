@@ -73,7 +73,8 @@ type Store interface {
 	Authenticate(ctx context.Context, secret string) (*store.Key, error)
 	CreateJob(ctx context.Context, j *batch.Job) error
 	Job(ctx context.Context, account, id string) (*batch.Job, error)
-	Jobs(ctx context.Context, account, after string, limit int) ([]*batch.Job, error)
+	Jobs(ctx context.Context, account, after string, status batch.Status, limit int) ([]*batch.Job, error)
+	UpdateJob(ctx context.Context, id string, fn func(*batch.Job) error) (*batch.Job, error)
 	StartJob(ctx context.Context, account, id string, maxActive int, now time.Time) (*batch.Job, error)
 	DeleteJob(ctx context.Context, account, id string) (*batch.Job, error)
 
@@ -108,18 +109,20 @@ type Blobs interface {
 // (blob.Local). S3 URLs point at S3, so that backend has no such endpoints and the
 // /_blob routes are simply not registered.
 type localEndpoints interface {
-	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key string) (io.Writer, error)) (key string, n int64, err error)
+	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key, filename string) (io.Writer, error)) (key string, n int64, err error)
 	ServeDownload(w http.ResponseWriter, r *http.Request) error
 }
 
 // Runner runs batch jobs (batch.Runner). Run wakes it for a job that store.StartJob just
 // moved to processing; Cancel asks a processing job to stop at its next checkpoint;
 // CountUpload counts a job's input on its way through a local upload, so the start needs
-// no pass over it.
+// no pass over it. Preview and Lines serve the preview loop (issue 12).
 type Runner interface {
 	Run(id string)
 	Cancel(ctx context.Context, id string) error
-	CountUpload(ctx context.Context, id string) (w io.Writer, done func(context.Context) error, err error)
+	CountUpload(ctx context.Context, id, filename string) (w io.Writer, done func(context.Context) error, err error)
+	Preview(ctx context.Context, job *batch.Job, spec classify.Spec) (*classify.Preview, error)
+	Lines(ctx context.Context, job *batch.Job, q batch.LinesQuery) (*batch.LinesPage, error)
 }
 
 // The concrete packages satisfy the interfaces above (DESIGN.md §6).

@@ -88,11 +88,12 @@ func (db *DB) Job(ctx context.Context, account, id string) (*batch.Job, error) {
 }
 
 // Jobs returns up to limit of account's jobs, newest first (by CreatedAt, then id,
-// both descending), starting after the job with id after ("" starts at the newest).
+// both descending), starting after the job with id after ("" starts at the newest), only
+// those whose status is status if it is not "".
 // limit <= 0 means 20 and limits above 100 are capped at 100. An empty result means
 // there are no more jobs. A cursor that is not one of account's jobs (for example a
 // job deleted since) wraps batch.ErrNotFound; an empty account is refused.
-func (db *DB) Jobs(ctx context.Context, account, after string, limit int) ([]*batch.Job, error) {
+func (db *DB) Jobs(ctx context.Context, account, after string, status batch.Status, limit int) ([]*batch.Job, error) {
 	if err := validAccount(account); err != nil {
 		return nil, err
 	}
@@ -134,6 +135,9 @@ func (db *DB) Jobs(ctx context.Context, account, after string, limit int) ([]*ba
 			j, err := getJob(jobs, account, id)
 			if err != nil {
 				return fmt.Errorf("store: account index points at job %s: %w", id, err)
+			}
+			if status != "" && j.Status != status {
+				continue
 			}
 			out = append(out, j)
 		}

@@ -159,7 +159,7 @@ func TestJobsPagingNewestFirst(t *testing.T) {
 	var got []string
 	after := ""
 	for page := 0; ; page++ {
-		jobs, err := db.Jobs(ctx, "a", after, 20)
+		jobs, err := db.Jobs(ctx, "a", after, "", 20)
 		if err != nil {
 			t.Fatalf("page %d: %v", page, err)
 		}
@@ -192,7 +192,7 @@ func TestJobsPagingNewestFirst(t *testing.T) {
 		{"a", "batch_a31", 2, []string{"batch_a30", "batch_a29"}},
 		{"a", "batch_a00", 10, nil},
 	} {
-		jobs, err := db.Jobs(ctx, tc.account, tc.after, tc.limit)
+		jobs, err := db.Jobs(ctx, tc.account, tc.after, "", tc.limit)
 		if err != nil {
 			t.Errorf("Jobs(%q, %q, %d): %v", tc.account, tc.after, tc.limit, err)
 			continue
@@ -204,11 +204,11 @@ func TestJobsPagingNewestFirst(t *testing.T) {
 
 	// A cursor must be one of the account's own jobs.
 	for _, after := range []string{"batch_b1", "batch_missing"} {
-		if _, err := db.Jobs(ctx, "a", after, 10); !errors.Is(err, batch.ErrNotFound) {
+		if _, err := db.Jobs(ctx, "a", after, "", 10); !errors.Is(err, batch.ErrNotFound) {
 			t.Errorf("Jobs with cursor %s = %v, want ErrNotFound", after, err)
 		}
 	}
-	if _, err := db.Jobs(ctx, "", "", 10); err == nil {
+	if _, err := db.Jobs(ctx, "", "", "", 10); err == nil {
 		t.Error("Jobs with an empty account succeeded")
 	}
 }
@@ -233,7 +233,7 @@ func TestJobsPageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ limit, want int }{{-1, 20}, {0, 20}, {1, 1}, {100, 100}, {101, 101}, {1000, 101}} {
-		jobs, err := db.Jobs(ctx, "acme", "", tc.limit)
+		jobs, err := db.Jobs(ctx, "acme", "", "", tc.limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +322,7 @@ func TestUpdateJob(t *testing.T) {
 	if _, err := db.Job(ctx, "", "batch_other"); !errors.Is(err, batch.ErrNotFound) {
 		t.Errorf("changing the id created a job: %v", err)
 	}
-	if jobs, err := db.Jobs(ctx, "globex", "", 0); err != nil || len(jobs) != 0 {
+	if jobs, err := db.Jobs(ctx, "globex", "", "", 0); err != nil || len(jobs) != 0 {
 		t.Errorf("changing the account indexed the job elsewhere: %v, %v", ids(jobs), err)
 	}
 
@@ -497,7 +497,7 @@ func TestDeleteJob(t *testing.T) {
 	if _, err := db.Job(ctx, "", "batch_del"); !errors.Is(err, batch.ErrNotFound) {
 		t.Errorf("Job after delete = %v, want ErrNotFound", err)
 	}
-	jobs, err := db.Jobs(ctx, "acme", "", 0)
+	jobs, err := db.Jobs(ctx, "acme", "", "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

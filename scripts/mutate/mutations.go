@@ -372,6 +372,28 @@ var mutations = []mutation{
 		tests: []string{"batch:TestDeleteFinishedBeforeRechecks"},
 	},
 
+	// The preview loop (issue 12).
+	{
+		name:  "a spec changed before start is fitted again when the job starts",
+		file:  "batch/runner.go",
+		old:   "if job.FitFor != \"\" && job.FitFor != SpecHash(job.Spec) {",
+		new:   "if false {",
+		tests: []string{"server:TestPreviewLoop"},
+	},
+	{
+		name:  "a started job keeps its spec (409)",
+		file:  "batch/job.go",
+		old:   "if j.Status != StatusPending || !j.StartedAt.IsZero() {",
+		new:   "if false {",
+		tests: []string{"server:TestPreviewLoop"},
+	},
+	{
+		name:  "a page of lines starts at its line index mark, not at the file's start",
+		file:  "batch/browse.go",
+		old:   "src, err = openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, m.Offset, limits)",
+		new:   "src, err = openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, m.Offset+1, limits)",
+		tests: []string{"batch:TestLinesPages"},
+	},
 	// PERF.md.
 	{
 		name:  "the upload's line counter counts as the line reader does (PERF.md)",
