@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -128,17 +131,20 @@ func readJobSpec(path string) (classify.Spec, error) {
 
 // readJobSpecRaw reads a job.json without validating it, so eval can add
 // examples first. A saved classifier reference needs the server's database.
+// A field that POST /v1/batch would refuse as unknown is refused here too, naming it.
 func readJobSpecRaw(path string) (classify.Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return classify.Spec{}, err
 	}
-	var body struct {
-		classify.Spec
-		SourceType string `json:"source_type"`
-		Classifier string `json:"classifier"`
-	}
-	if err := json.Unmarshal(b, &body); err != nil {
+	var body jobFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return classify.Spec{}, fmt.Errorf("%s: unknown field %s; a job.json takes the fields of POST /v1/batch: %s",
+				path, name, strings.Join(jobFileFields(), ", "))
+		}
 		return classify.Spec{}, fmt.Errorf("%s: %w", path, err)
 	}
 	if body.Classifier != "" {
@@ -152,6 +158,38 @@ func readJobSpecRaw(path string) (classify.Spec, error) {
 		spec.Mode = classify.ModeSingle
 	}
 	return spec, nil
+}
+
+// jobFile is a job.json: the body of POST /v1/batch. Name, metadata and model are
+// accepted so that the same file works with the API; the offline commands use the
+// built-in model.
+type jobFile struct {
+	classify.Spec
+	SourceType string            `json:"source_type"`
+	Classifier string            `json:"classifier"`
+	Name       string            `json:"name"`
+	Metadata   map[string]string `json:"metadata"`
+	Model      string            `json:"model"`
+}
+
+// jobFileFields lists the JSON keys of a job.json, for the unknown-field error.
+func jobFileFields() []string {
+	var out []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case f.Anonymous:
+				walk(f.Type)
+			case name != "" && name != "-":
+				out = append(out, name)
+			}
+		}
+	}
+	walk(reflect.TypeFor[jobFile]())
+	return out
 }
 
 // progressBar draws on stderr only when it is a terminal.

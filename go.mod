@@ -14,7 +14,10 @@ require (
 	golang.org/x/term v0.48.0
 )
 
-require golang.org/x/crypto v0.57.0 // indirect
+require (
+	github.com/getkin/kin-openapi v0.153.0 // indirect
+	golang.org/x/crypto v0.57.0 // indirect
+)
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

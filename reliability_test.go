@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,12 +61,28 @@ func TestBadInputFiles(t *testing.T) {
 		{"empty file", "", "completed", nil, ""},
 		{"only blank lines", "\n \n\t\n", "completed", nil, ""},
 		{"gzip", gzGood.String(), "completed", []string{"", ""}, ""},
-		{"binary file", string(binary), "failed", nil, "every line failed; first: line 1: invalid UTF-8"},
-		{"every line bad", "nope\nnope\n", "failed", nil, "every line failed; first: line 1: invalid JSON"},
+		{"every line bad", "{nope\n{nope\n", "failed", nil, "every line failed; first: line 1: invalid JSON"},
+		// A file that plainly is not NDJSON is refused at upload (local storage), saying
+		// what its first line looked like; nothing is stored.
+		{"binary file", string(binary), "refused", nil, "the file is not NDJSON: it looks like a binary file (its first bytes are 00 07 0e 15"},
+		{"JSON array", `[{"text":"a"},` + "\n" + `{"text":"b"}]`, "refused", nil, `the file is a JSON array, not NDJSON: its first line starts with "[{\"text\":\"a\"},"`},
+		{"plain text", "nope\nnope\n", "refused", nil, `the file is not NDJSON: its first line starts with "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			job := c.createJob(seedSpec)
-			if code, body := upload(t, job.UploadURL, allFields(job), strings.NewReader(tc.input)); code != 204 {
+			code, body := upload(t, job.UploadURL, allFields(job), strings.NewReader(tc.input))
+			if tc.status == "refused" {
+				var e struct{ Code, Message string }
+				json.Unmarshal([]byte(body), &e)
+				if code != 400 || e.Code != "NOT_NDJSON" || !strings.Contains(e.Message, tc.jobErr) {
+					t.Fatalf("upload: %d %s; want 400 NOT_NDJSON saying %q", code, body, tc.jobErr)
+				}
+				if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != 422 {
+					t.Fatalf("start after a refused upload: %d, want 422 (no input)", code)
+				}
+				return
+			}
+			if code != 204 {
 				t.Fatalf("upload: %d %s", code, body)
 			}
 			if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != 202 {

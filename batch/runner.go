@@ -136,11 +136,11 @@ func (r *Runner) Run(id string) {
 
 // Cancel asks a processing job to stop at its next checkpoint; it then becomes
 // failed with error "cancelled" and keeps what it wrote. Errors: ErrNotFound,
-// ErrConflict when the job is not processing.
+// a *StateError (ErrConflict) when the job is not processing.
 func (r *Runner) Cancel(ctx context.Context, id string) error {
 	_, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
 		if j.Status != StatusProcessing {
-			return fmt.Errorf("%w: job is %s, only a processing job can be cancelled", ErrConflict, j.Status)
+			return NewStateError(j, "cancel")
 		}
 		j.CancelRequested = true
 		return nil

@@ -22,7 +22,8 @@ const writebackEvery = 16 << 20
 // copyToFile copies r into f until r's EOF, reading and writing on two goroutines so the
 // request body is parsed on one core while the previous block goes to disk on the other.
 // Memory is copyBuffers×copyBufSize whatever the size. tee, if not nil, gets each block
-// after it is written, on the writer goroutine (which mostly waits for the disk). A read
+// after it is written, on the writer goroutine (which mostly waits for the disk); its
+// error stops the copy as a write error does. A read
 // error is returned as is (so the caller can tell the client's fault from the disk's); a
 // write error stops the reading at the next block. The writer goroutine has ended when
 // copyToFile returns.
@@ -88,14 +89,17 @@ func copyToFile(f *os.File, r io.Reader, tee io.Writer) (n int64, readErr, write
 	return n, readErr, <-wdone
 }
 
-// writeBlock writes b to w, then shows it to tee (the upload's line count: an observer,
-// whose errors are its own).
+// writeBlock writes b to w, then shows it to tee (the upload's line count and its check
+// that the file is NDJSON). An error of tee's refuses the file: it stops the copy like a
+// disk error, and is returned as is for the caller to map.
 func writeBlock(w *directWriter, b []byte, tee io.Writer) error {
 	if _, err := w.Write(b); err != nil {
 		return err
 	}
 	if tee != nil {
-		tee.Write(b)
+		if _, err := tee.Write(b); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -42,7 +42,8 @@ const (
 // Content-Disposition filename, "" if none: the client's name for the file, for
 // display only, never a path); its error is returned as
 // is; the writer it returns, if not nil, sees every byte of the file in order
-// as it is stored (the server counts lines on the way). On error nothing is stored. key is returned as soon as a signature has
+// as it is stored (the server counts lines on the way), and an error it returns
+// refuses the file and is returned wrapped (errors.As finds it). On error nothing is stored. key is returned as soon as a signature has
 // verified (also with later errors), for the caller's logs.
 func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key, filename string) (io.Writer, error)) (key string, n int64, err error) {
 	fr, err := formReaderFor(r)

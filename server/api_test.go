@@ -223,8 +223,24 @@ func TestBadRequests(t *testing.T) {
 			wantError(t, e.call(t, "GET", "/v1/batch?limit="+q, e.keyA, ""), 422, "VALIDATION_ERROR", "limit")
 		}
 	})
-	t.Run("extra fields are fine", func(t *testing.T) {
-		r := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"my invoice is wrong","model":"x","metadata":{"a":[1]},`+spec3+`}`)
+	t.Run("unknown fields are refused naming them", func(t *testing.T) {
+		for _, tc := range []struct{ path, body, field, guess string }{
+			{"/v1/batch", `{"labelz":["a","b"]}`, "labelz", "labels"},
+			{"/v1/classify", `{"text":"my invoice is wrong","metadata":{"a":"b"},` + spec3 + `}`, "metadata", ""},
+			{"/v1/tag/batch", `{"texts":["x"],"treshold":0.4,` + spec3 + `}`, "treshold", "threshold"},
+			{"/v1/classifiers", `{"name":"x","discriptions":{},` + spec3 + `}`, "discriptions", "descriptions"},
+			{"/v1/preview", `{"texts":["x"],"text":"y",` + spec3 + `}`, "text", "texts"},
+		} {
+			r := e.call(t, "POST", tc.path, e.keyA, tc.body)
+			wantError(t, r, 422, "VALIDATION_ERROR", tc.field)
+			if msg := r.str("message"); !strings.Contains(msg, `unknown field "`+tc.field+`"`) ||
+				(tc.guess != "" && !strings.Contains(msg, `did you mean "`+tc.guess+`"`)) {
+				t.Errorf("%s: message %q; want it to name %q and suggest %q", tc.path, msg, tc.field, tc.guess)
+			}
+		}
+	})
+	t.Run("model is a known spec field", func(t *testing.T) {
+		r := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"my invoice is wrong","model":"builtin",`+spec3+`}`)
 		if r.status != 200 {
 			t.Fatalf("status %d %s", r.status, r.raw)
 		}

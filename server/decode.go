@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,8 +19,8 @@ import (
 )
 
 // specFields are the classification-spec fields every endpoint accepts (DESIGN.md §2).
-// Request structs embed it; unknown fields are ignored on purpose because clients of the
-// hosted API send extra ones.
+// Request structs embed it. A field no request struct knows is refused with 422 naming it
+// (decodeJSON): a misspelt "labelz" silently ignored would run a job the client did not ask for.
 type specFields struct {
 	Labels       []string            `json:"labels"`
 	Descriptions map[string]string   `json:"descriptions"`
@@ -29,6 +30,9 @@ type specFields struct {
 	Mode         string              `json:"mode"`
 	Threshold    *float64            `json:"threshold"`
 	Classifier   string              `json:"classifier"`
+	// Model names a configured model (issue 13); accepted here so that a request naming one
+	// is not refused as unknown.
+	Model string `json:"model"`
 }
 
 // specOptions are the per-endpoint rules applied on top of the client's fields.
@@ -116,7 +120,11 @@ func (s *Server) decodeJSON(c echo.Context, v any) error {
 	// instead of draining an oversized body.
 	body := http.MaxBytesReader(c.Response().Writer, c.Request().Body, s.cfg.MaxBodyBytes)
 	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if name, ok := unknownField(err); ok {
+			return unknownFieldError(name, jsonFields(reflect.TypeOf(v)))
+		}
 		return jsonError(err)
 	}
 	// One object per body: trailing data is as malformed as a missing brace.
@@ -184,4 +192,91 @@ func typeName(t reflect.Type) string {
 		return "an object"
 	}
 	return t.String()
+}
+
+// unknownField returns the field name of encoding/json's error for a field the target type
+// does not have (Decoder.DisallowUnknownFields), which has no type of its own.
+func unknownField(err error) (string, bool) {
+	name, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	if u, err := strconv.Unquote(name); err == nil {
+		name = u
+	}
+	return name, true
+}
+
+// unknownFieldError is the 422 for a request field the endpoint does not know. It names the
+// field and, when one is close, the known field the client probably meant.
+func unknownFieldError(name string, known []string) *apiError {
+	msg := fmt.Sprintf("unknown field %.60q", name)
+	if guess := closest(name, known); guess != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", guess)
+	}
+	msg += "; this endpoint takes " + strings.Join(known, ", ")
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "VALIDATION_ERROR", Message: msg,
+		Details: map[string]any{"field": name, "known_fields": known}}
+}
+
+// jsonFields lists the JSON object keys a struct type decodes, embedded structs included.
+func jsonFields(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			out = append(out, jsonFields(f.Type)...)
+		case !f.IsExported():
+		case name != "":
+			out = append(out, name)
+		default:
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// closest returns the known name within two edits of name (case-insensitive), or "".
+func closest(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes (field names are ASCII).
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

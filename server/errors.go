@@ -77,9 +77,19 @@ func mapError(err error) *apiError {
 	var ve *classify.ValidationError
 	var mbe *http.MaxBytesError
 	var he *echo.HTTPError
+	var se *batch.StateError
+	var le *batch.ActiveLimitError
+	var nd *batch.NotNDJSONError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &se):
+		return stateConflict(se)
+	case errors.As(err, &le):
+		return limitConflict(le)
+	case errors.As(err, &nd):
+		return &apiError{Status: http.StatusBadRequest, Code: "NOT_NDJSON", Message: nd.Error(),
+			Details: map[string]any{"first_line": nd.FirstLine}}
 	case errors.As(err, &ve):
 		return validationError(ve.Field, ve.Message)
 	case errors.As(err, &mbe):
@@ -111,6 +121,74 @@ func mapError(err error) *apiError {
 		return mapHTTPError(he)
 	}
 	return internalError()
+}
+
+// stateConflict is the 409 for an operation the job's status does not allow. Its message
+// says what the client can do next (issue 14: every 409 says what to do).
+func stateConflict(e *batch.StateError) *apiError {
+	id, st := e.JobID, e.Status
+	job := "/v1/batch/" + id
+	var msg string
+	switch {
+	case e.Op == "delete":
+		msg = fmt.Sprintf("job %s is %s and cannot be deleted while it runs: cancel it first: POST %s/cancel, then delete it once its status is failed", id, st, job)
+	case e.Op == "upload":
+		msg = fmt.Sprintf("job %s has been started, and a started job's input cannot change (a resume must read the same file): create a new job to classify another file", id)
+	case st == batch.StatusProcessing && e.Op == "start":
+		msg = fmt.Sprintf("job %s is already processing%s: follow it with GET %s; to stop it, POST %s/cancel", id, progress(e), job, job)
+	case st == batch.StatusProcessing: // results
+		msg = fmt.Sprintf("job %s is still processing%s: poll GET %s until its status is completed, then ask for the results again", id, progress(e), job)
+	case st == batch.StatusCompleted && e.Op == "start":
+		msg = fmt.Sprintf("job %s has already completed: download its results with GET %s/results; to classify the file again, create a new job", id, job)
+	case st == batch.StatusCompleted: // cancel
+		msg = fmt.Sprintf("job %s has already completed, so there is nothing to cancel: download its results with GET %s/results", id, job)
+	case st == batch.StatusFailed && e.Op == "results":
+		msg = fmt.Sprintf("job %s failed (%s), so it has no results: POST %s/start resumes it where it stopped", id, failure(e), job)
+	case st == batch.StatusFailed: // cancel
+		msg = fmt.Sprintf("job %s has already stopped (%s), so there is nothing to cancel: POST %s/start resumes it, DELETE %s removes it", id, failure(e), job, job)
+	case st == batch.StatusPending && e.Op == "results":
+		msg = fmt.Sprintf("job %s has not been started: upload its input, then POST %s/start; its results are available once it has completed", id, job)
+	case st == batch.StatusPending: // cancel
+		msg = fmt.Sprintf("job %s is pending and has not started, so there is nothing to cancel: DELETE %s removes it", id, job)
+	default:
+		msg = fmt.Sprintf("job %s is %s", id, st)
+	}
+	details := map[string]any{"job_id": id, "status": st}
+	if e.JobError != "" && st == batch.StatusFailed {
+		details["job_error"] = e.JobError
+	}
+	return &apiError{Status: http.StatusConflict, Code: "CONFLICT", Message: msg, Details: details}
+}
+
+func progress(e *batch.StateError) string {
+	if e.Total <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of %d lines done)", e.Done, e.Total)
+}
+
+func failure(e *batch.StateError) string {
+	switch e.JobError {
+	case "":
+		return "failed"
+	case batch.ErrCancelled.Error():
+		return "it was cancelled"
+	}
+	return "error: " + e.JobError
+}
+
+// limitConflict is the 409 for a start over limits.max_active_jobs_per_account: it names
+// the jobs in the way and the setting.
+func limitConflict(e *batch.ActiveLimitError) *apiError {
+	first := ""
+	if len(e.Active) > 0 {
+		first = e.Active[0]
+	}
+	msg := fmt.Sprintf("this account already has %d job(s) processing (%s), and limits.max_active_jobs_per_account allows %d at a time: "+
+		"wait for it to complete or cancel it with POST /v1/batch/%s/cancel, then start this job (an operator can raise the limit in the config)",
+		len(e.Active), strings.Join(e.Active, ", "), e.Limit, first)
+	return &apiError{Status: http.StatusConflict, Code: "CONFLICT", Message: msg,
+		Details: map[string]any{"active_jobs": e.Active, "max_active_jobs_per_account": e.Limit}}
 }
 
 func internalError() *apiError {

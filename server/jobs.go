@@ -324,7 +324,7 @@ func (s *Server) handleCancelJob(c echo.Context) error {
 		return err
 	}
 	if j.Status != batch.StatusProcessing {
-		return conflict(fmt.Sprintf("job is %s; only processing jobs can be cancelled", j.Status))
+		return batch.NewStateError(j, "cancel")
 	}
 	if err := s.runner.Cancel(c.Request().Context(), j.ID); err != nil {
 		return jobErr(j.ID, err)
@@ -340,7 +340,18 @@ func (s *Server) handleJobResults(c echo.Context) error {
 		return err
 	}
 	if j.Status != batch.StatusCompleted {
-		return conflict(fmt.Sprintf("job is %s; results are available once it has completed", j.Status))
+		return batch.NewStateError(j, "results")
+	}
+	// A URL for an object that is not there would fail only when the client follows it,
+	// far from the cause (the storage was switched, or the object deleted by hand).
+	if _, err := s.blobs.Stat(c.Request().Context(), j.OutputKey); err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, blob.ErrNotExist) {
+			return &apiError{Status: http.StatusGone, Code: "RESULTS_GONE",
+				Message: fmt.Sprintf("job %s completed, but its results are no longer in storage (was the storage switched, or the object deleted?); "+
+					"restore the object %q from a backup of the storage, or create a new job for the input", j.ID, j.OutputKey),
+				Details: map[string]any{"job_id": j.ID, "key": j.OutputKey}}
+		}
+		return fmt.Errorf("stat results of %s: %w", j.ID, err)
 	}
 	now := s.now()
 	url, err := s.blobs.PresignDownload(c.Request().Context(), j.OutputKey, j.ID+".ndjson", s.cfg.DownloadTTL)
@@ -399,7 +410,9 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 		}
 		admitted, counted = id, done
 		s.uploads.active[id] = true
-		return w, nil
+		// A file that plainly is not NDJSON (an array, a CSV, a binary file) is refused
+		// now, saying what it starts with, rather than failing line by line at start.
+		return batch.CheckNDJSON(w), nil
 	}
 	ctx := c.Request().Context()
 	_, n, err := s.local.ReceiveUpload(ctx, c.Request(), allow)
@@ -435,7 +448,7 @@ func (s *Server) allowUpload(ctx context.Context, key string) error {
 		return fmt.Errorf("%w: key %q is not the input of job %s", blob.ErrAccessDenied, key, id)
 	}
 	if !j.StartedAt.IsZero() {
-		return conflict("job already started; uploads are only accepted before start")
+		return batch.NewStateError(j, "upload")
 	}
 	return nil
 }

@@ -103,11 +103,15 @@ func TestBatchLifecycle(t *testing.T) {
 		t.Fatalf("completed job times/error: %s", done.raw)
 	}
 
-	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""), 409, "CONFLICT", "")
+	again := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, "")
+	wantError(t, again, 409, "CONFLICT", "")
+	if msg := again.str("message"); !strings.Contains(msg, "already completed") || !strings.Contains(msg, "GET /v1/batch/"+id+"/results") {
+		t.Errorf("start of a completed job: %q", msg)
+	}
 	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/cancel", e.keyA, ""), 409, "CONFLICT", "")
 	up := e.upload(t, created, jobInput, nil)
 	wantError(t, up, 409, "CONFLICT", "")
-	if !strings.Contains(up.str("message"), "already started") {
+	if !strings.Contains(up.str("message"), "has been started") {
 		t.Fatalf("upload after start: %s", up.raw)
 	}
 
@@ -202,28 +206,32 @@ func TestJobConflicts(t *testing.T) {
 		t.Fatalf("upload 2: %d %s", r.status, r.raw)
 	}
 
+	// Every 409 says what to do next (issue 14).
 	tests := []struct {
 		name, method, path string
-		msgHas             string
+		msgHas             []string
 	}{
-		{"second start", "POST", "/v1/batch/" + id + "/start", "processing"},
-		{"results while processing", "GET", "/v1/batch/" + id + "/results", "processing"},
-		{"delete while processing", "DELETE", "/v1/batch/" + id, ""},
-		{"another active job", "POST", "/v1/batch/" + id2 + "/start", "active"},
-		{"cancel a pending job", "POST", "/v1/batch/" + id2 + "/cancel", "pending"},
+		{"second start", "POST", "/v1/batch/" + id + "/start", []string{"already processing", "GET /v1/batch/" + id, "POST /v1/batch/" + id + "/cancel"}},
+		{"results while processing", "GET", "/v1/batch/" + id + "/results", []string{"still processing", "poll GET /v1/batch/" + id}},
+		{"delete while processing", "DELETE", "/v1/batch/" + id, []string{"cancel it first: POST /v1/batch/" + id + "/cancel"}},
+		{"another active job", "POST", "/v1/batch/" + id2 + "/start", []string{"1 job(s) processing (" + id + ")", "limits.max_active_jobs_per_account allows 1", "POST /v1/batch/" + id + "/cancel"}},
+		{"cancel a pending job", "POST", "/v1/batch/" + id2 + "/cancel", []string{"pending", "nothing to cancel", "DELETE /v1/batch/" + id2}},
+		{"results of a pending job", "GET", "/v1/batch/" + id2 + "/results", []string{"has not been started", "POST /v1/batch/" + id2 + "/start"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.call(t, tc.method, tc.path, e.keyA, "")
 			wantError(t, r, 409, "CONFLICT", "")
-			if !strings.Contains(r.str("message"), tc.msgHas) || strings.HasPrefix(r.str("message"), "conflict") {
-				t.Fatalf("message %q, want it to explain %q", r.str("message"), tc.msgHas)
+			for _, want := range tc.msgHas {
+				if !strings.Contains(r.str("message"), want) {
+					t.Errorf("message %q, want it to say %q", r.str("message"), want)
+				}
 			}
 		})
 	}
 	up := e.upload(t, first, jobInput, nil)
 	wantError(t, up, 409, "CONFLICT", "")
-	if up.str("message") != "job already started; uploads are only accepted before start" {
+	if msg := up.str("message"); !strings.Contains(msg, "has been started") || !strings.Contains(msg, "create a new job") {
 		t.Fatalf("upload after start: %s", up.raw)
 	}
 

@@ -27,6 +27,7 @@ type specPatch struct {
 	Mode         *string              `json:"mode"`
 	Threshold    *float64             `json:"threshold"`
 	Classifier   *string              `json:"classifier"`
+	Model        *string              `json:"model"` // issue 13; accepted, see specFields.Model
 }
 
 func (p specPatch) empty() bool {

@@ -223,9 +223,9 @@ func (db *DB) UpdateJob(ctx context.Context, id string, fn func(*batch.Job) erro
 // StartJob moves job id of account ("" = any account) to processing, in one
 // transaction, so that racing starts leave exactly one winner:
 //   - an unknown job, or one of another account, wraps batch.ErrNotFound;
-//   - a job that is not pending or failed wraps batch.ErrConflict ("job is <status>");
-//   - if the job's account already has maxActive processing jobs it wraps
-//     batch.ErrConflict ("account already has N active job(s)"); maxActive < 1 counts as 1.
+//   - a job that is not pending or failed is a *batch.StateError (wrapping batch.ErrConflict);
+//   - if the job's account already has maxActive processing jobs it is a
+//     *batch.ActiveLimitError naming them (wrapping batch.ErrConflict); maxActive < 1 counts as 1.
 //
 // On success StartedAt is set to now (on every start, a resume included), Error,
 // CancelRequested and CompletedAt are cleared; the checkpoint is kept so a failed job
@@ -240,14 +240,14 @@ func (db *DB) StartJob(ctx context.Context, account, id string, maxActive int, n
 			return err
 		}
 		if j.Status != batch.StatusPending && j.Status != batch.StatusFailed {
-			return fmt.Errorf("%w: job is %s", batch.ErrConflict, j.Status)
+			return batch.NewStateError(j, "start")
 		}
-		active, err := countActive(tx, j.Account)
+		active, err := activeJobs(tx, j.Account)
 		if err != nil {
 			return err
 		}
-		if active >= maxActive {
-			return fmt.Errorf("%w: account already has %d active job(s)", batch.ErrConflict, active)
+		if len(active) >= maxActive {
+			return &batch.ActiveLimitError{Active: active, Limit: maxActive}
 		}
 		j.Status = batch.StatusProcessing
 		j.StartedAt = now.UTC()
@@ -263,30 +263,30 @@ func (db *DB) StartJob(ctx context.Context, account, id string, maxActive int, n
 	return out, nil
 }
 
-// countActive counts account's processing jobs. It walks only that account's index
+// activeJobs lists account's processing jobs. It walks only that account's index
 // range and decodes only each job's status.
-func countActive(tx *bolt.Tx, account string) (int, error) {
+func activeJobs(tx *bolt.Tx, account string) ([]string, error) {
 	jobs := tx.Bucket([]byte(bucketJobs))
 	prefix := accountPrefix(account)
-	n := 0
+	var ids []string
 	c := tx.Bucket([]byte(bucketAccountJobs)).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		id := k[len(prefix)+8:]
 		v := jobs.Get(id)
 		if v == nil {
-			return 0, fmt.Errorf("store: account index points at missing job %s", id)
+			return nil, fmt.Errorf("store: account index points at missing job %s", id)
 		}
 		var s struct {
 			Status batch.Status `json:"status"`
 		}
 		if err := json.Unmarshal(v, &s); err != nil {
-			return 0, fmt.Errorf("store: decode job %s: %w", id, err)
+			return nil, fmt.Errorf("store: decode job %s: %w", id, err)
 		}
 		if s.Status == batch.StatusProcessing {
-			n++
+			ids = append(ids, string(id))
 		}
 	}
-	return n, nil
+	return ids, nil
 }
 
 // DeleteJob removes job id of account ("" = any account) and its index entry, and
@@ -302,7 +302,7 @@ func (db *DB) DeleteJob(ctx context.Context, account, id string) (*batch.Job, er
 			return err
 		}
 		if j.Active() {
-			return fmt.Errorf("%w: job is %s", batch.ErrConflict, j.Status)
+			return batch.NewStateError(j, "delete")
 		}
 		if err := deleteJob(tx, j); err != nil {
 			return err

@@ -404,10 +404,10 @@ func TestStartJobConflictMessages(t *testing.T) {
 		newJob("batch_run", "acme", t0, batch.StatusProcessing),
 		newJob("batch_new", "acme", t0, batch.StatusPending),
 	)
-	if _, err := db.StartJob(ctx, "acme", "batch_done", 1, t0); err == nil || err.Error() != "conflict: job is completed" {
+	if _, err := db.StartJob(ctx, "acme", "batch_done", 1, t0); err == nil || !errors.Is(err, batch.ErrConflict) || err.Error() != "start: job batch_done is completed" {
 		t.Errorf("StartJob(completed) = %v", err)
 	}
-	if _, err := db.StartJob(ctx, "acme", "batch_new", 1, t0); err == nil || err.Error() != "conflict: account already has 1 active job(s)" {
+	if _, err := db.StartJob(ctx, "acme", "batch_new", 1, t0); err == nil || !errors.Is(err, batch.ErrConflict) || err.Error() != "account already has 1 active job(s): batch_run" {
 		t.Errorf("StartJob(busy account) = %v", err)
 	}
 }

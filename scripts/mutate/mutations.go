@@ -279,8 +279,8 @@ var mutations = []mutation{
 	{
 		name:  "an upload after the job started is refused (409)",
 		file:  "server/jobs.go",
-		old:   "\tif !j.StartedAt.IsZero() {\n\t\treturn conflict(\"job already started; uploads are only accepted before start\")",
-		new:   "\tif false {\n\t\treturn conflict(\"job already started; uploads are only accepted before start\")",
+		old:   "\tif !j.StartedAt.IsZero() {\n\t\treturn batch.NewStateError(j, \"upload\")",
+		new:   "\tif false {\n\t\treturn batch.NewStateError(j, \"upload\")",
 		tests: []string{"server:TestBatchLifecycle", "server:TestJobConflicts"},
 	},
 	{
@@ -358,7 +358,7 @@ var mutations = []mutation{
 	{
 		name:  "one processing job per account, whatever the concurrency",
 		file:  "store/jobs.go",
-		old:   "if active >= maxActive {",
+		old:   "if len(active) >= maxActive {",
 		new:   "if false {",
 		tests: []string{"store:TestStartJobRace", ".:TestRacingStarts"},
 	},
