@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
@@ -30,9 +29,10 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	outPath := fs.StringP("output", "o", "", "results file (default stdout)")
 	workers := fs.Int("workers", runtime.NumCPU(), "classification workers")
 	maxText := fs.Int("max-text-chars", 100_000, "longest text accepted, in characters")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, classifyUsage, stdout, stderr); err != nil {
 		return err
 	}
+	start := time.Now()
 	if *jobPath == "" || fs.NArg() != 1 {
 		return errors.New("classify: usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson (- for stdin)")
 	}
@@ -84,10 +84,11 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		defer outFile.Close()
 		dst = outFile
 	}
-	bw := bufio.NewWriterSize(dst, 1<<20)
+	labels := newLabelCounter()
+	bw := bufio.NewWriterSize(io.MultiWriter(dst, labels), 1<<20)
 
 	var report func(batch.Progress)
-	bar := newProgressBar(stderr, size)
+	bar := newProgressBar(stderr, size, start)
 	if bar != nil {
 		report = bar.update
 	}
@@ -112,7 +113,7 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "%d lines classified, %d failed, %d tokens\n", p.Completed, p.Failed, p.Tokens)
+	fmt.Fprintln(stderr, summaryLine(p, labels, spec, time.Since(start)))
 	return nil
 }
 
@@ -190,53 +191,4 @@ func jobFileFields() []string {
 	}
 	walk(reflect.TypeFor[jobFile]())
 	return out
-}
-
-// progressBar draws on stderr only when it is a terminal.
-type progressBar struct {
-	w     io.Writer
-	size  int64
-	start time.Time
-	last  time.Time
-}
-
-func newProgressBar(w io.Writer, size int64) *progressBar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	return &progressBar{w: w, size: size, start: time.Now()}
-}
-
-func (b *progressBar) update(p batch.Progress) {
-	if time.Since(b.last) < 100*time.Millisecond {
-		return
-	}
-	b.last = time.Now()
-	b.draw(p)
-}
-
-func (b *progressBar) draw(p batch.Progress) {
-	secs := time.Since(b.start).Seconds()
-	rate := float64(p.InputBytes) / 1e6 / max(secs, 1e-3)
-	if b.size <= 0 {
-		fmt.Fprintf(b.w, "\r%d lines  %.1f MB/s", p.Completed+p.Failed, rate)
-		return
-	}
-	frac := min(float64(p.InputBytes)/float64(b.size), 1)
-	const width = 30
-	filled := int(frac * width)
-	bar := make([]byte, width)
-	for i := range bar {
-		bar[i] = '-'
-		if i < filled {
-			bar[i] = '#'
-		}
-	}
-	fmt.Fprintf(b.w, "\r[%s] %5.1f%%  %d lines  %.1f MB/s", bar, frac*100, p.Completed+p.Failed, rate)
-}
-
-func (b *progressBar) done(p batch.Progress) {
-	b.draw(p)
-	fmt.Fprintln(b.w)
 }

@@ -80,6 +80,8 @@ type Config struct {
 		Interval time.Duration `koanf:"interval"`
 	} `koanf:"retention"`
 
+	TLS TLSConfig `koanf:"tls"` // serve_tls.go
+
 	HTTP struct {
 		ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
 		ReadTimeout       time.Duration `koanf:"read_timeout"`
@@ -124,6 +126,9 @@ func defaults() map[string]any {
 		"pricing.per_million_tokens":         0.08,
 		"retention.days":                     0,
 		"retention.interval":                 "1h",
+		"tls.cert_file":                      "",
+		"tls.key_file":                       "",
+		"tls.self_signed":                    false,
 		"http.read_header_timeout":           "10s",
 		"http.read_timeout":                  "60s",
 		"http.write_timeout":                 "60s",
@@ -150,7 +155,8 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 	if err := k.Load(envProvider(defs, environ), nil); err != nil {
 		return Config{}, fmt.Errorf("environment: %w", err)
 	}
-	for flag, key := range map[string]string{"addr": "addr", "data-dir": "data_dir", "public-url": "public_url"} {
+	for flag, key := range map[string]string{"addr": "addr", "data-dir": "data_dir", "public-url": "public_url",
+		"tls-cert": "tls.cert_file", "tls-key": "tls.key_file"} {
 		if f := fs.Lookup(flag); f != nil && f.Changed {
 			if err := k.Set(key, f.Value.String()); err != nil {
 				return Config{}, err
@@ -248,6 +254,7 @@ func (c *Config) validate() error {
 	if c.Limits.MaxActiveJobsPerAccount < 1 {
 		errs = append(errs, errors.New("limits.max_active_jobs_per_account must be at least 1"))
 	}
+	errs = append(errs, c.TLS.validate()...)
 	for _, kv := range c.Auth.Keys {
 		if _, _, err := parseSeedKey(kv); err != nil {
 			errs = append(errs, err)

@@ -91,7 +91,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := loadConfig(pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
-	if got.Addr != want.Addr || got.Limits != want.Limits || got.Pipeline != want.Pipeline || got.URLs != want.URLs || got.HTTP != want.HTTP || got.Cache != want.Cache {
+	if got.Addr != want.Addr || got.Limits != want.Limits || got.Pipeline != want.Pipeline || got.URLs != want.URLs || got.HTTP != want.HTTP || got.Cache != want.Cache || got.TLS != want.TLS {
 		t.Fatalf("config.example.yaml differs from the defaults:\n%+v\n%+v", got, want)
 	}
 }

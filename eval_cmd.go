@@ -34,7 +34,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	namesOnly := fs.Bool("names-only", false, "drop the job's descriptions and examples: label names only")
 	textType := fs.String("text-type", "", "set the spec's text_type (context about the texts)")
 	reference := fs.Bool("reference", false, "score the reference method (batch-centred SIF mean, argmax cosine) instead of the pipeline")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, evalUsage, stdout, stderr); err != nil {
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {

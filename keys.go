@@ -14,15 +14,18 @@ import (
 
 // runKeys manages keys directly in the database, for when the server is stopped
 // (bbolt allows one process at a time; store.Open says so when the server runs).
-func runKeys(ctx context.Context, args, environ []string, stdout io.Writer) error {
+func runKeys(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("keys: want a subcommand: create --account NAME [--admin] | list | revoke ID")
 	}
 	sub := args[0]
 	fs := serveFlags("keys " + sub)
-	account := fs.String("account", "", "account the new key belongs to")
-	admin := fs.Bool("admin", false, "make an admin key")
-	if err := fs.Parse(args[1:]); err != nil {
+	account := fs.String("account", "", "account the new key belongs to (create)")
+	admin := fs.Bool("admin", false, "make an admin key (create)")
+	if sub == "-h" || sub == "--help" || sub == "help" {
+		return parseFlags(fs, []string{"--help"}, keysUsage, stdout, stderr)
+	}
+	if err := parseFlags(fs, args[1:], keysUsage, stdout, stderr); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(fs, environ)

@@ -10,23 +10,23 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 const usage = `classer-batch — self-hosted batch text classification
 
 Usage:
-  classer-batch serve    [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL]
-  classer-batch classify --job job.json [-o results.ndjson] input.ndjson
-  classer-batch eval     --job job.json [--examples K --seed S] labelled.ndjson
-  classer-batch keys     create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
-  classer-batch version
+  classer-batch serve       [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
+  classer-batch classify    --job job.json [-o results.ndjson] input.ndjson
+  classer-batch eval        --job job.json [--examples K --seed S] labelled.ndjson
+  classer-batch keys        create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
+  classer-batch restore     [--config FILE] [--data-dir DIR] backup.db
+  classer-batch healthcheck [--config FILE] [--addr ADDR] [--url URL]
+  classer-batch version     [--json]
 
-Configuration: defaults < --config FILE (YAML) < CLASSER_* environment < flags.
-See config.example.yaml for every key.
+Every command takes --help. Configuration: defaults < --config FILE (YAML) < CLASSER_*
+environment < flags. See config.example.yaml for every key.
 `
 
 func main() {
@@ -40,26 +40,41 @@ func main() {
 	}
 }
 
+// errUsage: the usage was printed to stderr already; exit 1 without another message.
 var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, environ, stdin, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil // --help printed the command's usage on stdout
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:], environ, stderr)
+		return runServe(ctx, args[1:], environ, stdout, stderr)
 	case "classify":
 		return runClassify(ctx, args[1:], stdin, stdout, stderr)
 	case "eval":
 		return runEval(ctx, args[1:], stdout, stderr)
 	case "keys":
-		return runKeys(ctx, args[1:], environ, stdout)
+		return runKeys(ctx, args[1:], environ, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], environ, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "classer-batch", version)
-		return nil
+		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
+			return dispatch(ctx, []string{args[1], "--help"}, environ, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:

@@ -50,7 +50,12 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		buildOnce.path = filepath.Join(dir, "classer-batch")
-		out, err := exec.Command("go", "build", "-o", buildOnce.path, ".").CombinedOutput()
+		// As the README and packaging/ build it: static (no cgo: the FROM scratch image
+		// has no libc) and with the version and commit set by -ldflags.
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+testBinaryVersion+" -X main.commit="+testBinaryCommit,
+			"-o", buildOnce.path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -61,12 +66,19 @@ func buildBinary(t *testing.T) string {
 	return buildOnce.path
 }
 
+// The version and commit buildBinary stamps into the binary.
+const (
+	testBinaryVersion = "v0.0.0-test"
+	testBinaryCommit  = "0123456789abcdef0123456789abcdef01234567"
+)
+
 type proc struct {
-	cmd *exec.Cmd
-	url string
+	cmd  *exec.Cmd
+	url  string
+	logs *syncBuffer // everything the process wrote on stderr
 }
 
-var urlRE = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+var urlRE = regexp.MustCompile(`url=(https?://127\.0\.0\.1:\d+)`)
 
 // startProc starts `classer-batch serve` on a free loopback port and waits for its URL.
 func startProc(t *testing.T, bin, dataDir string) *proc {
@@ -103,9 +115,11 @@ func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
 		t.Fatal(err)
 	}
 	found := make(chan string, 1)
+	logs := &syncBuffer{}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
 			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:
@@ -114,7 +128,7 @@ func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
 			}
 		}
 	}()
-	p := &proc{cmd: cmd}
+	p := &proc{cmd: cmd, logs: logs}
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			p.cmd.Process.Kill()

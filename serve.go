@@ -40,15 +40,17 @@ type Main struct {
 	http    *http.Server
 	ln      net.Listener
 	served  chan error
+	tls     *tlsSetup // nil: plain HTTP
 
 	// runnerBlobs, when a test sets it, wraps the storage the batch runner reads and
 	// writes through (to hold a job mid-way, for instance).
 	runnerBlobs func(batch.Blobs) batch.Blobs
 }
 
-func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
+func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	fs := serveFlags("serve")
-	if err := fs.Parse(args); err != nil {
+	addTLSFlags(fs)
+	if err := parseFlags(fs, args, serveUsage, stdout, stderr); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(fs, environ)
@@ -60,7 +62,7 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 		m.Close()
 		return err
 	}
-	m.Log.Info("classer-batch serving", "url", m.URL, "data_dir", cfg.DataDir, "workers", cfg.Workers, "version", version)
+	m.logStartup()
 	select {
 	case <-ctx.Done():
 	case err := <-m.served:
@@ -103,7 +105,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
-	m.URL = "http://" + ln.Addr().String()
+	if m.tls, err = m.setupTLS(ln.Addr(), time.Now()); err != nil {
+		return err
+	}
+	m.URL = m.scheme() + "://" + ln.Addr().String()
 	publicURL := strings.TrimSuffix(cfg.PublicURL, "/")
 	if publicURL == "" {
 		publicURL = m.URL
@@ -147,6 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimitRequests:       cfg.RateLimits.RequestsPerMinute,
 		RateLimitTokens:         cfg.RateLimits.TokensPerMinute,
 		PricePerMillionTokens:   &cfg.Pricing.PerMillionTokens,
+		Version:                 buildVersion(),
 	}, db, objects, m.runner, clf, m.Log)
 	m.api = srv
 	m.http = &http.Server{
@@ -157,10 +163,11 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		TLSConfig:         m.tlsConfig(),
 	}
 	m.served = make(chan error, 1)
 	go func() {
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.served <- err
 		}
 		close(m.served)

@@ -29,6 +29,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/healthz", s.handleHealthz, false, false},
 		{http.MethodGet, "/readyz", s.handleReadyz, false, false},
 		{http.MethodGet, "/metrics", s.metrics.handler(), false, false}, // metrics.go: why unauthenticated
+		{http.MethodGet, "/v1/version", s.handleVersion, false, false},
 
 		{http.MethodPost, "/v1/classify", s.handleClassify, true, false},
 		{http.MethodPost, "/v1/tag", s.handleTag, true, false},
@@ -57,6 +58,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/keys", s.handleListKeys, true, true},
 		{http.MethodPost, "/v1/keys", s.handleCreateKey, true, true},
 		{http.MethodDelete, "/v1/keys/:id", s.handleRevokeKey, true, true},
+
+		{http.MethodGet, "/v1/admin/backup", s.handleBackup, true, true},
 	}
 	if s.local != nil {
 		rs = append(rs,

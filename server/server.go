@@ -60,6 +60,8 @@ type Config struct {
 	// PricePerMillionTokens prices usage for charge-back (GET /v1/usage cost); nil means
 	// DefaultPricePerMillionTokens, so that an explicit 0 can make usage free.
 	PricePerMillionTokens *float64
+	// Version is what GET /v1/version reports (and openapi.json's info.version).
+	Version VersionInfo
 	// Now is the clock (UTC is applied by the server); nil means time.Now. Injected so tests
 	// and the lead's Main can control time (DESIGN.md §1: clocks are injected).
 	Now func() time.Time
@@ -88,6 +90,9 @@ type Store interface {
 	Classifier(ctx context.Context, account, name string, version int) (*store.Classifier, error)
 	Classifiers(ctx context.Context, account string) ([]store.ClassifierSummary, error)
 	DeleteClassifier(ctx context.Context, account, name string) (int, error)
+
+	// Snapshot is a consistent copy of the whole database, for GET /v1/admin/backup.
+	Snapshot(ctx context.Context) (*store.Snapshot, error)
 
 	// Usage and metrics.
 	RecordUsages(ctx context.Context, deltas []store.UsageDelta) error
