@@ -65,7 +65,7 @@ func newPipeline(pool *Pool, model classify.Model, spec classify.Spec, limits Li
 	return &pipeline{
 		pool:    pool,
 		ownPool: own,
-		limits: limits,
+		limits:  limits,
 		jm: &jobModel{
 			model:        model,
 			enc:          newResultEncoder(spec),
