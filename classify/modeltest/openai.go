@@ -39,6 +39,8 @@ type OpenAIServer struct {
 	Hold chan struct{}
 
 	Down     atomic.Bool  // every request answers 503
+	// DownAfter, when positive, makes every request after that many answer 503.
+	DownAfter atomic.Int64
 	Requests atomic.Int64 // requests received
 	// Calls counts the texts each endpoint was asked about.
 	EmbeddedTexts, ChatTexts atomic.Int64
@@ -86,7 +88,7 @@ func (s *OpenAIServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.Down.Load() {
+	if n := s.DownAfter.Load(); s.Down.Load() || n > 0 && s.Requests.Load() > n {
 		http.Error(w, `{"error":{"message":"the model is loading"}}`, http.StatusServiceUnavailable)
 		return
 	}
