@@ -155,22 +155,23 @@ func readJobSpecRaw(path string) (classify.Spec, error) {
 	if spec.TextType == "" {
 		spec.TextType = body.SourceType
 	}
+	if spec.Model != "" && spec.Model != classify.KindBuiltin {
+		return classify.Spec{}, fmt.Errorf("%s: model %q: the offline commands run the built-in model only; run the job through the server to use a configured model", path, spec.Model)
+	}
 	if spec.Mode == "" {
 		spec.Mode = classify.ModeSingle
 	}
 	return spec, nil
 }
 
-// jobFile is a job.json: the body of POST /v1/batch. Name, metadata and model are
-// accepted so that the same file works with the API; the offline commands use the
-// built-in model.
+// jobFile is a job.json: the body of POST /v1/batch (the spec, model included). Name and
+// metadata are accepted so that the same file works with the API.
 type jobFile struct {
 	classify.Spec
 	SourceType string            `json:"source_type"`
 	Classifier string            `json:"classifier"`
 	Name       string            `json:"name"`
 	Metadata   map[string]string `json:"metadata"`
-	Model      string            `json:"model"`
 }
 
 // jobFileFields lists the JSON keys of a job.json, for the unknown-field error.

@@ -82,6 +82,10 @@ type Config struct {
 
 	TLS TLSConfig `koanf:"tls"` // serve_tls.go
 
+	// DefaultModel and Models: the models a spec can name (issue 13; models.go).
+	DefaultModel string                 `koanf:"default_model"`
+	Models       map[string]ModelConfig `koanf:"models"`
+
 	HTTP struct {
 		ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
 		ReadTimeout       time.Duration `koanf:"read_timeout"`
@@ -125,6 +129,7 @@ func defaults() map[string]any {
 		"rate_limits.tokens_per_minute":      0,
 		"pricing.per_million_tokens":         0.08,
 		"retention.days":                     0,
+		"default_model":                      "builtin",
 		"retention.interval":                 "1h",
 		"tls.cert_file":                      "",
 		"tls.key_file":                       "",
@@ -260,6 +265,7 @@ func (c *Config) validate() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.validateModels()...)
 	return errors.Join(errs...)
 }
 

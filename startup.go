@@ -1,9 +1,12 @@
 package main
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/server"
 )
 
@@ -39,7 +42,7 @@ func (m *Main) logStartup() {
 		attrs = append(attrs, "tls", m.tls.source, "tls_cert", absPath(m.tls.certFile), "tls_sha256", m.tls.fingerprint)
 	}
 	v := buildVersion()
-	attrs = append(attrs, "models", modelsInUse(v), "workers", cfg.Workers, "version", v.Version, "commit", v.Commit)
+	attrs = append(attrs, "models", modelsInUse(cfg, v), "workers", cfg.Workers, "version", v.Version, "commit", v.Commit)
 	// The certificate's line first: the "serving" line is the last word of a start.
 	if m.tls != nil && m.tls.source == "self-signed" {
 		msg := "using the self-signed TLS certificate"
@@ -53,9 +56,19 @@ func (m *Main) logStartup() {
 	m.Log.Info("classer-batch serving", attrs...)
 }
 
-// modelsInUse names the models the appliance answers with, the default first.
-func modelsInUse(v server.VersionInfo) string {
-	return "builtin (" + v.BuiltinModel.Name + ", default)"
+// modelsInUse names the models a spec can name, with their kind, and the default.
+func modelsInUse(cfg Config, v server.VersionInfo) string {
+	parts := []string{classify.KindBuiltin + " (" + v.BuiltinModel.Name + ")"}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Models)) {
+		if name != classify.KindBuiltin {
+			parts = append(parts, name+" ("+cfg.Models[name].Kind+")")
+		}
+	}
+	def := cfg.DefaultModel
+	if def == "" {
+		def = classify.KindBuiltin
+	}
+	return strings.Join(parts, ", ") + "; default " + def
 }
 
 func absPath(p string) string {
