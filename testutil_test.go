@@ -67,8 +67,9 @@ type client struct {
 	http *http.Client
 }
 
+// Every answer it gets is checked against the OpenAPI document (openapi_test.go).
 func newClient(t *testing.T, base, key string) *client {
-	return &client{t: t, base: base, key: key, http: &http.Client{Timeout: 2 * time.Minute}}
+	return &client{t: t, base: base, key: key, http: &http.Client{Timeout: 2 * time.Minute, Transport: validating(t, nil, nil)}}
 }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).

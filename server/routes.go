@@ -30,6 +30,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/readyz", s.handleReadyz, false, false},
 		{http.MethodGet, "/metrics", s.metrics.handler(), false, false}, // metrics.go: why unauthenticated
 		{http.MethodGet, "/v1/version", s.handleVersion, false, false},
+		{http.MethodGet, "/openapi.json", s.handleOpenAPI, false, false},
 
 		{http.MethodPost, "/v1/classify", s.handleClassify, true, false},
 		{http.MethodPost, "/v1/tag", s.handleTag, true, false},

@@ -156,6 +156,8 @@ type Server struct {
 	usage   *usageBook
 	uploads uploadGuard
 
+	openapi []byte // GET /openapi.json (openapi.go)
+
 	echo *echo.Echo
 }
 
@@ -215,6 +217,11 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 	if l, ok := blobs.(localEndpoints); ok {
 		s.local = l
 	}
+	doc, err := OpenAPIDocument(cfg.PublicURL, cfg.Version.Version)
+	if err != nil {
+		panic(err) // the embedded document is part of the build: a broken one is a broken build
+	}
+	s.openapi = doc
 	s.echo = s.newRouter()
 	return s
 }
