@@ -63,10 +63,33 @@ func staticModelDir(t *testing.T) string {
 	return dir
 }
 
+// wordVectorsFile writes the same words as a fastText-style .vec file (with its header).
+func wordVectorsFile(t *testing.T) string {
+	t.Helper()
+	b, err := classify.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	var vecs [][]float32
+	for _, w := range strings.Fields("the and please my can we get what for a an after another on of invoice charge payment refund error crash bug server price quote demo plan shows billing technical sales ticket") {
+		if v, _, ok := b.WordVector(w); ok {
+			words = append(words, w)
+			vecs = append(vecs, v)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "words.vec")
+	if err := modeltest.WordVectors(path, words, vecs, true); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func modelsConfig(t *testing.T, srv *modeltest.OpenAIServer) Config {
 	cfg := testConfig(t, t.TempDir())
 	cfg.Models = map[string]ModelConfig{
 		"potion":  {Kind: "static", Path: staticModelDir(t)},
+		"vec":     {Kind: "static", Path: wordVectorsFile(t)},
 		"bge":     {Kind: "openai-embeddings", URL: srv.URL, Model: "bge-small", MaxConcurrency: 2, BatchSize: 8, Timeout: 2 * time.Second, Retries: 2},
 		"llm":     {Kind: "openai-chat", URL: srv.URL, Model: "qwen", MaxConcurrency: 4, Timeout: 2 * time.Second, Retries: 2},
 		"missing": {Kind: "static", Path: filepath.Join(t.TempDir(), "nope")},
@@ -118,7 +141,7 @@ func TestConfiguredModels(t *testing.T) {
 	var models struct {
 		Models []classify.ModelInfo `json:"models"`
 	}
-	if code, _ := c.do("GET", "/v1/models", nil, &models); code != 200 || len(models.Models) != 5 {
+	if code, _ := c.do("GET", "/v1/models", nil, &models); code != 200 || len(models.Models) != 6 {
 		t.Fatalf("/v1/models: %d %+v", code, models)
 	}
 	ready := map[string]bool{}
@@ -128,7 +151,7 @@ func TestConfiguredModels(t *testing.T) {
 			t.Errorf("the model that could not load says %q", mi.Error)
 		}
 	}
-	if !ready["builtin"] || !ready["potion"] || !ready["bge"] || !ready["llm"] || ready["missing"] {
+	if !ready["builtin"] || !ready["potion"] || !ready["vec"] || !ready["bge"] || !ready["llm"] || ready["missing"] {
 		t.Fatalf("readiness: %v", ready)
 	}
 	var rz map[string]any
@@ -149,7 +172,7 @@ func TestConfiguredModels(t *testing.T) {
 	}
 	var e map[string]any
 	if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "x", "labels": []string{"a", "b"}, "model": "gpt-9"}, &e); code != 422 ||
-		!strings.Contains(fmt.Sprint(e["message"]), "builtin, llm, missing, potion") {
+		!strings.Contains(fmt.Sprint(e["message"]), "builtin, llm, missing, potion, vec") {
 		t.Fatalf("unknown model: %d %v", code, e)
 	}
 	if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "x", "labels": []string{"a", "b"}, "model": "missing"}, &e); code != 503 {
@@ -176,7 +199,7 @@ func TestConfiguredModels(t *testing.T) {
 	// A job with each model; the chat job has a line whose answer is never a label.
 	input := modelJobInput(60)
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.NotALabel[fmt.Sprintf("%s (ticket %d)", modelTexts[2].text, 2)] = true })
-	for _, model := range []string{"potion", "bge", "llm"} {
+	for _, model := range []string{"potion", "vec", "bge", "llm"} {
 		v, res, id := runModelJob(t, c, withModel(model), input)
 		if v.Status != "completed" || len(res) != 60 {
 			t.Fatalf("%s job: %+v", model, v)
