@@ -198,7 +198,9 @@ func TestConfiguredModels(t *testing.T) {
 
 	// A job with each model; the chat job has a line whose answer is never a label.
 	input := modelJobInput(60)
-	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.NotALabel[fmt.Sprintf("%s (ticket %d)", modelTexts[2].text, 2)] = true })
+	srv.SetFaults(func(s *modeltest.OpenAIServer) {
+		s.NotALabel[fmt.Sprintf("%s (ticket %d)", modelTexts[2].text, 2)] = true
+	})
 	for _, model := range []string{"potion", "vec", "bge", "llm"} {
 		v, res, id := runModelJob(t, c, withModel(model), input)
 		if v.Status != "completed" || len(res) != 60 {
