@@ -131,6 +131,19 @@ func runModelJob(t *testing.T, c *client, spec map[string]any, input string) (jo
 	return v, parseResults(t, c.download(job.JobID)), job.JobID
 }
 
+// runStartedModelJob starts an uploaded job and waits for it.
+func runStartedModelJob(t *testing.T, c *client, id string) (jobView, []resultLine, string) {
+	t.Helper()
+	if code, _ := c.do("POST", "/v1/batch/"+id+"/start", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("start: %d", code)
+	}
+	v := c.waitStatus(id, time.Minute, "completed", "failed")
+	if v.Status != "completed" {
+		t.Fatalf("job %s: %+v %v", id, v, v.Error)
+	}
+	return v, parseResults(t, c.download(id)), id
+}
+
 func TestConfiguredModels(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(512)
 	defer srv.Close()
@@ -268,6 +281,31 @@ func TestRemoteModelOutages(t *testing.T) {
 	}
 	close(hold)
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = nil })
+
+	// Uploading a remote model's job does not wait on the model server: its fit is made
+	// when the job starts.
+	bgeJob := c.createJob(withModel("bge"))
+	hold2 := make(chan struct{})
+	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = hold2 })
+	uploaded := make(chan int, 1)
+	go func() {
+		code, _ := upload(t, bgeJob.UploadURL, [][2]string{{"key", bgeJob.UploadFields["key"]}}, strings.NewReader(input))
+		uploaded <- code
+	}()
+	select {
+	case code := <-uploaded:
+		if code != http.StatusNoContent {
+			t.Fatalf("upload: %d", code)
+		}
+	case <-time.After(30 * time.Second): // a deadline for a hang, not a timing assertion
+		close(hold2) // let the server answer, so the appliance can stop
+		t.Fatal("the upload of a remote model's job waited on the model server")
+	}
+	close(hold2)
+	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = nil })
+	if _, res, _ := runStartedModelJob(t, c, bgeJob.JobID); len(res) != 200 {
+		t.Fatalf("bge job: %d results", len(res))
+	}
 
 	// The server fails part-way: the job fails with what it wrote kept (its checkpoint);
 	// the restarted job asks the server only about the lines after it, each once.
