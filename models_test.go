@@ -63,10 +63,33 @@ func staticModelDir(t *testing.T) string {
 	return dir
 }
 
+// wordVectorsFile writes the same words as a fastText-style .vec file (with its header).
+func wordVectorsFile(t *testing.T) string {
+	t.Helper()
+	b, err := classify.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	var vecs [][]float32
+	for _, w := range strings.Fields("the and please my can we get what for a an after another on of invoice charge payment refund error crash bug server price quote demo plan shows billing technical sales ticket") {
+		if v, _, ok := b.WordVector(w); ok {
+			words = append(words, w)
+			vecs = append(vecs, v)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "words.vec")
+	if err := modeltest.WordVectors(path, words, vecs, true); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func modelsConfig(t *testing.T, srv *modeltest.OpenAIServer) Config {
 	cfg := testConfig(t, t.TempDir())
 	cfg.Models = map[string]ModelConfig{
 		"potion":  {Kind: "static", Path: staticModelDir(t)},
+		"vec":     {Kind: "static", Path: wordVectorsFile(t)},
 		"bge":     {Kind: "openai-embeddings", URL: srv.URL, Model: "bge-small", MaxConcurrency: 2, BatchSize: 8, Timeout: 2 * time.Second, Retries: 2},
 		"llm":     {Kind: "openai-chat", URL: srv.URL, Model: "qwen", MaxConcurrency: 4, Timeout: 2 * time.Second, Retries: 2},
 		"missing": {Kind: "static", Path: filepath.Join(t.TempDir(), "nope")},
@@ -108,6 +131,19 @@ func runModelJob(t *testing.T, c *client, spec map[string]any, input string) (jo
 	return v, parseResults(t, c.download(job.JobID)), job.JobID
 }
 
+// runStartedModelJob starts an uploaded job and waits for it.
+func runStartedModelJob(t *testing.T, c *client, id string) (jobView, []resultLine, string) {
+	t.Helper()
+	if code, _ := c.do("POST", "/v1/batch/"+id+"/start", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("start: %d", code)
+	}
+	v := c.waitStatus(id, time.Minute, "completed", "failed")
+	if v.Status != "completed" {
+		t.Fatalf("job %s: %+v %v", id, v, v.Error)
+	}
+	return v, parseResults(t, c.download(id)), id
+}
+
 func TestConfiguredModels(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(512)
 	defer srv.Close()
@@ -118,7 +154,7 @@ func TestConfiguredModels(t *testing.T) {
 	var models struct {
 		Models []classify.ModelInfo `json:"models"`
 	}
-	if code, _ := c.do("GET", "/v1/models", nil, &models); code != 200 || len(models.Models) != 5 {
+	if code, _ := c.do("GET", "/v1/models", nil, &models); code != 200 || len(models.Models) != 6 {
 		t.Fatalf("/v1/models: %d %+v", code, models)
 	}
 	ready := map[string]bool{}
@@ -128,7 +164,7 @@ func TestConfiguredModels(t *testing.T) {
 			t.Errorf("the model that could not load says %q", mi.Error)
 		}
 	}
-	if !ready["builtin"] || !ready["potion"] || !ready["bge"] || !ready["llm"] || ready["missing"] {
+	if !ready["builtin"] || !ready["potion"] || !ready["vec"] || !ready["bge"] || !ready["llm"] || ready["missing"] {
 		t.Fatalf("readiness: %v", ready)
 	}
 	var rz map[string]any
@@ -149,7 +185,7 @@ func TestConfiguredModels(t *testing.T) {
 	}
 	var e map[string]any
 	if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "x", "labels": []string{"a", "b"}, "model": "gpt-9"}, &e); code != 422 ||
-		!strings.Contains(fmt.Sprint(e["message"]), "builtin, llm, missing, potion") {
+		!strings.Contains(fmt.Sprint(e["message"]), "builtin, llm, missing, potion, vec") {
 		t.Fatalf("unknown model: %d %v", code, e)
 	}
 	if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "x", "labels": []string{"a", "b"}, "model": "missing"}, &e); code != 503 {
@@ -175,8 +211,10 @@ func TestConfiguredModels(t *testing.T) {
 
 	// A job with each model; the chat job has a line whose answer is never a label.
 	input := modelJobInput(60)
-	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.NotALabel[fmt.Sprintf("%s (ticket %d)", modelTexts[2].text, 2)] = true })
-	for _, model := range []string{"potion", "bge", "llm"} {
+	srv.SetFaults(func(s *modeltest.OpenAIServer) {
+		s.NotALabel[fmt.Sprintf("%s (ticket %d)", modelTexts[2].text, 2)] = true
+	})
+	for _, model := range []string{"potion", "vec", "bge", "llm"} {
 		v, res, id := runModelJob(t, c, withModel(model), input)
 		if v.Status != "completed" || len(res) != 60 {
 			t.Fatalf("%s job: %+v", model, v)
@@ -243,6 +281,31 @@ func TestRemoteModelOutages(t *testing.T) {
 	}
 	close(hold)
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = nil })
+
+	// Uploading a remote model's job does not wait on the model server: its fit is made
+	// when the job starts.
+	bgeJob := c.createJob(withModel("bge"))
+	hold2 := make(chan struct{})
+	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = hold2 })
+	uploaded := make(chan int, 1)
+	go func() {
+		code, _ := upload(t, bgeJob.UploadURL, [][2]string{{"key", bgeJob.UploadFields["key"]}}, strings.NewReader(input))
+		uploaded <- code
+	}()
+	select {
+	case code := <-uploaded:
+		if code != http.StatusNoContent {
+			t.Fatalf("upload: %d", code)
+		}
+	case <-time.After(30 * time.Second): // a deadline for a hang, not a timing assertion
+		close(hold2) // let the server answer, so the appliance can stop
+		t.Fatal("the upload of a remote model's job waited on the model server")
+	}
+	close(hold2)
+	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = nil })
+	if _, res, _ := runStartedModelJob(t, c, bgeJob.JobID); len(res) != 200 {
+		t.Fatalf("bge job: %d results", len(res))
+	}
 
 	// The server fails part-way: the job fails with what it wrote kept (its checkpoint);
 	// the restarted job asks the server only about the lines after it, each once.

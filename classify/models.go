@@ -141,6 +141,17 @@ func (m *Models) CompileFitted(spec Spec, state []byte) (Model, error) {
 	return c.Compile(spec)
 }
 
+// Remote reports whether the model spec names answers over the network (its fit then waits
+// on a server: the batch runner fits such a job when it starts, not while its file uploads).
+func (m *Models) Remote(spec Spec) bool {
+	name, err := m.Resolve(spec.Model)
+	if err != nil {
+		return false
+	}
+	k := m.entries[name].kind
+	return k == KindOpenAIEmbeddings || k == KindOpenAIChat
+}
+
 // Preview previews spec on sample with the model it names (preview.go).
 func (m *Models) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 	c, err := m.model(spec.Model)

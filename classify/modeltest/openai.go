@@ -38,10 +38,10 @@ type OpenAIServer struct {
 	// Hold, when set, makes every request wait for it to be closed (or the client to go).
 	Hold chan struct{}
 
-	Down     atomic.Bool  // every request answers 503
+	Down atomic.Bool // every request answers 503
 	// DownAfter, when positive, makes every request after that many answer 503.
 	DownAfter atomic.Int64
-	Requests atomic.Int64 // requests received
+	Requests  atomic.Int64 // requests received
 	// Calls counts the texts each endpoint was asked about.
 	EmbeddedTexts, ChatTexts atomic.Int64
 }
