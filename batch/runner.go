@@ -198,6 +198,9 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		final := job.Checkpoint
 		if job.Final != nil {
 			final = *job.Final
+		} else if final, err = countResults(bg, r.blobs, job.OutputKey, job.Checkpoint); err != nil {
+			// No final counters: a restored database older than its objects (countResults).
+			return r.fail(bg, id, job.Checkpoint, "count the published results: "+err.Error())
 		}
 		return r.finish(bg, job, final)
 	}

@@ -390,3 +390,34 @@ func TestRunnerCompletesPublishedResults(t *testing.T) {
 		t.Fatal("the published results differ from an uninterrupted run's")
 	}
 }
+
+// TestRunnerRecountsRestoredResults: a job whose record says processing at a part-way
+// checkpoint without final counters, but whose results are published — a database restored
+// from a snapshot taken while it ran, with the objects copied after it finished — completes
+// with the counters its results hold, not those of the old checkpoint.
+func TestRunnerRecountsRestoredResults(t *testing.T) {
+	e := newRunnerEnv(t)
+	input := mixedInput(500, 10)
+	r := e.newRunner(t, batch.Config{Workers: 2, CheckpointInterval: time.Hour}, e.db, nil, nil)
+	id := e.startJob(t, input)
+	r.Run(id)
+	done := e.wait(t, id, nil)
+	if done.Status != batch.StatusCompleted {
+		t.Fatalf("%s %q", done.Status, done.Error)
+	}
+	want := done.Checkpoint
+	if _, err := e.db.UpdateJob(context.Background(), id, func(j *batch.Job) error {
+		j.Status, j.Final, j.CompletedAt = batch.StatusProcessing, nil, time.Time{}
+		j.Checkpoint = batch.Checkpoint{InputOffset: 100, OutputOffset: 90, Line: 2, Index: 2, Completed: 2, Tokens: 9}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.Run(id)
+	j := e.wait(t, id, nil)
+	got := j.Checkpoint
+	if j.Status != batch.StatusCompleted || got.Completed != want.Completed || got.Failed != want.Failed ||
+		got.Tokens != want.Tokens || got.OutputOffset != want.OutputOffset || got.Completed != 450 {
+		t.Fatalf("%s %q: %+v; want completed with %+v", j.Status, j.Error, got, want)
+	}
+}
