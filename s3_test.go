@@ -252,9 +252,9 @@ func TestS3SeedWalkthrough(t *testing.T) {
 	if code, _ := c.do("GET", "/_blob/download/"+job.InputKey, nil, nil); code != http.StatusNotFound {
 		t.Errorf("/_blob route on S3: %d; want 404", code)
 	}
-	// DELETE removes the job's objects from the bucket: input, results and the
-	// state the classifier fitted on the job's sample.
-	if len(e.objects(t, "jobs/"+job.JobID+"/")) != 3 {
+	// DELETE removes the job's objects from the bucket: input, results, the state the
+	// classifier fitted on the job's sample, the sample and the input's line index.
+	if len(e.objects(t, "jobs/"+job.JobID+"/")) != 5 {
 		t.Fatalf("objects before delete: %v", e.objects(t, "jobs/"))
 	}
 	if code, _ := c.do("DELETE", "/v1/batch/"+job.JobID, nil, nil); code != http.StatusOK {

@@ -69,7 +69,7 @@ type client struct {
 
 // Every answer it gets is checked against the OpenAPI document (openapi_test.go).
 func newClient(t *testing.T, base, key string) *client {
-	return &client{t: t, base: base, key: key, http: &http.Client{Timeout: 2 * time.Minute, Transport: validating(t, nil, nil)}}
+	return &client{t: t, base: base, key: key, http: &http.Client{Timeout: 2 * time.Minute, Transport: validating(t, base, nil, nil)}}
 }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
