@@ -372,8 +372,10 @@ func TestRunnerCompletesPublishedResults(t *testing.T) {
 		}
 		return nil
 	}}
-	// No checkpoint during the run: only the final counters know how far it got.
-	r := e.newRunner(t, batch.Config{Workers: 2, CheckpointInterval: time.Hour}, watched, nil, nil)
+	// No checkpoint during the run: only the final counters know how far it got. The
+	// results are not read again to count them (a 5 GB job's results would be).
+	reads := &resultReads{Blobs: localBlobs{e.objs}}
+	r := e.newRunner(t, batch.Config{Workers: 2, CheckpointInterval: time.Hour}, watched, reads, nil)
 	id := e.startJob(t, input)
 	r.Run(id)
 	// The first run ends at the refused write and the runner forgets it: Run again
@@ -389,6 +391,22 @@ func TestRunnerCompletesPublishedResults(t *testing.T) {
 	if got, want := e.results(t, id), e.reference(t, input); !bytes.Equal(got, want) {
 		t.Fatal("the published results differ from an uninterrupted run's")
 	}
+	if n := reads.n.Load(); n != 0 {
+		t.Fatalf("the published results were read %d times to count them; the final counters were not recorded before publishing", n)
+	}
+}
+
+// resultReads counts the opens of any job's results.
+type resultReads struct {
+	batch.Blobs
+	n atomic.Int64
+}
+
+func (r *resultReads) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if strings.HasSuffix(key, "/results.ndjson") {
+		r.n.Add(1)
+	}
+	return r.Blobs.Open(ctx, key, offset)
 }
 
 // TestRunnerRecountsRestoredResults: a job whose record says processing at a part-way
