@@ -111,7 +111,7 @@ func TestBatchLifecycle(t *testing.T) {
 	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/cancel", e.keyA, ""), 409, "CONFLICT", "")
 	up := e.upload(t, created, jobInput, nil)
 	wantError(t, up, 409, "CONFLICT", "")
-	if !strings.Contains(up.str("message"), "has been started") {
+	if !strings.Contains(up.str("message"), "has been started, and a started job's input cannot change") {
 		t.Fatalf("upload after start: %s", up.raw)
 	}
 
