@@ -933,8 +933,23 @@ func consoleWalk(t *testing.T, base, shots string) {
 		t.Fatalf("usage: %d %+v", code, usage)
 	}
 	today := usage.Data[len(usage.Data)-1]
-	if got := jsEval[string](p, `(document.querySelector('#usage-chart g.day[data-date="`+today.Date+`"]') || { dataset: {} }).dataset.tokens || ''`); got != strconv.FormatInt(today.Tokens, 10) {
-		t.Errorf("usage chart: %s has %q tokens, the API %d", today.Date, got, today.Tokens)
+	if d := time.Now().UTC().Format("2006-01-02"); today.Date != d {
+		t.Fatalf("usage: the last day with usage is %s, not today (%s)", today.Date, d)
+	}
+	// The bars, left to right, are the 30 days up to today, and today's holds its tokens.
+	type dayBar struct {
+		Date   string `json:"date"`
+		Tokens string `json:"tokens"`
+	}
+	bars := jsEval[[]dayBar](p, `[...document.querySelectorAll('#usage-chart g.day')].map(g => ({ date: g.dataset.date, tokens: g.dataset.tokens }))`)
+	for i, b := range bars {
+		if want := time.Now().UTC().AddDate(0, 0, i-len(bars)+1).Format("2006-01-02"); b.Date != want {
+			t.Errorf("usage chart: bar %d is %s, want %s", i, b.Date, want)
+			break
+		}
+	}
+	if got := bars[len(bars)-1].Tokens; got != strconv.FormatInt(today.Tokens, 10) {
+		t.Errorf("usage chart: today's bar has %q tokens, the API %d", got, today.Tokens)
 	}
 	if today.Tokens == 0 || !jsEval[bool](p, `document.querySelector('#usage-chart g.day[data-date="`+today.Date+`"] rect.bar.batch').getAttribute('height') > 0`) {
 		t.Errorf("usage chart: no batch bar for %s (%d tokens)", today.Date, today.Tokens)
@@ -1062,9 +1077,16 @@ func consoleWalk(t *testing.T, base, shots string) {
 		}
 	}
 
-	// 15. Delete the clone from its page (with the inline confirmation).
-	step("delete")
+	// 15. Rename the clone, then delete it from its page (with the inline confirmation).
+	step("rename and delete")
 	p.goTo("#/job/" + clone)
+	p.do("rename", 10*time.Second, chromedp.WaitVisible(chromedp.ID("rename")), chromedp.Click(chromedp.ID("rename")), chromedp.WaitVisible(chromedp.ID("rename-input")))
+	p.setValue("#rename-input", "Clone, renamed")
+	p.click("#rename-save")
+	p.wait("the new name", `document.querySelector('h1').textContent === 'Clone, renamed' && !document.getElementById('rename-input')`, 10*time.Second)
+	if got := getJob(t, api, clone).Name; got != "Clone, renamed" {
+		t.Errorf("name after rename: %q", got)
+	}
 	p.do("delete", 10*time.Second, chromedp.WaitVisible(chromedp.ID("delete")), chromedp.Click(chromedp.ID("delete")),
 		chromedp.WaitVisible(chromedp.ID("confirm-delete")), chromedp.Click(chromedp.ID("confirm-delete")))
 	p.wait("back on the list", `location.hash === '#/jobs' && document.querySelector('#jobs-table') && !document.querySelector('tr[data-job="`+clone+`"]')`, 10*time.Second)
@@ -1147,14 +1169,18 @@ func (p *tab) downloadByButton() []byte {
 // the page's live progress, cancel and restart can be exercised.
 func startLongJob(t *testing.T, c *client) string {
 	t.Helper()
-	// Many labels make each line cost more, so the job runs for seconds however fast the
-	// classifier gets, with an upload that stays small.
+	// Many labels (the most a spec takes) make each line cost more, so the job runs for
+	// seconds however fast the classifier gets, with an upload that stays small: the walk
+	// watches its progress for about two seconds before it cancels.
 	labels := strings.Fields(`billing technical sales refund invoice payment pricing discount upgrade
 		account login password security privacy shipping delivery return warranty order cancel
 		feedback complaint praise bug crash error outage performance slow mobile desktop browser
 		api integration export import report dashboard settings notification email phone chat
 		contract renewal license trial onboarding training documentation feature request question
 		urgent legal compliance partnership marketing careers press hardware network storage backup`)
+	for i := len(labels); i < 200; i++ {
+		labels = append(labels, fmt.Sprintf("topic %d", i))
+	}
 	job := c.createJob(map[string]any{"labels": labels, "mode": "single"})
 	if code, body := upload(t, job.UploadURL, allFields(job), newCorpus(7, 1_000_000)); code != http.StatusNoContent {
 		t.Fatalf("upload: %d %s", code, body)

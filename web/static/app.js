@@ -654,7 +654,9 @@
   // order: the spec's labels (cards keep that order and colour); prev: the previous answer,
   // whose counts give the "since the last preview" deltas; onMove(text, label): the one-click
   // fix, or null where texts cannot be moved.
-  function previewView(res, order, prev, onMove) {
+  // unit names what the sample is made of: a job's input lines, or the playground's texts.
+  function previewView(res, order, prev, onMove, unit = 'line') {
+    const units = (k, adj = '') => `${num(k)} ${adj}${unit}${k === 1 ? '' : 's'}`;
     const byLabel = new Map((res.labels || []).map((l) => [l.label, l]));
     const labels = [...order.filter((l) => byLabel.has(l)), ...[...byLabel.keys()].filter((l) => !order.includes(l))];
     const colour = new Map(labels.map((l) => [l, swatch(order.includes(l) ? order.indexOf(l) : labels.indexOf(l))]));
@@ -669,9 +671,9 @@
     // The distribution bar: each label's part of all the labels given (in multi mode
     // a line may count for several labels, so the parts are of the labels, not the lines).
     const dist = h('div', { class: 'pv-dist', id: 'pv-dist', role: 'img',
-      'aria-label': `Label distribution over ${n} sample lines: ${labels.map((l) => `${l} ${byLabel.get(l).count}`).join(', ')}` },
+      'aria-label': `Label distribution over ${units(n, unit === 'line' ? 'sample ' : '')}: ${labels.map((l) => `${l} ${byLabel.get(l).count}`).join(', ')}` },
     labels.filter((l) => byLabel.get(l).count > 0).map((l) => h('span', { class: `pv-seg ${colour.get(l)}`, 'data-label': l,
-      style: `width:${((byLabel.get(l).count / (totalCount || 1)) * 100).toFixed(2)}%`, title: `${l}: ${byLabel.get(l).count} lines (${pct(byLabel.get(l).share || 0)})` })));
+      style: `width:${((byLabel.get(l).count / (totalCount || 1)) * 100).toFixed(2)}%`, title: `${l}: ${units(byLabel.get(l).count)} (${pct(byLabel.get(l).share || 0)})` })));
     const legend = h('div', { class: 'pv-legend' }, labels.map((l) => h('span', null, h('i', { class: `sw ${colour.get(l)}` }), l)));
 
     let changes = [];
@@ -688,17 +690,17 @@
       const out = [];
       if (runnerUp && runnerUp !== current && others.includes(runnerUp)) {
         out.push(h('button', { type: 'button', class: 'btn small move-runner', 'data-to': runnerUp,
-          'aria-label': `Move line ${it.index + 1} to ${runnerUp} (it becomes an example)`, text: `→ ${runnerUp}`,
+          'aria-label': `Move ${unit} ${it.index + 1} to ${runnerUp} (it becomes an example)`, text: `→ ${runnerUp}`,
           onclick: () => onMove(it.text, runnerUp, it.index) }));
       }
-      const sel = h('select', { class: 'move', 'aria-label': `Move line ${it.index + 1} to another label (it becomes an example)` },
+      const sel = h('select', { class: 'move', 'aria-label': `Move ${unit} ${it.index + 1} to another label (it becomes an example)` },
         h('option', { value: '', text: 'Move to…' }), others.map((l) => h('option', { value: l, text: l })));
       sel.addEventListener('change', () => { if (sel.value) onMove(it.text, sel.value, it.index); });
       out.push(sel);
       return h('div', { class: 'pv-move' }, out);
     };
     const textItem = (it, current, kind) => h('li', { class: 'pv-text', 'data-index': String(it.index), 'data-kind': kind },
-      h('div', { class: 'pv-t' }, h('span', { class: 'pv-line', text: `line ${it.index + 1}` }), h('q', { title: it.text, text: it.text })),
+      h('div', { class: 'pv-t' }, h('span', { class: 'pv-line', text: `${unit} ${it.index + 1}` }), h('q', { title: it.text, text: it.text })),
       h('div', { class: 'pv-meta' },
         h('span', { class: 'pv-conf', text: conf2(it.confidence) }),
         kind === 'borderline' && it.runner_up ? h('span', { class: 'muted', text: ` runner-up ${it.runner_up}` }) : null,
@@ -709,14 +711,14 @@
       const ex = x.examples || [], bl = x.borderline || [];
       return h('section', { class: 'pv-label', 'data-label': l, 'data-count': String(x.count), 'data-mean': String(x.mean_confidence), 'aria-label': `Label ${l}` },
         h('header', null, h('i', { class: `sw ${colour.get(l)}`, 'aria-hidden': 'true' }), h('h3', { text: l }),
-          h('span', { class: 'pv-stat' }, h('b', { class: 'pv-count', text: num(x.count) }), ` lines · ${pct(x.share || 0)} · mean confidence ${conf2(x.mean_confidence)}`), delta(l)),
+          h('span', { class: 'pv-stat' }, h('b', { class: 'pv-count', text: num(x.count) }), ` ${unit}${x.count === 1 ? '' : 's'} · ${pct(x.share || 0)} · mean confidence ${conf2(x.mean_confidence)}`), delta(l)),
         h('div', { class: 'pv-bar' }, h('i', { class: colour.get(l), style: `width:${Math.min(100, (x.share || 0) * 100).toFixed(1)}%` })),
         (x.keywords || []).length ? h('div', { class: 'pv-kw', 'aria-label': 'Keywords' }, h('span', { class: 'k', text: 'Keywords' }), x.keywords.map((w) => h('span', { class: 'chip', text: w }))) : null,
         ex.length ? [h('h4', { text: 'Most confident' }), h('ul', { class: 'pv-texts pv-examples' }, ex.map((it) => textItem(it, l, 'example')))] : null,
         bl.length ? [h('h4', { text: 'Borderline' }), h('ul', { class: 'pv-texts pv-borderline' }, bl.map((it) => textItem(it, l, 'borderline')))] : null,
-        !ex.length && !bl.length ? h('p', { class: 'muted', text: 'No sample line got this label.' }) : null);
+        !ex.length && !bl.length ? h('p', { class: 'muted', text: `No ${unit === 'line' ? 'sample line' : unit} got this label.` }) : null);
     });
-    const summary = h('p', { class: 'pv-summary' }, h('b', { id: 'pv-sample', text: num(n) }), ` sample line${n === 1 ? '' : 's'} · ${labels.length} labels`,
+    const summary = h('p', { class: 'pv-summary' }, h('b', { id: 'pv-sample', text: num(n) }), ` ${unit === 'line' ? 'sample ' : ''}${unit}${n === 1 ? '' : 's'} · ${labels.length} labels`,
       prevCount ? h('span', { class: 'pv-changes', id: 'pv-changes', text: changes.length ? ` · since the last preview: ${changes.join(', ')}` : ' · no change in the counts since the last preview' }) : null);
     return h('div', { class: 'preview', id: 'preview', 'data-sample': String(n) }, summary, warnings, dist, legend, h('div', { class: 'pv-labels' }, cards));
   }
@@ -734,7 +736,7 @@
       name.classList.remove('invalid');
       btn.disabled = true;
       try {
-        const saved = await api('POST', '/v1/classifiers', Object.assign({ name: name.value.trim() }, spec()));
+        const saved = await api('POST', '/v1/classifiers', Object.assign({ name: name.value.trim() }, await spec()));
         onSaved(saved);
       } catch (e2) {
         err.textContent = e2.message;
@@ -1160,7 +1162,13 @@
       if (job.status === 'processing') b.push(h('button', { class: 'btn', type: 'button', id: 'cancel', disabled: busy, text: 'Cancel', onclick: () => act('POST', `/v1/batch/${id}/cancel`, 'Cancelling at the next checkpoint…') }));
       if (job.status === 'failed') b.push(h('button', { class: 'btn primary', type: 'button', id: 'restart', disabled: busy, text: 'Restart', title: 'Resume where it stopped', onclick: () => act('POST', `/v1/batch/${id}/start`, 'Restarted') }));
       if (job.status === 'pending') b.push(h('button', { class: 'btn primary', type: 'button', id: 'start', disabled: busy || !hasFile(job), text: 'Start', title: hasFile(job) ? 'Run the job on the whole file' : 'Upload a file first', onclick: start }));
-      b.push(h('a', { class: 'btn', id: 'clone', href: `#/new?from=${id}`, text: 'Clone with edits', title: 'A new job with this job\'s labels, to edit' }));
+      b.push(h('a', { class: 'btn', id: 'clone', href: `#/new?from=${id}`, text: 'Clone with edits', title: 'A new job with this job\'s labels, to edit',
+        onclick: async (e) => {
+          // Unsaved edits of a pending job go with the clone: save them first.
+          if (!phaseApi || !phaseApi.flush) return;
+          e.preventDefault();
+          if (await phaseApi.flush()) location.hash = `#/new?from=${id}`;
+        } }));
       b.push(h('button', { class: 'btn', type: 'button', id: 'save-classifier', text: 'Save as classifier', onclick: openSave }));
       if (job.status !== 'processing') {
         if (confirmingDelete) {
@@ -1190,7 +1198,11 @@
     }
 
     function openSave() {
-      const f = saveClassifierForm('sc', job.name || id.replace(/^batch_/, 'job-'), () => savedSpec(specOf(job)), (saved) => {
+      const f = saveClassifierForm('sc', job.name || id.replace(/^batch_/, 'job-'), async () => {
+        // A pending job's unsaved edits are saved first, so the classifier is what the page shows.
+        if (phaseApi && phaseApi.flush && !(await phaseApi.flush())) throw new Error('Fix the labels above first: they could not be saved.');
+        return savedSpec(specOf(job));
+      }, (saved) => {
         toast(`Saved as ${saved.ref}`);
         replace(saveBox, h('p', { id: 'saved-note', style: 'margin:0' }, 'Saved as ', h('b', { class: 'mono', text: saved.ref }), '. ',
           h('a', { href: '#/classifiers', text: 'See saved classifiers' }), ' · ',
@@ -1319,7 +1331,9 @@
       const opts = specOptions('js-', sp, changed);
       const general = h('div', { class: 'banner bad', role: 'alert', hidden: true });
       const runBtn = h('button', { class: 'btn primary', type: 'button', id: 'preview-run', text: 'Preview again', onclick: () => run() });
-      const pvBody = h('div', { id: 'preview-body', 'aria-live': 'polite' }, h('p', { class: 'skeleton', text: 'Previewing on a sample of the file…' }));
+      const pvBody = h('div', { id: 'preview-body' }, h('p', { class: 'skeleton', text: 'Previewing on a sample of the file…' }));
+      // What a screen reader hears after each preview: the summary, not the whole report.
+      const pvStatus = h('div', { class: 'sr-only', role: 'status', id: 'pv-status' });
       const pvHead = h('h2', { id: 'h-preview', text: 'Preview' });
       const fromClf = sp.classifier ? h('p', { class: 'hint', text: `Made from the saved classifier ${sp.classifier}; edits here change this job only.` }) : null;
       replace(phaseBox,
@@ -1328,7 +1342,7 @@
           h('p', { class: 'muted', style: 'font-size:14px' }, 'Fix what the preview shows, then preview again: edits are saved to the job (', h('code', { text: 'PATCH' }), ') first, so the preview is what the run will do.'),
           fromClf, editor.el, h('div', { style: 'margin-top:16px' }, opts.el), general,
           h('div', { class: 'actions', style: 'margin-top:16px' }, runBtn, h('span', { class: 'hint', text: 'Happy with it? Start runs the whole file.' }))),
-        h('section', { class: 'card', 'aria-labelledby': 'h-preview', id: 'preview-card' }, pvHead,
+        h('section', { class: 'card', 'aria-labelledby': 'h-preview', id: 'preview-card' }, pvHead, pvStatus,
           h('p', { class: 'muted', style: 'font-size:14px', text: 'What the labels do on a sample of this file, with the same fit the run will use. Move a text to its right label with one click: it becomes an example of that label.' }),
           pvBody));
 
@@ -1399,6 +1413,8 @@
           const order = specOf(job).labels || [];
           replace(pvBody, previewView(res, order, lastPreview, move), h('p', { class: 'caption', text: `Answered in ${ms} ms.` }));
           pvHead.textContent = `Preview on ${num(res.sample_lines)} sample lines`;
+          const sum = pvBody.querySelector('.pv-summary');
+          pvStatus.textContent = `Preview updated. ${sum ? sum.textContent : ''}${(res.warnings || []).length ? ` ${res.warnings.length} warning(s).` : ''}`;
           lastPreview = res;
         } catch (e) {
           if (!live(my)) return;
@@ -1543,7 +1559,7 @@
       const d = sp.descriptions || {}, exs = sp.examples || {}, exp = sp.label_expansions || {};
       const labels = sp.labels || [];
       const rows = labels.map((l, i) => h('tr', { 'data-label': l },
-        h('td', { 'data-label': 'Label' }, h('i', { class: `sw ${swatch(i)}`, 'aria-hidden': 'true' }), h('b', { text: l })),
+        h('td', { 'data-label': 'Label' }, h('span', { class: 'spec-label' }, h('i', { class: `sw ${swatch(i)}`, 'aria-hidden': 'true' }), h('b', { text: l }))),
         h('td', { 'data-label': 'Description' }, d[l] ? d[l] : (exp[l] && exp[l].length
           ? h('span', { class: 'muted' }, 'read as: ', expWords(exp[l]))
           : h('span', { class: 'muted', text: '—' }))),
@@ -1663,7 +1679,7 @@
       h('thead', null, h('tr', null, h('th', { scope: 'col', class: 'num', text: 'Line' }), h('th', { scope: 'col', text: 'id' }),
         h('th', { scope: 'col', text: 'Text' }), h('th', { scope: 'col', text: 'Result' }), h('th', { scope: 'col', text: 'Confidence' }))),
       tbody);
-    const range = h('span', { class: 'muted', id: 'ex-range' });
+    const range = h('span', { class: 'muted', id: 'ex-range', role: 'status' });
     const first = h('button', { class: 'btn small', type: 'button', id: 'ex-first', text: '« First', onclick: () => { back = []; page(0); } });
     const prev = h('button', { class: 'btn small', type: 'button', id: 'ex-prev', text: '‹ Previous', onclick: () => page(back.pop() || 0, true) });
     const next = h('button', { class: 'btn small', type: 'button', id: 'ex-next', text: 'Next ›', onclick: () => { back.push(offset); page(nextOffset); } });
@@ -1906,7 +1922,7 @@
         outHead.textContent = 'Preview';
         replace(out, previewView(res, body.labels, lastPreview, (text, label, index) => {
           if (editor.moveExample(text, label)) { toast(`Text ${index + 1} is now an example of ${label}`); preview(); }
-        }));
+        }, 'text'));
         lastPreview = res;
       });
     }
