@@ -427,6 +427,25 @@ func (p *tab) checkPreview(where, root string, want previewAnswer) {
 	}
 }
 
+// warningKeys lists a preview's warnings as "code label…", sorted.
+func warningKeys(a previewAnswer) []string {
+	var out []string
+	for _, w := range a.Warnings {
+		out = append(out, strings.TrimSpace(w.Code+" "+strings.Join(w.Labels, " ")))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// warnings lists the warnings the page shows under root, as warningKeys does.
+func (p *tab) warnings(root string) []string {
+	p.t.Helper()
+	out := jsEval[[]string](p, `[...document.querySelectorAll(`+quoteJS(root+` .pv-warning`)+`)].map((w) =>
+		[w.dataset.code, ...[...w.querySelectorAll('.pv-wl .pill')].map((x) => x.textContent)].join(' '))`)
+	sort.Strings(out)
+	return out
+}
+
 func sortedInts(a []int) []int {
 	b := append([]int(nil), a...)
 	sort.Ints(b)
@@ -537,19 +556,21 @@ func consoleWalk(t *testing.T, base, shots string) {
 		t.Fatalf("key in session storage %q", got)
 	}
 
-	// 2. New job: a name, three labels (first with a duplicate, so the API's error shows
-	// at the rows), a text type, the file.
+	// 2. New job: a name, four labels (first with a duplicate, so the API's error shows
+	// at the rows; "shipping", which none of the tickets is about), a text type, the file.
 	step("new job")
 	const jobName = "Support tickets, March"
 	p.do("open the new-job form", 10*time.Second, chromedp.Click(chromedp.CSS(`nav a[href="#/new"]`)), chromedp.WaitVisible(chromedp.ID("new-job")))
 	p.do("fill the form", 10*time.Second,
 		chromedp.SendKeys(chromedp.ID("job-name"), jobName),
 		chromedp.Click(chromedp.ID("nj-add-label")),
+		chromedp.Click(chromedp.ID("nj-add-label")),
 		chromedp.SetValue(chromedp.CSS(`#new-job .label-row:nth-child(1) .label-name`), "billing"),
 		chromedp.SetValue(chromedp.CSS(`#new-job .label-row:nth-child(1) .label-desc`), "invoices, charges, refunds and payments"),
 		chromedp.SetValue(chromedp.CSS(`#new-job .label-row:nth-child(2) .label-name`), "billing"),
 		chromedp.SetValue(chromedp.CSS(`#new-job .label-row:nth-child(3) .label-name`), "sales"),
 		chromedp.SendKeys(chromedp.CSS(`#new-job .label-row:nth-child(3) .label-ex`), "Can I get a quote for 20 seats?\nWho do I talk to about pricing?"),
+		chromedp.SetValue(chromedp.CSS(`#new-job .label-row:nth-child(4) .label-name`), "shipping"),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{inputPath}),
 	)
 	p.wait("the chosen file", `document.getElementById('file-info').textContent.includes('tickets.ndjson')`, 10*time.Second)
@@ -574,7 +595,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	// own sample; what it shows is the API's preview of the job.
 	step("upload and preview")
 	p.click("#create-job")
-	p.wait("the job page with its preview", `location.hash.startsWith('#/job/') && document.querySelectorAll('#preview-card .pv-label').length === 3`, 60*time.Second)
+	p.wait("the job page with its preview", `location.hash.startsWith('#/job/') && document.querySelectorAll('#preview-card .pv-label').length === 4`, 60*time.Second)
 	id := strings.TrimPrefix(jsEval[string](p, `location.hash`), "#/job/")
 	jv := getJob(t, api, id)
 	if jv.Status != "pending" || jv.Name != jobName || jv.InputFilename != "tickets.ndjson" || jv.InputBytes != int64(len(browserInput())) {
@@ -589,22 +610,23 @@ func consoleWalk(t *testing.T, base, shots string) {
 	if n := jsEval[int](p, `document.querySelectorAll('#pv-dist .pv-seg').length`); n == 0 {
 		t.Error("no distribution bar")
 	}
-	// Each warning of the API is on the page.
-	for _, w := range first.Warnings {
-		if !jsEval[bool](p, `!!document.querySelector('#preview-card .pv-warning[data-code="`+w.Code+`"]')`) {
-			t.Errorf("warning %s (%s) not shown", w.Code, w.Message)
-		}
+	// The page shows the API's warnings (the playground below checks some are there).
+	if got, want := p.warnings("#preview-card"), warningKeys(first); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("warnings on the page %v, the API's %v", got, want)
 	}
+	t.Logf("first preview: %v, warnings %v", first.stats(), warningKeys(first))
 	p.screenshot("03-preview-1280")
 	p.viewport(400, 860)
 	p.noHorizontalScroll("preview at 400 px")
 	p.screenshot("03-preview-400")
 	p.viewport(1280, 900)
 
-	// 4. Fix a label: describe "technical", and move a borderline text to its runner-up
-	// with one click. The move saves both edits (PATCH) and previews again.
+	// 4. Fix the labels: remove the unused "shipping", describe "technical", and move a
+	// borderline text to its runner-up with one click. The move saves all three edits
+	// (PATCH) and previews again.
 	step("fix a label")
 	const techDesc = "bugs, crashes, errors, outages and slow pages"
+	p.click(`#spec-editor .label-row:nth-child(4) .remove-label`)
 	p.setValue(`#spec-editor .label-row:nth-child(2) .label-desc`, techDesc)
 	p.wait("unsaved changes", `document.getElementById('spec-state').classList.contains('dirty')`, 5*time.Second)
 	type moveInfo struct {
@@ -614,8 +636,9 @@ func consoleWalk(t *testing.T, base, shots string) {
 		Index int    `json:"index"`
 	}
 	mv := jsEval[moveInfo](p, `(() => {
-		const b = document.querySelector('#preview .pv-borderline .move-runner');
+		const b = [...document.querySelectorAll('#preview .pv-borderline .move-runner')].find((b) => b.dataset.to !== 'shipping');
 		if (!b) return { text: '', to: '', from: '', index: -1 };
+		b.dataset.pick = '1';
 		const li = b.closest('.pv-text');
 		return { text: li.querySelector('q').getAttribute('title'), to: b.dataset.to, from: b.closest('.pv-label').dataset.label, index: +li.dataset.index };
 	})()`)
@@ -624,9 +647,12 @@ func consoleWalk(t *testing.T, base, shots string) {
 	}
 	t.Logf("moving line %d %q from %s to %s", mv.Index, mv.Text, mv.From, mv.To)
 	p.do("mark the old preview", 5*time.Second, chromedp.Evaluate[chromedp.Void](`document.getElementById('preview').dataset.old = '1'`))
-	p.click(`#preview .pv-borderline .move-runner`)
+	p.click(`#preview .move-runner[data-pick]`)
 	p.wait("the preview again", `(() => { const pv = document.getElementById('preview'); return pv && !pv.dataset.old && document.getElementById('pv-changes') && !document.getElementById('preview-run').disabled; })()`, 30*time.Second)
 	jv = getJob(t, api, id)
+	if want := []string{"billing", "technical", "sales"}; fmt.Sprint(jv.Spec.Labels) != fmt.Sprint(want) {
+		t.Errorf("labels after the fix %v, want %v", jv.Spec.Labels, want)
+	}
 	if jv.Spec.Descriptions["technical"] != techDesc {
 		t.Errorf("technical's description after the fix: %q", jv.Spec.Descriptions["technical"])
 	}
@@ -643,6 +669,9 @@ func consoleWalk(t *testing.T, base, shots string) {
 	}
 	second := previewJob(t, api, id)
 	p.checkPreview("preview after the fix", "#preview-card", second)
+	if got, want := p.warnings("#preview-card"), warningKeys(second); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("warnings on the page after the fix %v, the API's %v", got, want)
+	}
 	if fmt.Sprint(first.stats()) == fmt.Sprint(second.stats()) {
 		t.Errorf("the fix changed nothing in the preview: %v", second.stats())
 	}
@@ -885,19 +914,28 @@ func consoleWalk(t *testing.T, base, shots string) {
 	if got := jsEval[string](p, `document.querySelector('.pg .label-row:nth-child(2) .label-desc').value`); got != techDesc {
 		t.Errorf("playground: technical's description from the classifier %q", got)
 	}
+	// A fourth label for three texts: in single mode one label at least gets none, so
+	// the preview must warn that a label is unused.
+	p.click("#pg-add-label")
+	p.setValue(`.pg .label-row:nth-child(4) .label-name`, "shipping")
 	p.click("#pg-preview")
-	p.wait("the playground preview", `document.querySelectorAll('#pg-out .pv-label').length === 3`, 20*time.Second)
+	p.wait("the playground preview", `document.querySelectorAll('#pg-out .pv-label').length === 4`, 20*time.Second)
 	pgTexts := strings.Split(jsEval[string](p, `document.getElementById('pg-texts').value`), "\n")
 	var pgWant previewAnswer
-	if code, _ := api.do("POST", "/v1/preview", map[string]any{"texts": pgTexts, "labels": clf.Labels, "descriptions": clf.Descriptions, "examples": clf.Examples, "text_type": clf.TextType}, &pgWant); code != http.StatusOK {
+	if code, _ := api.do("POST", "/v1/preview", map[string]any{"texts": pgTexts, "labels": append(slices.Clone(clf.Labels), "shipping"), "descriptions": clf.Descriptions, "examples": clf.Examples, "text_type": clf.TextType}, &pgWant); code != http.StatusOK {
 		t.Fatalf("POST /v1/preview: %d", code)
 	}
 	p.checkPreview("playground preview", "#pg-out", pgWant)
+	pgWarn := p.warnings("#pg-out")
+	if fmt.Sprint(pgWarn) != fmt.Sprint(warningKeys(pgWant)) || !slices.ContainsFunc(pgWarn, func(w string) bool { return strings.HasPrefix(w, "label_unused ") }) {
+		t.Errorf("playground warnings on the page %v, the API's %v (want a label_unused among them)", pgWarn, warningKeys(pgWant))
+	}
 	p.screenshot("07-playground-preview-1280")
 	p.click("#pg-run")
 	p.wait("classify bars", `document.querySelectorAll('#pg-out .pg-item').length === 3 && document.querySelectorAll('#pg-out .pg-bar').length === 3`, 20*time.Second)
+	pgLabels := append(slices.Clone(clf.Labels), "shipping")
 	for _, l := range jsEval[[]string](p, `[...document.querySelectorAll('#pg-out .pg-bar .name')].map(n => n.textContent)`) {
-		if !slices.Contains(clf.Labels, l) {
+		if !slices.Contains(pgLabels, l) {
 			t.Errorf("playground label %q", l)
 		}
 	}
@@ -913,7 +951,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	p.screenshot("07-playground-400")
 	p.viewport(1280, 900)
 	p.click("#pg-use")
-	p.wait("a new job with the playground's labels", `document.getElementById('new-job') && [...document.querySelectorAll('#new-job .label-row .label-name')].map(x => x.value).join(',') === `+quoteJS(strings.Join(clf.Labels, ","))+` && document.querySelector('input[name="mode"][value="multi"]').checked`, 10*time.Second)
+	p.wait("a new job with the playground's labels", `document.getElementById('new-job') && [...document.querySelectorAll('#new-job .label-row .label-name')].map(x => x.value).join(',') === `+quoteJS(strings.Join(pgLabels, ","))+` && document.querySelector('input[name="mode"][value="multi"]').checked`, 10*time.Second)
 
 	// 12. Usage: tokens and cost per day; today's bar holds the account's tokens so far.
 	step("usage")

@@ -643,12 +643,15 @@
   }
 
   // ---------- preview ----------
-  const WARNING_HINTS = {
-    label_unused: 'No sample line gets it: describe it, add an example, or remove it.',
-    label_dominant: 'One label takes most lines: its description may be too broad, or the others too narrow.',
-    labels_similar: 'These read almost the same: describe how they differ.',
-    low_confidence: 'Most lines are uncertain: descriptions or examples help the classifier tell the labels apart.',
+  // The API's warnings carry their own advice; the console names each kind.
+  const WARNING_TITLES = {
+    label_unused: 'Unused label',
+    label_dominant: 'Dominant label',
+    labels_similar: 'Labels alike',
+    low_confidence: 'Low confidence',
   };
+  const capital = (t) => (t ? t[0].toUpperCase() + t.slice(1) : t);
+
 
   // previewView draws a preview answer (POST /v1/batch/{id}/preview or /v1/preview).
   // order: the spec's labels (cards keep that order and colour); prev: the previous answer,
@@ -665,8 +668,8 @@
     const totalCount = labels.reduce((a, l) => a + (byLabel.get(l).count || 0), 0);
 
     const warnings = (res.warnings || []).map((w) => h('div', { class: 'banner warn pv-warning', role: 'note', 'data-code': w.code },
-      h('strong', { text: w.message }), ' ',
-      WARNING_HINTS[w.code] ? h('span', { class: 'muted', text: WARNING_HINTS[w.code] }) : null));
+      h('strong', { text: `${WARNING_TITLES[w.code] || w.code}: ` }), capital(w.message),
+      (w.labels || []).length ? h('span', { class: 'pv-wl' }, w.labels.map((l) => h('span', { class: 'pill', text: l }))) : null));
 
     // The distribution bar: each label's part of all the labels given (in multi mode
     // a line may count for several labels, so the parts are of the labels, not the lines).
