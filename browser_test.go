@@ -246,8 +246,10 @@ func (p *tab) goTo(hash string) {
 	p.do("navigate to "+hash, 10*time.Second, chromedp.Evaluate[chromedp.Void](`location.hash = `+quoteJS(hash)))
 }
 
+// quoteJS is s as a JavaScript string literal (JSON's are).
 func quoteJS(s string) string {
-	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `'`, `\'`) + "'"
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // setValue sets a field's value as typing would end, with the input and change events
@@ -581,6 +583,8 @@ func consoleWalk(t *testing.T, base, shots string) {
 	if n := len(listJobs(t, api)); n != 0 {
 		t.Fatalf("a refused spec created %d jobs", n)
 	}
+	p.click(`details.more-opts summary`)
+	p.setValue("#metadata", "team=support\nsource=zendesk")
 	p.do("fix the label", 10*time.Second,
 		chromedp.SetValue(chromedp.CSS(`#new-job .label-row:nth-child(2) .label-name`), "technical"),
 		chromedp.SetValue(chromedp.ID("text_type"), "customer support tickets"),
@@ -598,9 +602,10 @@ func consoleWalk(t *testing.T, base, shots string) {
 	p.wait("the job page with its preview", `location.hash.startsWith('#/job/') && document.querySelectorAll('#preview-card .pv-label').length === 4`, 60*time.Second)
 	id := strings.TrimPrefix(jsEval[string](p, `location.hash`), "#/job/")
 	jv := getJob(t, api, id)
-	if jv.Status != "pending" || jv.Name != jobName || jv.InputFilename != "tickets.ndjson" || jv.InputBytes != int64(len(browserInput())) {
-		t.Fatalf("job after upload and preview: status %s, name %q, file %q, %d bytes; want pending, %q, tickets.ndjson, %d bytes",
-			jv.Status, jv.Name, jv.InputFilename, jv.InputBytes, jobName, len(browserInput()))
+	if jv.Status != "pending" || jv.Name != jobName || jv.InputFilename != "tickets.ndjson" || jv.InputBytes != int64(len(browserInput())) ||
+		fmt.Sprint(jv.Metadata) != fmt.Sprint(map[string]string{"team": "support", "source": "zendesk"}) {
+		t.Fatalf("job after upload and preview: status %s, name %q, file %q, %d bytes, metadata %v; want pending, %q, tickets.ndjson, %d bytes, team and source",
+			jv.Status, jv.Name, jv.InputFilename, jv.InputBytes, jv.Metadata, jobName, len(browserInput()))
 	}
 	if got := jsEval[string](p, `document.querySelector('h1').textContent`); got != jobName {
 		t.Errorf("job page title %q, want the job's name", got)
@@ -695,9 +700,12 @@ func consoleWalk(t *testing.T, base, shots string) {
 	if chartSum != len(res) {
 		t.Errorf("label chart sums to %d, results have %d lines", chartSum, len(res))
 	}
-	// The spec card shows what ran.
+	// The spec card shows what ran, and the metadata.
 	if got := jsEval[string](p, `(document.querySelector('#spec-table tr[data-label="technical"] td[data-label="Description"]') || {}).textContent || ''`); got != techDesc {
 		t.Errorf("spec card: technical's description %q", got)
+	}
+	if got := jsEval[[]string](p, `[...document.querySelectorAll('#job-metadata .chip')].map(c => c.textContent)`); fmt.Sprint(got) != "[source zendesk team support]" && fmt.Sprint(got) != "[team support source zendesk]" {
+		t.Errorf("spec card: metadata %v", got)
 	}
 
 	// 6. The explorer: every line with its text and answer, in pages of 50.
