@@ -148,6 +148,9 @@ func readJobSpecRaw(path string) (classify.Spec, error) {
 	if spec.TextType == "" {
 		spec.TextType = body.SourceType
 	}
+	if spec.Model != "" && spec.Model != classify.KindBuiltin {
+		return classify.Spec{}, fmt.Errorf("%s: model %q: the offline commands run the built-in model only; run the job through the server to use a configured model", path, spec.Model)
+	}
 	if spec.Mode == "" {
 		spec.Mode = classify.ModeSingle
 	}

@@ -80,6 +80,10 @@ type Config struct {
 		Interval time.Duration `koanf:"interval"`
 	} `koanf:"retention"`
 
+	// DefaultModel and Models: the models a spec can name (issue 13; models.go).
+	DefaultModel string                 `koanf:"default_model"`
+	Models       map[string]ModelConfig `koanf:"models"`
+
 	HTTP struct {
 		ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
 		ReadTimeout       time.Duration `koanf:"read_timeout"`
@@ -123,6 +127,7 @@ func defaults() map[string]any {
 		"rate_limits.tokens_per_minute":      0,
 		"pricing.per_million_tokens":         0.08,
 		"retention.days":                     0,
+		"default_model":                      "builtin",
 		"retention.interval":                 "1h",
 		"http.read_header_timeout":           "10s",
 		"http.read_timeout":                  "60s",
@@ -253,6 +258,7 @@ func (c *Config) validate() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.validateModels()...)
 	return errors.Join(errs...)
 }
 

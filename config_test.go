@@ -95,3 +95,42 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatalf("config.example.yaml differs from the defaults:\n%+v\n%+v", got, want)
 	}
 }
+
+// TestModelsConfig: the models section loads every kind from a file, and a bad entry is an
+// error naming it.
+func TestModelsConfig(t *testing.T) {
+	dir := t.TempDir()
+	load := func(yaml string) (Config, error) {
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte(yaml), 0o600)
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		fs.String("config", "", "")
+		fs.Parse([]string{"--config", path})
+		return loadConfig(fs, nil)
+	}
+	cfg, err := load(`
+default_model: bge
+models:
+  potion: {kind: static, path: /models/potion}
+  bge: {kind: openai-embeddings, url: "http://gpu-1:8000", model: bge-small, api_key_env: BGE_KEY, max_concurrency: 8, batch_size: 32, timeout: 30s}
+  llm: {kind: openai-chat, url: "http://gpu-2:11434", model: qwen}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DefaultModel != "bge" || cfg.Models["bge"].Timeout != 30*time.Second || cfg.Models["bge"].BatchSize != 32 || cfg.Models["potion"].Path != "/models/potion" {
+		t.Fatalf("%+v", cfg.Models)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"models: {x: {kind: gguf}}", `models.x.kind "gguf"`},
+		{"models: {x: {kind: static}}", "models.x.path is required"},
+		{"models: {x: {kind: openai-chat, url: gpu:1}}", "models.x.url and models.x.model are required"},
+		{"models: {x: {kind: openai-chat, url: gpu:1, model: m}}", "must start with http://"},
+		{"default_model: nope", `default_model "nope"`},
+		{"models: {x: {kind: static, pth: /a}}", "pth"},
+	} {
+		if _, err := load(tc.yaml); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", tc.yaml, err, tc.want)
+		}
+	}
+}

@@ -112,10 +112,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	clf, err := classify.NewBuiltin()
+	builtin, err := classify.NewBuiltin()
 	if err != nil {
 		return fmt.Errorf("load built-in model: %w", err)
 	}
+	clf := loadModels(cfg, builtin, m.Log, os.Getenv)
 	var runnerBlobs batch.Blobs = batchBlobs{objects}
 	if m.runnerBlobs != nil {
 		runnerBlobs = m.runnerBlobs(runnerBlobs)

@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"context"
+
 	"github.com/classer-ai/classer-batch/classify"
 )
 
@@ -19,6 +21,7 @@ type chunk struct {
 	failed    int64
 	tokens    int64
 	firstErr  string
+	err       error // the model failed as a whole (a remote server): the run stops
 
 	// Input position after this chunk, for the checkpoint.
 	endOffset int64
@@ -42,6 +45,7 @@ type chunkLine struct {
 
 // jobModel is what every chunk of one job shares.
 type jobModel struct {
+	ctx          context.Context // the run's: a remote model's calls stop with it
 	model        classify.Model
 	enc          *resultEncoder
 	multi        bool
@@ -58,6 +62,7 @@ func (c *chunk) reset(jm *jobModel) {
 	c.out = c.out[:0]
 	c.completed, c.failed, c.tokens = 0, 0, 0
 	c.firstErr = ""
+	c.err = nil
 }
 
 func (c *chunk) add(l line, lineNo int64) {
@@ -101,7 +106,18 @@ func (c *chunk) process() {
 	}
 	c.results = c.results[:len(c.texts)]
 	if len(c.texts) > 0 {
-		jm.model.Classify(c.texts, c.results)
+		if cm, ok := jm.model.(classify.ContextModel); ok {
+			clear(c.results)
+			if err := cm.ClassifyContext(jm.ctx, c.texts, c.results); err != nil {
+				c.err = err
+				clear(c.texts)
+				clear(c.recs)
+				clear(errs)
+				return
+			}
+		} else {
+			jm.model.Classify(c.texts, c.results)
+		}
 	}
 	next := 0
 	for i, cl := range c.lines {
@@ -116,6 +132,15 @@ func (c *chunk) process() {
 		}
 		r := &c.results[next]
 		next++
+		if r.Err != "" { // the model could not answer this text: it fails alone
+			msg := lineError(cl.lineNo, "%s", r.Err)
+			c.out = appendError(c.out, index, c.recs[i].id, msg)
+			c.failed++
+			if c.firstErr == "" {
+				c.firstErr = msg
+			}
+			continue
+		}
 		c.out = jm.enc.appendResult(c.out, index, c.recs[i].id, jm.multi, r)
 		c.completed++
 		c.tokens += int64(r.Tokens)

@@ -47,16 +47,25 @@ type progress struct {
 
 // pipeline streams one input through the shared pool into ordered results.
 type pipeline struct {
-	pool   *Pool
-	jm     *jobModel
-	limits Limits
+	pool    *Pool
+	ownPool bool // pool is this pipeline's (a remote model's): closed when run ends
+	jm      *jobModel
+	limits  Limits
 }
 
 func newPipeline(pool *Pool, model classify.Model, spec classify.Spec, limits Limits) *pipeline {
 	limits = limits.withDefaults()
+	own := false
+	if cm, ok := model.(classify.ContextModel); ok {
+		// A model that waits on a server gets workers of its own, as many as the requests
+		// it may have in flight, so it never holds the shared CPU workers while it waits
+		// (other jobs keep their speed; a server that is down stalls only its own jobs).
+		pool, own = NewPool(max(cm.Concurrency(), 1)), true
+	}
 	return &pipeline{
-		pool:   pool,
-		limits: limits,
+		pool:    pool,
+		ownPool: own,
+		limits:  limits,
 		jm: &jobModel{
 			model:        model,
 			enc:          newResultEncoder(spec),
@@ -75,6 +84,10 @@ func newPipeline(pool *Pool, model classify.Model, spec classify.Spec, limits Li
 func (p *pipeline) run(ctx context.Context, src io.Reader, dst io.Writer, cp Checkpoint, onChunk func(progress) error) (Checkpoint, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if p.ownPool {
+		defer p.pool.Close()
+	}
+	p.jm.ctx = ctx
 
 	workers := cap(p.pool.tasks)
 	inflight := make(chan *chunk, 2*workers+2)
@@ -93,6 +106,11 @@ func (p *pipeline) run(ctx context.Context, src io.Reader, dst io.Writer, cp Che
 		<-c.done
 		if err != nil {
 			continue // draining after a stop: the workers still finish what was queued
+		}
+		if c.err != nil {
+			err = fmt.Errorf("classify: %w", c.err)
+			cancel()
+			continue
 		}
 		if _, werr := dst.Write(c.out); werr != nil {
 			err = fmt.Errorf("write results: %w", werr)

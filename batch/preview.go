@@ -150,7 +150,7 @@ func (r *Runner) Refit(ctx context.Context, job *Job) error {
 	}
 	hash := SpecHash(job.Spec)
 	if _, err := r.jobs.UpdateJob(ctx, job.ID, func(j *Job) error {
-		j.FitFor = hash
+		j.FitFor, j.Fitted = hash, true
 		return nil
 	}); err != nil {
 		return fmt.Errorf("record fit: %w", err)

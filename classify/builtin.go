@@ -49,6 +49,18 @@ type Builtin struct {
 	// takes ~60 ms, several times that under the race detector) and Compile calls it, so
 	// Compile waits only if it has not finished; sync.Once orders the writes before reads.
 	stats func()
+
+	// ranked: rows are in frequency order, of a vocabulary of zipfN words (SIF weights and
+	// the calibration's "random word of running text" come from the rank). Static models
+	// without ranks (Model2Vec) weigh every token alike.
+	ranked bool
+	zipfN  float64
+	// hf, when set, tokenises texts into rows (a Model2Vec tokenizer.json); nil: the word
+	// tokenizer of tokenize.go, which the built-in model uses.
+	hf *hfTokenizer
+	// words is the model whose vocabulary the corpus fit's word-level student and preview
+	// keywords use: the built-in model itself, or the built-in one for a static model.
+	words *Builtin
 }
 
 var _ Classifier = (*Builtin)(nil)
@@ -86,7 +98,10 @@ func parseModel(s string) (*Builtin, error) {
 		table:  newWordTable(n),
 		factor: make([]float32, n),
 		scale:  make([]float32, n),
+		ranked: true,
+		zipfN:  gloveVocab,
 	}
+	b.words = b
 	off := 12
 	punct := make([]bool, n)
 	for i := range n {
@@ -133,16 +148,25 @@ func parseModel(s string) (*Builtin, error) {
 // that for any unit prototype p the mean cosine is m·p and the variance pᵀMp − (m·p)²,
 // in O(D²) per label at Compile time instead of a scan of the vocabulary.
 // Sequential float64 sums in a fixed order: the statistics are identical on every load.
+//
+// A model without ranks weighs every token alike, over a deterministic spread of at most
+// statsWords rows (fewer for wide vectors: the cost is rows × dims²).
 func (b *Builtin) calibStats() {
 	d := b.dims
 	n := min(statsWords, len(b.scale))
-	h := math.Log(1.78 * gloveVocab)
+	step := 1
+	if !b.ranked {
+		n = min(len(b.scale), statsWords*100*100/(d*d))
+		step = max(1, len(b.scale)/max(n, 1))
+	}
+	h := math.Log(1.78 * b.zipfN)
 	b.refMean = make([]float64, d)
 	b.refMom = make([]float64, d*d)
 	u := make([]float64, d)
 	var total float64
-	for r := range n {
-		if b.scale[r] == 0 {
+	for k := range n {
+		r := k * step
+		if r >= len(b.scale) || b.scale[r] == 0 {
 			continue
 		}
 		q := b.vecs[r*d : r*d+d]
@@ -154,8 +178,11 @@ func (b *Builtin) calibStats() {
 		if ss == 0 {
 			continue
 		}
-		p := 1 / (float64(r+1) * h)
-		w := p * sifA / (sifA + p)
+		w := 1.0
+		if b.ranked {
+			p := 1 / (float64(r+1) * h)
+			w = p * sifA / (sifA + p)
+		}
 		total += w
 		// Fold the weight and the normalisation into one factor: w·u uᵀ/|u|².
 		f := w / ss
@@ -275,6 +302,12 @@ func (t *wordTable) put(w string, row int32) {
 			return
 		}
 	}
+}
+
+// getString is get for a string, and whether w is in the table.
+func (t *wordTable) getString(w string) (int32, bool) {
+	r := t.get(unsafe.Slice(unsafe.StringData(w), len(w)))
+	return r, r >= 0
 }
 
 // get returns w's row or -1.

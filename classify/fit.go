@@ -2,6 +2,7 @@ package classify
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -182,6 +183,7 @@ func (f *fitted) compile(b *Builtin) {
 			f.slot[r] = int32(k)
 		}
 	}
+	// (b is the word model: the student's words are the built-in model's.)
 	if useAVX2 {
 		f.stride = (f.nl + 7) &^ 7
 		f.protosT = make([]float32, f.d*f.stride)
@@ -267,7 +269,7 @@ func (b *Builtin) CompileFitted(spec Spec, state []byte) (Model, error) {
 		return nil, fmt.Errorf("fit state: %d labels × %d dims (multi %v), spec has %d × %d (multi %v)",
 			f.nl, f.d, f.multi, len(m.labels), b.dims, m.multi)
 	}
-	f.compile(b)
+	f.compile(b.words)
 	m.fit = f
 	return m, nil
 }
@@ -310,33 +312,100 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
-	d, nl := b.dims, len(spec.Labels)
-	multi := spec.Mode == ModeMulti
-	f := &fitted{nl: nl, d: d, multi: multi, centre: make([]float32, d), protos: make([]float32, nl*d),
-		catchAll: catchAlls(spec), wscale: make([]float32, nl)}
+	return fitWith(context.Background(), b, spec, sample)
+}
 
-	// Rows: the sample's texts with a known word, then the spec's examples.
+// vectorSource is what the decision layer reads of a model (the built-in and static models,
+// a remote embedding server): unit text vectors, its label prototypes, and the word model
+// whose vocabulary the student uses.
+type vectorSource interface {
+	dim() int
+	// textVectors returns a unit vector per text, nil for a text with nothing to embed.
+	textVectors(ctx context.Context, texts []string) ([][]float32, error)
+	// labelVectors returns each label's batch prototype (batchPrototype): unit, not
+	// centred, nil for a label with nothing to embed. Catch-alls are not asked for.
+	labelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error)
+	wordModel() *Builtin
+}
+
+var _ vectorSource = (*Builtin)(nil)
+
+func (b *Builtin) dim() int            { return b.dims }
+func (b *Builtin) wordModel() *Builtin { return b.words }
+
+func (b *Builtin) textVectors(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	var t tokenizer
+	for i, text := range texts {
+		v := make([]float32, b.dims)
+		if kn, _ := b.embed(&t, text, v, false, nil); kn > 0 {
+			out[i] = v
+		}
+	}
+	return out, nil
+}
+
+func (b *Builtin) labelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
+	var t tokenizer
+	ctx := b.context(&t, spec.TextType)
+	out := make([][]float32, len(spec.Labels))
+	for l, label := range spec.Labels {
+		if catchAll[l] {
+			continue
+		}
+		p := make([]float32, b.dims)
+		b.batchPrototype(&t, spec, label, ctx, p)
+		if normalize(p) {
+			out[l] = p
+		}
+	}
+	return out, nil
+}
+
+// fitWith is Fit over any vector source; spec must be normalized.
+func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) ([]byte, error) {
+	// Rows: the sample's texts with something to embed, then the spec's examples.
 	type row struct {
 		v     []float32
 		rows  []int32
 		label int // example's label, or -1
 	}
-	var rs []row
-	var t tokenizer
-	add := func(text string, label int) {
-		r := row{v: make([]float32, d), label: label}
-		if kn, _ := b.embed(&t, text, r.v, false, &r.rows); kn == 0 {
-			return
-		}
-		rs = append(rs, r)
+	texts := append([]string(nil), sample...)
+	labels := make([]int, len(sample))
+	for i := range labels {
+		labels[i] = -1
 	}
-	for _, s := range sample {
-		add(s, -1)
-	}
-	nSample := len(rs)
 	for l, label := range spec.Labels {
 		for _, e := range spec.Examples[label] {
-			add(e, l)
+			texts = append(texts, e)
+			labels = append(labels, l)
+		}
+	}
+	vecs, err := src.textVectors(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	// (A remote model's dimension is known once it has answered.)
+	d, nl := src.dim(), len(spec.Labels)
+	if d == 0 {
+		return nil, errors.New("fit: the model gave no vector for any text of the sample")
+	}
+	words := src.wordModel()
+	multi := spec.Mode == ModeMulti
+	f := &fitted{nl: nl, d: d, multi: multi, centre: make([]float32, d), protos: make([]float32, nl*d),
+		catchAll: catchAlls(spec), wscale: make([]float32, nl)}
+	var rs []row
+	var t tokenizer
+	nSample := 0
+	for i, v := range vecs {
+		if v == nil {
+			continue
+		}
+		r := row{v: v, label: labels[i]}
+		words.wordRows(&t, texts[i], &r.rows)
+		rs = append(rs, r)
+		if labels[i] < 0 {
+			nSample++
 		}
 	}
 
@@ -355,16 +424,16 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 			f.centre[j] = float32(cen[j] / float64(nSample+fitCentreTexts))
 		}
 	}
-	ctx := b.context(&t, spec.TextType)
-	for l, label := range spec.Labels {
-		if f.catchAll[l] {
+	protos, err := src.labelVectors(ctx, spec, f.catchAll)
+	if err != nil {
+		return nil, err
+	}
+	for l, pv := range protos {
+		if pv == nil {
 			continue
 		}
 		p := f.protos[l*d : (l+1)*d]
-		b.batchPrototype(&t, spec, label, ctx, p)
-		if !normalize(p) {
-			continue
-		}
+		copy(p, pv)
 		axpy(p, -1, f.centre)
 		normalize(p)
 	}
@@ -432,7 +501,7 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 	occ := make([]float64, V)    // occurrences
 	tot := make([]float64, nl)
 	totNeg := make([]float64, nl)
-	var words float64
+	var nWords float64
 	for i, r := range rs {
 		wt := 1.0
 		if r.label >= 0 {
@@ -450,7 +519,7 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 			}
 		}
 		n := float64(len(r.rows))
-		words += wt * n
+		nWords += wt * n
 		for l := range nl {
 			tot[l] += wt * q[i][l] * n
 			totNeg[l] += wt * (1 - q[i][l]) * n
@@ -460,7 +529,7 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 	for k := range V {
 		c := cnt[k*nl : k*nl+nl]
 		// Add-one smoothing spread by the word's overall frequency (vocabAll words).
-		pw := (occ[k] + 1) / (words + float64(vocabAll))
+		pw := (occ[k] + 1) / (nWords + float64(vocabAll))
 		for l := range nl {
 			if multi {
 				W[k*nl+l] = math.Log((c[l]+pw)/(tot[l]+1)) - math.Log((neg[k*nl+l]+pw)/(totNeg[l]+1))
@@ -471,7 +540,7 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 	}
 	f.words = make([]string, V)
 	for k, w := range vocab {
-		f.words[k] = b.index[w]
+		f.words[k] = words.index[w]
 	}
 	f.w = make([]int8, V*nl)
 	for l := range nl {

@@ -199,6 +199,9 @@ func (b *Builtin) sentence(t *tokenizer, text string, v []float32, uniform bool)
 // rows is not nil (the corpus fit's word weights are looked up by row: one tokenisation
 // serves both).
 func (b *Builtin) embed(t *tokenizer, text string, v []float32, uniform bool, rows *[]int32) (known, tokens int) {
+	if b.hf != nil {
+		return b.embedTokens(text, v, rows)
+	}
 	clear(v)
 	t.reset(text)
 	d := b.dims
@@ -255,6 +258,68 @@ func (b *Builtin) embed(t *tokenizer, text string, v []float32, uniform bool, ro
 	return known, tokens
 }
 
+// embedTokens is embed for a model with a Hugging Face tokenizer: the mean of its token
+// rows (each weighs as its vector does: the model's own weighting), normalised.
+func (b *Builtin) embedTokens(text string, v []float32, rows *[]int32) (known, tokens int) {
+	clear(v)
+	ids := b.hf.tokenize(text, nil)
+	d := b.dims
+	for _, id := range ids {
+		if id < 0 || int(id) >= len(b.scale) || b.scale[id] == 0 {
+			continue
+		}
+		if rows != nil {
+			*rows = append(*rows, id)
+		}
+		q := b.vecs[int(id)*d : int(id)*d+d]
+		j := 0
+		if useAVX2 && d >= 8 {
+			j = d &^ 7
+			axpyInt8AVX2(&v[0], &q[0], b.factor[id], j)
+		}
+		axpyRow(v[j:], q[j:], b.factor[id])
+		known++
+	}
+	if known == 0 || !normalize(v) {
+		return 0, len(ids)
+	}
+	return known, len(ids)
+}
+
+// axpyRow adds f times the int8 row q to v.
+func axpyRow(v []float32, q []int8, f float32) {
+	q = q[:len(v)]
+	for j := range v {
+		v[j] += float32(f * float32(q[j]))
+	}
+}
+
+// vectorAndWords writes text's vector into v and appends to rows the rows of its words in
+// the word model (b.words), which the corpus fit's student reads: one pass for the built-in
+// model, a second one for a static model with its own tokens.
+func (b *Builtin) vectorAndWords(t *tokenizer, text string, v []float32, rows *[]int32) (known, tokens int) {
+	if b.words == b {
+		return b.embed(t, text, v, false, rows)
+	}
+	known, tokens = b.embed(t, text, v, false, nil)
+	b.words.wordRows(t, text, rows)
+	return known, tokens
+}
+
+// wordRows appends the rows of text's known words (b must use the word tokenizer).
+func (b *Builtin) wordRows(t *tokenizer, text string, rows *[]int32) {
+	t.reset(text)
+	for {
+		tok, ok := t.next()
+		if !ok {
+			return
+		}
+		if r := b.lookup(tok); r >= 0 && b.scale[r] != 0 {
+			*rows = append(*rows, r)
+		}
+	}
+}
+
 // Classify implements Model. It allocates scratch space once per call, not per text or token.
 func (m *model) Classify(texts []string, out []Result) {
 	d := m.b.dims
@@ -291,7 +356,7 @@ func (m *model) classifyFitted(texts []string, out []Result) {
 	var rows []int32
 	for i, text := range texts {
 		rows = rows[:0]
-		known, tokens := m.b.embed(&t, text, v, false, &rows)
+		known, tokens := m.b.vectorAndWords(&t, text, v, &rows)
 		if known == 0 {
 			out[i] = m.unknown(tokens)
 			continue

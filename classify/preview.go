@@ -2,6 +2,7 @@ package classify
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -75,19 +76,31 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
+	return previewWith(context.Background(), b, spec, sample)
+}
+
+// previewWith is Preview over any vector source; spec must be normalized.
+func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []SampleText) (*Preview, error) {
 	texts := make([]string, len(sample))
 	for i, s := range sample {
 		texts[i] = s.Text
 	}
-	state, err := b.Fit(spec, texts)
+	state, err := fitWith(ctx, src, spec, texts)
 	if err != nil {
 		return nil, err
 	}
-	mdl, err := b.CompileFitted(spec, state)
+	f, err := decodeFit(state)
 	if err != nil {
 		return nil, err
 	}
-	m := mdl.(*model)
+	words := src.wordModel()
+	f.compile(words)
+	vecs, err := src.textVectors(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	multi := spec.Mode == ModeMulti
+	threshold := *spec.Threshold
 	nl := len(spec.Labels)
 	p := &Preview{SampleLines: len(sample), Labels: make([]PreviewLabel, nl), Warnings: []PreviewWarning{}}
 	for l, label := range spec.Labels {
@@ -105,20 +118,20 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 	}
 	answers := make([]answer, len(sample))
 	t := tokenizer{buf: make([]byte, 0, 64)}
-	v := make([]float32, b.dims)
 	logit := make([]float64, nl)
-	sc := m.fit.scratch()
+	sc := f.scratch()
 	var rows []int32
 	low := 0
 	for i, text := range texts {
 		a := answer{conf: make([]float64, nl), has: make([]bool, nl), best: -1, runnerUp: -1}
 		rows = rows[:0]
-		if known, _ := b.embed(&t, text, v, false, &rows); known > 0 {
-			m.fit.logits(v, rows, logit, sc)
-			if m.multi {
-				a.conf = m.fit.multiConfidences(logit)
+		if vecs[i] != nil {
+			words.wordRows(&t, text, &rows)
+			f.logits(vecs[i], rows, logit, sc)
+			if multi {
+				a.conf = f.multiConfidences(logit)
 				for l, c := range a.conf {
-					a.has[l] = c >= m.threshold
+					a.has[l] = c >= threshold
 				}
 				a.best = argmax(a.conf)
 			} else {
@@ -135,7 +148,7 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 					a.margin = probs[a.best] - probs[a.runnerUp]
 				}
 			}
-		} else if !m.multi {
+		} else if !multi {
 			// No known word: the model answers the first label at 1/n (Classify).
 			a.best = 0
 			a.has[0] = true
@@ -176,13 +189,13 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 		// Borderline: single mode, the smallest margin to the runner-up; multi mode, the
 		// confidence nearest the threshold, on either side.
 		var border []int
-		if m.multi {
+		if multi {
 			for i := range answers {
 				if answers[i].conf[l] > 0 {
 					border = append(border, i)
 				}
 			}
-			dist := func(i int) float64 { return math.Abs(answers[i].conf[l] - m.threshold) }
+			dist := func(i int) float64 { return math.Abs(answers[i].conf[l] - threshold) }
 			slices.SortStableFunc(border, func(x, y int) int {
 				return cmp.Or(cmp.Compare(dist(x), dist(y)), cmp.Compare(sample[x].Index, sample[y].Index))
 			})
@@ -198,12 +211,12 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 		}
 		for _, i := range border[:min(previewTexts, len(border))] {
 			pt := PreviewText{Index: sample[i].Index, Text: cut(texts[i], previewTextChars), Confidence: round4(answers[i].conf[l])}
-			if !m.multi {
+			if !multi {
 				pt.RunnerUp = spec.Labels[answers[i].runnerUp]
 			}
 			pl.Borderline = append(pl.Borderline, pt)
 		}
-		pl.Keywords = b.keywords(texts, func(i int) bool { return answers[i].has[l] })
+		pl.Keywords = words.keywords(texts, func(i int) bool { return answers[i].has[l] })
 	}
 
 	// Warnings.
@@ -223,7 +236,7 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 				Message: fmt.Sprintf("%q takes %.0f %% of the sample: if that is not what you expect, the other labels may need descriptions or examples", pl.Label, 100*pl.Share)})
 		}
 	}
-	for _, pair := range m.fit.similar(previewSimilarCos) {
+	for _, pair := range f.similar(previewSimilarCos) {
 		names := []string{spec.Labels[pair[0]], spec.Labels[pair[1]]}
 		p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelsSimilar, Labels: names,
 			Message: fmt.Sprintf("%q and %q read almost the same to the model: give them descriptions that tell them apart, or examples", names[0], names[1])})

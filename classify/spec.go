@@ -1,5 +1,7 @@
 package classify
 
+import "context"
+
 // Spec is the classification spec shared by every endpoint (DESIGN.md §2).
 // A Spec is validated once with Validate and then compiled with a Classifier.
 type Spec struct {
@@ -7,6 +9,8 @@ type Spec struct {
 	Descriptions map[string]string   `json:"descriptions,omitempty"`
 	Examples     map[string][]string `json:"examples,omitempty"`
 	TextType     string              `json:"text_type,omitempty"`
+	// Model names a configured model (Models); "" is the default one.
+	Model string `json:"model,omitempty"`
 	// Mode is "single" (default) or "multi".
 	Mode string `json:"mode,omitempty"`
 	// Threshold is the multi-label cut-off in 0..1; nil means the endpoint's default
@@ -41,6 +45,9 @@ type Result struct {
 	Confidence float64
 	Labels     []LabelScore
 	Tokens     int
+	// Err, if set, says why this text got no answer (a remote model's answer could not be
+	// used); the text fails alone.
+	Err string
 }
 
 // LabelScore is one label's confidence in multi mode.
@@ -61,6 +68,17 @@ type Classifier interface {
 // Classify fills out[i] for texts[i]; len(out) == len(texts).
 type Model interface {
 	Classify(texts []string, out []Result)
+}
+
+// ContextModel is a Model that waits on a server (a remote embedding or chat model): its
+// calls can be cancelled, and can fail as a whole once the server has not answered after
+// bounded retries; a single text it cannot answer gets Result.Err instead. Its Classify
+// answers every text with Err when the call fails.
+type ContextModel interface {
+	Model
+	ClassifyContext(ctx context.Context, texts []string, out []Result) error
+	// Concurrency is how many calls of it may usefully run at once (the server's limit).
+	Concurrency() int
 }
 
 // Fitter is implemented by classifiers that adapt to a batch job's own corpus

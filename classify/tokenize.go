@@ -41,6 +41,9 @@ func (t *tokenizer) reset(s string) {
 // results' `tokens` field counts. It never fails; an empty text has 0 tokens. It allocates
 // one small scratch buffer per call, not per token.
 func (b *Builtin) Tokens(text string) int {
+	if b.hf != nil {
+		return len(b.hf.tokenize(text, nil))
+	}
 	t := tokenizer{buf: make([]byte, 0, 64)}
 	t.reset(text)
 	n := 0

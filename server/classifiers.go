@@ -63,6 +63,7 @@ type classifierView struct {
 	TextType     string              `json:"text_type,omitempty"`
 	Mode         *string             `json:"mode"`
 	Threshold    *float64            `json:"threshold"`
+	Model        string              `json:"model,omitempty"`
 	Versions     int                 `json:"versions,omitempty"`
 }
 
@@ -77,6 +78,7 @@ func viewClassifier(c *store.Classifier) classifierView {
 		Examples:     c.Spec.Examples,
 		TextType:     c.Spec.TextType,
 		Threshold:    c.Spec.Threshold,
+		Model:        c.Spec.Model,
 	}
 	if c.Spec.Mode != "" {
 		m := c.Spec.Mode
@@ -99,10 +101,18 @@ func (s *Server) handleSaveClassifier(c echo.Context) error {
 	f := req.specFields
 	spec := classify.Spec{
 		Labels: f.Labels, Descriptions: f.Descriptions, Examples: f.Examples,
-		TextType: f.TextType, Mode: f.Mode, Threshold: f.Threshold,
+		TextType: f.TextType, Mode: f.Mode, Threshold: f.Threshold, Model: f.Model,
 	}
 	if spec.TextType == "" {
 		spec.TextType = f.SourceType
+	}
+	// A classifier version keeps the model it resolved (the default, if it names none).
+	if r, ok := s.clf.(modelResolver); ok {
+		name, err := r.Resolve(spec.Model)
+		if err != nil {
+			return err
+		}
+		spec.Model = name
 	}
 	// Validate a copy with the batch defaults, but store mode and threshold only when the
 	// client set them, so that each endpoint's own default still applies otherwise.
@@ -110,7 +120,7 @@ func (s *Server) handleSaveClassifier(c echo.Context) error {
 	if err := check.Normalize(classify.DefaultBatchThreshold); err != nil {
 		return err
 	}
-	if _, _, err := s.model(check); err != nil {
+	if err := s.checkCompiles(check); err != nil {
 		return err
 	}
 	spec.Labels, spec.Descriptions, spec.Examples, spec.TextType = check.Labels, check.Descriptions, check.Examples, check.TextType

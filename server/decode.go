@@ -29,6 +29,7 @@ type specFields struct {
 	Mode         string              `json:"mode"`
 	Threshold    *float64            `json:"threshold"`
 	Classifier   string              `json:"classifier"`
+	Model        string              `json:"model"`
 }
 
 // specOptions are the per-endpoint rules applied on top of the client's fields.
@@ -54,6 +55,7 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 		TextType:     f.TextType,
 		Mode:         f.Mode,
 		Threshold:    f.Threshold,
+		Model:        f.Model,
 	}
 	if spec.TextType == "" {
 		spec.TextType = f.SourceType
@@ -76,6 +78,9 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 		if spec.Mode == "" {
 			spec.Mode = saved.Spec.Mode
 		}
+		if spec.Model == "" {
+			spec.Model = saved.Spec.Model
+		}
 		if spec.Threshold == nil {
 			spec.Threshold = saved.Spec.Threshold
 		}
@@ -87,7 +92,21 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 	if err := spec.Normalize(o.defaultThreshold); err != nil {
 		return classify.Spec{}, "", err
 	}
+	// The model a spec names is resolved now (the default when it names none), so a job or
+	// a saved classifier keeps the model it was made with.
+	if r, ok := s.clf.(modelResolver); ok {
+		name, err := r.Resolve(spec.Model)
+		if err != nil {
+			return classify.Spec{}, "", err
+		}
+		spec.Model = name
+	}
 	return spec, ref, nil
+}
+
+// modelResolver is a classifier with several models by name (classify.Models).
+type modelResolver interface {
+	Resolve(name string) (string, error)
 }
 
 // savedClassifier resolves a "name" (latest) or "name@vN" reference for the account.

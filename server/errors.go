@@ -75,6 +75,7 @@ func conflict(msg string) *apiError {
 func mapError(err error) *apiError {
 	var ae *apiError
 	var ve *classify.ValidationError
+	var re *classify.RemoteError
 	var mbe *http.MaxBytesError
 	var he *echo.HTTPError
 	switch {
@@ -85,6 +86,10 @@ func mapError(err error) *apiError {
 	case errors.As(err, &mbe):
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "PAYLOAD_TOO_LARGE",
 			Message: fmt.Sprintf("request body exceeds the limit of %d bytes", mbe.Limit)}
+	case errors.As(err, &re):
+		return &apiError{Status: http.StatusBadGateway, Code: "MODEL_UNAVAILABLE", Message: re.Error()}
+	case errors.Is(err, classify.ErrModelUnavailable):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "MODEL_UNAVAILABLE", Message: err.Error()}
 	case errors.Is(err, store.ErrInvalidKey):
 		return unauthorized("invalid API key")
 	case errors.Is(err, batch.ErrNotFound):

@@ -63,6 +63,7 @@ type specView struct {
 	Threshold       *float64            `json:"threshold"`
 	TextType        string              `json:"text_type"`
 	Classifier      string              `json:"classifier"`
+	Model           string              `json:"model"`
 	LabelExpansions map[string][]string `json:"label_expansions,omitempty"`
 }
 
@@ -90,6 +91,7 @@ func viewJob(j *batch.Job) jobView {
 			Threshold:       j.Spec.Threshold,
 			TextType:        j.Spec.TextType,
 			Classifier:      j.Classifier,
+			Model:           j.Spec.Model,
 			LabelExpansions: classify.Expansions(j.Spec),
 		},
 	}
@@ -202,9 +204,7 @@ func (s *Server) handleCreateJob(c echo.Context) error {
 	if err := checkJobInfo(req.Name, req.Metadata); err != nil {
 		return err
 	}
-	// Compiling now rejects a spec the classifier cannot use at creation time rather than
-	// when the job starts; the compiled model is cached for the real-time endpoints too.
-	if _, _, err := s.model(spec); err != nil {
+	if err := s.checkCompiles(spec); err != nil {
 		return err
 	}
 	now := s.now()
@@ -484,8 +484,37 @@ func (s *Server) handleHealthz(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// checkCompiles rejects, at creation time, a spec the classifier cannot use rather than
+// when the job starts; the compiled model is cached for the real-time endpoints too. A
+// remote model that does not answer now is no reason to refuse the spec: the job waits or
+// fails when it runs (issue 13).
+func (s *Server) checkCompiles(spec classify.Spec) error {
+	_, _, err := s.model(spec)
+	var re *classify.RemoteError
+	if errors.As(err, &re) {
+		s.log.Warn("model server unreachable while checking a spec", "model", spec.Model, "err", err)
+		return nil
+	}
+	return err
+}
+
+// handleModels lists the configured models (issue 13): kind, readiness, dimensions, and
+// why a model is not ready.
+func (s *Server) handleModels(c echo.Context) error {
+	type lister interface {
+		Infos(ctx context.Context) []classify.ModelInfo
+	}
+	l, ok := s.clf.(lister)
+	if !ok {
+		return writeJSON(c, http.StatusOK, map[string]any{"models": []classify.ModelInfo{{Name: classify.KindBuiltin, Kind: classify.KindBuiltin, Default: true, Ready: true}}})
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"models": l.Infos(c.Request().Context())})
+}
+
 // handleReadyz checks the database and the object storage. The failing component is
-// named; its error goes to the log, not to an unauthenticated client.
+// named; its error goes to the log, not to an unauthenticated client. Configured models
+// that cannot be loaded or reached are listed under "models_not_ready" without making the
+// appliance unready: only the jobs that use them wait or fail.
 func (s *Server) handleReadyz(c echo.Context) error {
 	ctx := c.Request().Context()
 	checks := []struct {
@@ -499,5 +528,19 @@ func (s *Server) handleReadyz(c echo.Context) error {
 				Message: ch.name + " is not ready", Details: map[string]any{"check": ch.name}, Err: err}
 		}
 	}
-	return writeJSON(c, http.StatusOK, map[string]string{"status": "ready"})
+	resp := map[string]any{"status": "ready"}
+	if l, ok := s.clf.(interface {
+		Infos(ctx context.Context) []classify.ModelInfo
+	}); ok {
+		var down []string
+		for _, m := range l.Infos(ctx) {
+			if !m.Ready {
+				down = append(down, m.Name)
+			}
+		}
+		if len(down) > 0 {
+			resp["models_not_ready"] = down
+		}
+	}
+	return writeJSON(c, http.StatusOK, resp)
 }

@@ -27,11 +27,12 @@ type specPatch struct {
 	Mode         *string              `json:"mode"`
 	Threshold    *float64             `json:"threshold"`
 	Classifier   *string              `json:"classifier"`
+	Model        *string              `json:"model"`
 }
 
 func (p specPatch) empty() bool {
 	return p.Labels == nil && p.Descriptions == nil && p.Examples == nil && p.TextType == nil &&
-		p.SourceType == nil && p.Mode == nil && p.Threshold == nil && p.Classifier == nil
+		p.SourceType == nil && p.Mode == nil && p.Threshold == nil && p.Classifier == nil && p.Model == nil
 }
 
 // apply resolves the job's spec with the patch on top: a field given replaces the job's
@@ -46,6 +47,7 @@ func (s *Server) apply(ctx context.Context, account string, j *batch.Job, p spec
 		TextType:     j.Spec.TextType,
 		Mode:         j.Spec.Mode,
 		Threshold:    j.Spec.Threshold,
+		Model:        j.Spec.Model,
 	}
 	if p.Classifier != nil && *p.Classifier != "" {
 		f.Classifier, f.Labels, f.Descriptions, f.Examples = *p.Classifier, nil, nil, nil
@@ -80,12 +82,15 @@ func (s *Server) apply(ctx context.Context, account string, j *batch.Job, p spec
 	if p.Threshold != nil {
 		f.Threshold = p.Threshold
 	}
+	if p.Model != nil {
+		f.Model = *p.Model
+	}
 	spec, ref, err := s.resolveSpec(ctx, account, f, jobOpts)
 	if err != nil {
 		return classify.Spec{}, "", err
 	}
 	// The classifier must be able to compile it (as at creation).
-	if _, _, err := s.model(spec); err != nil {
+	if err := s.checkCompiles(spec); err != nil {
 		return classify.Spec{}, "", err
 	}
 	return spec, ref, nil

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -98,11 +99,15 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err := s.checkTokens(c); err != nil {
 		return err
 	}
-	answers, err := s.classifyTexts(spec, []string{text}, req.Cache == nil || *req.Cache)
+	answers, err := s.classifyTexts(c.Request().Context(), spec, []string{text}, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
 	a := answers[0]
+	if a.res.Err != "" {
+		// The model (a remote server) could not answer this text.
+		return &apiError{Status: http.StatusBadGateway, Code: "MODEL_ERROR", Message: a.res.Err}
+	}
 	s.answered(c, 1, a.res.Tokens)
 	latency := time.Since(start).Milliseconds()
 	if spec.Mode == classify.ModeMulti {
@@ -129,13 +134,16 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err := s.checkTokens(c); err != nil {
 		return err
 	}
-	answers, err := s.classifyTexts(spec, req.Texts, req.Cache == nil || *req.Cache)
+	answers, err := s.classifyTexts(c.Request().Context(), spec, req.Texts, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
 	resp := manyResponse{Results: make([]any, len(answers)), LabelExpansions: classify.Expansions(spec)}
 	answeredTexts := 0
 	for i, a := range answers {
+		if a.err == "" && a.res.Err != "" {
+			a.err = fmt.Sprintf("texts[%d]: %s", i, a.res.Err)
+		}
 		switch {
 		case a.err != "":
 			resp.Results[i] = errorItem{Error: a.err}
@@ -174,7 +182,7 @@ type answer struct {
 // classifyTexts answers texts with one compiled model: refused texts get err, cached pairs
 // come from the result cache, and the rest are classified in a single call. Errors are
 // those of Compile (*classify.ValidationError = 422).
-func (s *Server) classifyTexts(spec classify.Spec, texts []string, useCache bool) ([]answer, error) {
+func (s *Server) classifyTexts(ctx context.Context, spec classify.Spec, texts []string, useCache bool) ([]answer, error) {
 	model, canon, err := s.model(spec)
 	if err != nil {
 		return nil, err
@@ -202,12 +210,20 @@ func (s *Server) classifyTexts(spec classify.Spec, texts []string, useCache bool
 		in[j] = texts[i]
 	}
 	out := make([]classify.Result, len(in))
-	model.Classify(in, out)
+	if cm, ok := model.(classify.ContextModel); ok {
+		if err := cm.ClassifyContext(ctx, in, out); err != nil {
+			return nil, err // mapError: a model server that did not answer is a 502
+		}
+	} else {
+		model.Classify(in, out)
+	}
 	for j, i := range todo {
 		answers[i].res = out[j]
 		// Fill the cache even when this request opted out: the answer is just as valid
-		// for the next caller that allows caching.
-		s.results.Add(resultKey(canon, in[j]), out[j])
+		// for the next caller that allows caching (not a text the model failed on).
+		if out[j].Err == "" {
+			s.results.Add(resultKey(canon, in[j]), out[j])
+		}
 	}
 	return answers, nil
 }

@@ -53,6 +53,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/v1/classifiers/:name", s.handleDeleteClassifier, true, false},
 
 		{http.MethodGet, "/v1/usage", s.handleUsage, true, false},
+		{http.MethodGet, "/v1/models", s.handleModels, true, false},
 
 		{http.MethodGet, "/v1/keys", s.handleListKeys, true, true},
 		{http.MethodPost, "/v1/keys", s.handleCreateKey, true, true},
