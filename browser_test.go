@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -225,6 +226,21 @@ func (p *tab) screenshot(name string) {
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		p.t.Errorf("screenshot %s: %v", name, err)
 	}
+}
+
+// darkScreenshot takes the page as a browser set to a dark colour scheme shows it.
+func (p *tab) darkScreenshot(name string) {
+	p.t.Helper()
+	scheme := func(v string) {
+		p.t.Helper()
+		params := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}}
+		if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, params); err != nil {
+			p.t.Fatalf("colour scheme %s: %v", v, err)
+		}
+	}
+	scheme("dark")
+	p.screenshot(name)
+	scheme("")
 }
 
 // viewport resizes the window's layout; narrow windows also get a phone-like scale of 1.
@@ -621,6 +637,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	}
 	t.Logf("first preview: %v, warnings %v", first.stats(), warningKeys(first))
 	p.screenshot("03-preview-1280")
+	p.darkScreenshot("03-preview-dark-1280")
 	p.viewport(400, 860)
 	p.noHorizontalScroll("preview at 400 px")
 	p.screenshot("03-preview-400")
