@@ -1073,42 +1073,8 @@ func consoleWalk(t *testing.T, base, shots string) {
 		chromedp.SetValue(chromedp.ID("key-input"), acmeKey), chromedp.Click(chromedp.ID("key-submit")))
 	p.wait("the keys page again", `document.getElementById('keys-forbidden')`, 10*time.Second)
 
-	// 14. The jobs list: names, files, labels; a status filter; a long job's live
-	// progress, cancel and restart.
+	// 14. The jobs list: names, files, labels, and the status filter (kept in the address).
 	step("jobs list")
-	long := startLongJob(t, api)
-	longStarted := time.Now()
-	defer func() {
-		t.Logf("long job after %s: %+v", time.Since(longStarted), api.waitStatus(long, 0, "processing", "completed", "failed"))
-	}()
-	p.click(`nav a[href="#/jobs"]`)
-	lrow := `document.querySelector('tr[data-job="` + long + `"]`
-	p.wait("the long job processing in the list", lrow+` .badge.processing')`, 30*time.Second)
-	p.wait("live progress", `(() => { const t = `+lrow+` .prog .sub span'); return t && /^[1-9][\d,]* \/ [\d,]+ lines$/.test(t.textContent); })()`, 30*time.Second)
-	firstProg := jsEval[string](p, lrow+` .prog .sub span').textContent`)
-	p.wait("the progress to move without a reload", lrow+` .prog .sub span').textContent !== `+quoteJS(firstProg), 30*time.Second)
-	p.wait("throughput and time left", `/lines\/s/.test(`+lrow+` td[data-label="Throughput"]').textContent) && `+lrow+` td[data-label="Time left"]').textContent !== '—'`, 30*time.Second)
-	p.screenshot("10-jobs-1280")
-
-	// Cancel and restart on its page, while it surely runs.
-	p.do("open the long job", 10*time.Second, chromedp.Click(chromedp.CSS(`a[href="#/job/`+long+`"]`)), chromedp.WaitVisible(chromedp.ID("cancel")))
-	t.Logf("cancelling the long job %s after it started", time.Since(longStarted))
-	p.click("#cancel")
-	p.wait("cancelled", `document.querySelector('#view .badge.failed') && document.getElementById('restart')`, 30*time.Second)
-	if v := api.waitStatus(long, 5*time.Second, "failed"); v.Error == nil || *v.Error != "cancelled" {
-		t.Errorf("after cancel: %+v", v)
-	}
-	p.screenshot("11-job-cancelled-1280")
-	p.click("#restart")
-	p.wait("processing again", `document.querySelector('#view .badge.processing') || document.querySelector('#view .badge.completed')`, 30*time.Second)
-	if v := api.waitStatus(long, 5*time.Second, "processing", "completed"); v.RequestsCompleted < 1 {
-		t.Errorf("restarted job did not resume from its checkpoint: %+v", v)
-	}
-	p.screenshot("11-job-processing-1280")
-	// Let it finish, so that the status filter below has fixed answers.
-	api.waitStatus(long, 2*time.Minute, "completed")
-
-	// Names, files and labels in the list, and the status filter.
 	p.click(`nav a[href="#/jobs"]`)
 	jrow := `document.querySelector('tr[data-job="` + id + `"]`
 	p.wait("the named job in the list", jrow+` .job-link') && `+jrow+` .job-link').textContent === `+quoteJS(jobName), 10*time.Second)
@@ -1122,25 +1088,65 @@ func consoleWalk(t *testing.T, base, shots string) {
 	p.noHorizontalScroll("jobs at 400 px")
 	p.screenshot("10-jobs-400")
 	p.viewport(1280, 900)
+	filterJobs := func(status string, want ...string) {
+		t.Helper()
+		cond := `[...document.querySelectorAll('#jobs-table tbody tr')].map(tr => tr.dataset.job).join(',') === ` + quoteJS(strings.Join(want, ","))
+		if len(want) == 0 {
+			cond = `document.getElementById('jobs-empty') && document.getElementById('jobs-empty').textContent.includes('No ` + status + ` jobs')`
+		}
+		p.wait("the jobs filtered by status "+status, `document.querySelector('input[name="status-filter"][value="`+status+`"]').checked && `+cond, 10*time.Second)
+		if status != "" && !strings.HasSuffix(jsEval[string](p, `location.hash`), "status="+status) {
+			t.Errorf("the status filter is not in the address: %s", jsEval[string](p, `location.hash`))
+		}
+	}
 	for _, st := range []struct {
 		status string
 		want   []string
-	}{{"completed", []string{long, id}}, {"pending", []string{clone}}, {"failed", nil}, {"", []string{long, clone, id}}} {
+	}{{"completed", []string{id}}, {"pending", []string{clone}}, {"failed", nil}, {"", []string{clone, id}}} {
 		p.click(`label:has(input[name="status-filter"][value="` + st.status + `"])`)
-		cond := `[...document.querySelectorAll('#jobs-table tbody tr')].map(tr => tr.dataset.job).join(',') === ` + quoteJS(strings.Join(st.want, ","))
-		if len(st.want) == 0 {
-			cond = `document.getElementById('jobs-empty') && document.getElementById('jobs-empty').textContent.includes('No ` + st.status + ` jobs')`
-		}
-		p.wait("the jobs filtered by status "+st.status, cond, 10*time.Second)
-		if st.status != "" && !strings.HasSuffix(jsEval[string](p, `location.hash`), "status="+st.status) {
-			t.Errorf("the status filter is not in the address: %s", jsEval[string](p, `location.hash`))
-		}
+		filterJobs(st.status, st.want...)
 		if st.status == "completed" {
 			p.screenshot("10-jobs-completed-1280")
 		}
 	}
 
-	// 15. Rename the clone, then delete it from its page (with the inline confirmation).
+	// 15. A long job: live progress in the list, then cancel and restart on its page.
+	step("long job")
+	long := startLongJob(t, api)
+	longStarted := time.Now()
+	defer func() {
+		t.Logf("long job after %s: %+v", time.Since(longStarted), api.waitStatus(long, 0, "processing", "completed", "failed"))
+	}()
+	// Opened by its address: the list of processing jobs, which loads at once.
+	p.goTo("#/jobs?status=processing")
+	lrow := `document.querySelector('tr[data-job="` + long + `"]`
+	p.wait("the long job processing in the list", lrow+` .badge.processing') && document.querySelectorAll('#jobs-table tbody tr').length === 1`, 30*time.Second)
+	p.wait("live progress", `(() => { const t = `+lrow+` .prog .sub span'); return t && /^[1-9][\d,]* \/ [\d,]+ lines$/.test(t.textContent); })()`, 30*time.Second)
+	firstProg := jsEval[string](p, lrow+` .prog .sub span').textContent`)
+	p.wait("the progress to move without a reload", lrow+` .prog .sub span').textContent !== `+quoteJS(firstProg), 30*time.Second)
+	p.wait("throughput and time left", `/lines\/s/.test(`+lrow+` td[data-label="Throughput"]').textContent) && `+lrow+` td[data-label="Time left"]').textContent !== '—'`, 30*time.Second)
+	p.screenshot("10-jobs-1280")
+	p.do("open the long job", 10*time.Second, chromedp.Click(chromedp.CSS(`a[href="#/job/`+long+`"]`)), chromedp.WaitVisible(chromedp.ID("cancel")))
+	t.Logf("cancelling the long job %s after it started", time.Since(longStarted))
+	p.click("#cancel")
+	p.wait("cancelled", `document.querySelector('#view .badge.failed') && document.getElementById('restart')`, 30*time.Second)
+	if v := api.waitStatus(long, 5*time.Second, "failed"); v.Error == nil || *v.Error != "cancelled" {
+		t.Errorf("after cancel: %+v", v)
+	}
+	p.screenshot("11-job-cancelled-1280")
+	// The list filtered by the address alone (a bookmark) shows it among the failed.
+	p.goTo("#/jobs?status=failed")
+	filterJobs("failed", long)
+	p.do("back to the long job", 10*time.Second, chromedp.Click(chromedp.CSS(`a[href="#/job/`+long+`"]`)), chromedp.WaitVisible(chromedp.ID("restart")))
+	p.click("#restart")
+	p.wait("processing again", `document.querySelector('#view .badge.processing') || document.querySelector('#view .badge.completed')`, 30*time.Second)
+	if v := api.waitStatus(long, 5*time.Second, "processing", "completed"); v.RequestsCompleted < 1 {
+		t.Errorf("restarted job did not resume from its checkpoint: %+v", v)
+	}
+	// The job may go on running; closing the appliance checkpoints and stops it.
+	p.screenshot("11-job-processing-1280")
+
+	// 16. Rename the clone, then delete it from its page (with the inline confirmation).
 	step("rename and delete")
 	p.goTo("#/job/" + clone)
 	p.do("rename", 10*time.Second, chromedp.WaitVisible(chromedp.ID("rename")), chromedp.Click(chromedp.ID("rename")), chromedp.WaitVisible(chromedp.ID("rename-input")))
@@ -1158,7 +1164,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	}
 	step("done")
 
-	// 16. No JavaScript errors anywhere on the way.
+	// 17. No JavaScript errors anywhere on the way.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range p.jsErrors {
