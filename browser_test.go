@@ -333,6 +333,7 @@ type specView struct {
 	Threshold       *float64            `json:"threshold"`
 	TextType        string              `json:"text_type"`
 	Classifier      string              `json:"classifier"`
+	Model           string              `json:"model"`
 	LabelExpansions map[string][]string `json:"label_expansions"`
 }
 
@@ -544,6 +545,8 @@ func TestBrowserConsole(t *testing.T) {
 	// One worker keeps the long job of the last steps running long enough to watch,
 	// cancel and restart it on any machine.
 	cfg.Workers = 1
+	// A second model, so that the forms offer a choice (a small word-vector file).
+	cfg.Models = map[string]ModelConfig{"vec": {Kind: "static", Path: wordVectorsFile(t)}}
 	m := startMain(t, cfg)
 	defer m.Close()
 	consoleWalk(t, m.URL, shots)
@@ -874,11 +877,20 @@ func consoleWalk(t *testing.T, base, shots string) {
 	const salesDesc = "pricing, quotes, plans, licences and demos"
 	p.setValue(`#new-job .label-row:nth-child(3) .label-desc`, salesDesc)
 	p.setValue("#job-name", "Support tickets, March (sales described)")
+	// The model: the source job's (the default) is preselected; the clone tries the other.
+	p.wait("the model picker", `document.getElementById('model') && !document.getElementById('model').closest('.field').hidden`, 10*time.Second)
+	if got := jsEval[string](p, `document.getElementById('model').value`); got != jv.Spec.Model {
+		t.Errorf("clone form: model %q, the job's %q", got, jv.Spec.Model)
+	}
+	p.setValue("#model", "vec")
 	p.do("choose the file", 10*time.Second, chromedp.SetUploadFiles(chromedp.ID("file"), []string{inputPath}))
 	p.click("#create-job")
 	p.wait("the clone's preview", `location.hash.startsWith('#/job/') && location.hash !== '#/job/`+id+`' && document.querySelectorAll('#preview-card .pv-label').length === 3`, 60*time.Second)
 	clone := strings.TrimPrefix(jsEval[string](p, `location.hash`), "#/job/")
 	cv := getJob(t, api, clone)
+	if got := jsEval[string](p, `document.getElementById('js-model').value`); cv.Spec.Model != "vec" || got != "vec" {
+		t.Errorf("the clone's model: %q in the API, %q on its page; want vec", cv.Spec.Model, got)
+	}
 	if cv.Name != "Support tickets, March (sales described)" || cv.Spec.Descriptions["sales"] != salesDesc || cv.Spec.Descriptions["technical"] != techDesc || !slices.Contains(cv.Spec.Examples[mv.To], mv.Text) {
 		t.Errorf("the clone: name %q, spec %+v", cv.Name, cv.Spec)
 	}

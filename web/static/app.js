@@ -259,6 +259,7 @@
   document.getElementById('forget').addEventListener('click', () => {
     sessionStorage.removeItem(KEY_STORE);
     pgState.classifier = '';
+    modelsPromise = null;
     route();
   });
 
@@ -587,7 +588,15 @@
       h('label', null, h('input', { type: 'radio', name, value: v, checked: v === value, onchange: () => onchange(v) }), h('span', { text }))));
   }
 
-  // specOptions: mode, threshold (multi only) and text_type, with their error slots.
+  // The configured models (GET /v1/models), asked once per key: the model picker shows
+  // only when there is a choice.
+  let modelsPromise = null;
+  function models() {
+    if (!modelsPromise) modelsPromise = api('GET', '/v1/models').then((r) => (r && r.models) || []).catch(() => []);
+    return modelsPromise;
+  }
+
+  // specOptions: mode, threshold (multi only), text_type and the model, with their error slots.
   // p prefixes the ids ('' on the new-job form, which keeps the historical ids).
   function specOptions(p, init, onChange) {
     let mode = init.mode === 'multi' ? 'multi' : 'single';
@@ -599,11 +608,27 @@
     const textType = h('input', { type: 'text', id: `${p}text_type`, value: init.text_type || '', placeholder: 'e.g. customer support tickets', 'aria-describedby': `${p}err-text_type` });
     const segEl = seg(`${p}mode`, [['single', 'Single label'], ['multi', 'Multi label']], mode, (v) => { mode = v; thresholdField.hidden = v !== 'multi'; if (onChange) onChange(); }, `${p}mode-lbl`);
     [threshold, textType].forEach((x) => x.addEventListener('input', () => { if (onChange) onChange(); }));
+    let model = init.model || '';
+    const modelSel = h('select', { id: `${p}model`, 'aria-describedby': `${p}err-model` });
+    const modelField = h('div', { class: 'field', style: 'flex:0 1 240px', hidden: true },
+      h('label', { for: `${p}model`, text: 'Model' }), modelSel, errEl('model'));
+    modelSel.addEventListener('change', () => { model = modelSel.value; if (onChange) onChange(); });
+    function drawModels(list) {
+      if (list.length < 2 && !(model && list.length && !list.some((m) => m.name === model))) { modelField.hidden = true; return; }
+      const opts = list.map((m) => h('option', { value: m.name, text: `${m.name}${m.default ? ' (default)' : ''}${m.ready === false ? ' · not ready' : ''}` }));
+      if (model && !list.some((m) => m.name === model)) opts.unshift(h('option', { value: model, text: `${model} (not configured)` }));
+      replace(modelSel, opts);
+      modelSel.value = model || (list.find((m) => m.default) || list[0]).name;
+      model = modelSel.value;
+      modelField.hidden = false;
+    }
+    models().then(drawModels);
     const el = h('div', { class: 'row' },
       h('div', { class: 'field', style: 'flex:0 0 auto' }, h('span', { class: 'lbl', id: `${p}mode-lbl`, text: 'Mode' }), segEl, errEl('mode')),
       thresholdField,
-      h('div', { class: 'field' }, h('label', { for: `${p}text_type` }, 'What are the texts? ', h('span', { class: 'hint', text: 'optional context' })), textType, errEl('text_type')));
-    const inputs = { threshold, text_type: textType };
+      h('div', { class: 'field' }, h('label', { for: `${p}text_type` }, 'What are the texts? ', h('span', { class: 'hint', text: 'optional context' })), textType, errEl('text_type')),
+      modelField);
+    const inputs = { threshold, text_type: textType, model: modelSel };
     return {
       el,
       get mode() { return mode; },
@@ -619,9 +644,11 @@
           }
         }
         o.text_type = textType.value.trim();
+        if (model) o.model = model;
         return o;
       },
       set(spec) {
+        if (spec.model) { model = spec.model; models().then(drawModels); }
         mode = spec.mode === 'multi' ? 'multi' : 'single';
         for (const r of el.querySelectorAll(`input[name="${p}mode"]`)) r.checked = r.value === mode;
         thresholdField.hidden = mode !== 'multi';
@@ -759,6 +786,7 @@
     if (spec.text_type) o.text_type = spec.text_type;
     if (spec.mode) o.mode = spec.mode;
     if (spec.mode === 'multi' && spec.threshold != null) o.threshold = spec.threshold;
+    if (spec.model) o.model = spec.model;
     return o;
   }
 
@@ -961,6 +989,7 @@
         body.mode = o.mode;
         if (o.threshold != null) body.threshold = o.threshold;
         if (o.text_type) body.text_type = o.text_type;
+        if (o.model) body.model = o.model;
       } catch (e) { showError(e); return; }
       if (jobName.value.trim()) body.name = jobName.value.trim();
       const meta = parseMetadata(metadata.value);
@@ -1360,6 +1389,7 @@
         o.mode = x.mode === 'multi' ? 'multi' : 'single';
         if (o.mode === 'multi' && x.threshold != null) o.threshold = x.threshold;
         o.text_type = x.text_type || '';
+        if (x.model) o.model = x.model;
         return o;
       }
       function isDirty() {
@@ -1570,6 +1600,7 @@
       const facts = [
         ['Mode', sp.mode === 'multi' ? `multi-label, threshold ${sp.threshold != null ? sp.threshold : '—'}` : 'single label'],
         ['Text type', sp.text_type || '—'],
+        ['Model', sp.model || 'default'],
         ['Saved classifier', sp.classifier || '—'],
         ['Input', j.input_filename ? `${j.input_filename}${j.input_bytes ? ` · ${bytes(j.input_bytes)}` : ''}` : 'no file yet'],
       ];
