@@ -412,6 +412,10 @@ type remoteModels interface {
 // for another spec (SetSpec changed it before start) is fitted again first, and so is a
 // remote model's job counted at upload (recordCount does not fit those).
 func (r *Runner) compile(ctx context.Context, job *Job) (classify.Model, error) {
+	return r.compileOnce(ctx, job, false)
+}
+
+func (r *Runner) compileOnce(ctx context.Context, job *Job, refitted bool) (classify.Model, error) {
 	fitter, fits := r.clf.(classify.Fitter)
 	if fits && job.Counted && !job.Fitted {
 		if rm, ok := r.clf.(remoteModels); ok && rm.Remote(job.Spec) {
@@ -439,7 +443,20 @@ func (r *Runner) compile(ctx context.Context, job *Job) (classify.Model, error) 
 	if err != nil {
 		return nil, fmt.Errorf("load fit: %w", err)
 	}
-	return fitter.CompileFitted(job.Spec, state)
+	m, err := fitter.CompileFitted(job.Spec, state)
+	if errors.Is(err, classify.ErrFitState) && !refitted {
+		// Fitted by another version of the classifier (an upgrade while the job was
+		// processing): count and fit the job again with this one. The lines it already
+		// wrote keep their answers.
+		r.log.Warn("job's fit is from another classifier version; fitting it again", "job_id", job.ID, "err", err)
+		fresh, cerr := r.count(ctx, job)
+		if cerr != nil {
+			return nil, cerr
+		}
+		*job = *fresh
+		return r.compileOnce(ctx, job, true)
+	}
+	return m, err
 }
 
 // checkpoint makes what it can of the results durable, records the last durable

@@ -439,3 +439,31 @@ func TestRunnerRecountsRestoredResults(t *testing.T) {
 		t.Fatalf("%s %q: %+v; want completed with %+v", j.Status, j.Error, got, want)
 	}
 }
+
+// TestRunnerRefitsOldFitState: a job fitted by another version of the classifier (its
+// stored state cannot be read: an upgrade while it was processing) is counted and fitted
+// again, and completes with the answers of an uninterrupted run.
+func TestRunnerRefitsOldFitState(t *testing.T) {
+	e := newRunnerEnv(t)
+	r := e.newRunner(t, batch.Config{Workers: 2}, nil, nil, nil)
+	ctx := context.Background()
+	input := mixedInput(300, 0)
+	id := e.startJob(t, input)
+	if _, err := e.objs.Put(ctx, batch.FitKey(id), strings.NewReader("CBF1 a state of an older version"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.UpdateJob(ctx, id, func(j *batch.Job) error {
+		j.Counted, j.Fitted, j.RequestsTotal = true, true, 300
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.Run(id)
+	j := e.wait(t, id, nil)
+	if j.Status != batch.StatusCompleted {
+		t.Fatalf("job %s: %s", j.Status, j.Error)
+	}
+	if got, want := e.results(t, id), e.reference(t, input); !bytes.Equal(got, want) {
+		t.Fatalf("results differ from an uninterrupted run")
+	}
+}

@@ -135,7 +135,7 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 				}
 				a.best = argmax(a.conf)
 			} else {
-				probs := softmaxTemp(logit, fitTemp)
+				probs := softmaxTemp(logit, float64(f.temp))
 				copy(a.conf, probs)
 				a.best = argmax(probs)
 				a.has[a.best] = true
@@ -228,7 +228,7 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 	}
 	if len(unused) > 0 && len(sample) > 0 {
 		p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelUnused, Labels: unused,
-			Message: fmt.Sprintf("no line of the sample gets %s: describe what %s means, add examples, or drop it", quoteList(unused), pronoun(unused))})
+			Message: fmt.Sprintf("no line of the sample gets %s: describe what %s, add examples, or drop it", quoteList(unused), pronoun(unused))})
 	}
 	for _, pl := range p.Labels {
 		if nl > 1 && pl.Share > previewDominant {
@@ -386,7 +386,7 @@ func quoteList(xs []string) string {
 
 func pronoun(xs []string) string {
 	if len(xs) == 1 {
-		return "it"
+		return "it means"
 	}
-	return "they"
+	return "they mean"
 }
