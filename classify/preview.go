@@ -228,12 +228,12 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 	}
 	if len(unused) > 0 && len(sample) > 0 {
 		p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelUnused, Labels: unused,
-			Message: fmt.Sprintf("no line of the sample gets %s: describe what %s, add examples, or drop it", quoteList(unused), pronoun(unused))})
+			Message: fmt.Sprintf("no previewed line gets %s: describe what %s, add examples, or drop it", quoteList(unused), pronoun(unused))})
 	}
 	for _, pl := range p.Labels {
 		if nl > 1 && pl.Share > previewDominant {
 			p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelDominant, Labels: []string{pl.Label},
-				Message: fmt.Sprintf("%q takes %.0f %% of the sample: if that is not what you expect, the other labels may need descriptions or examples", pl.Label, 100*pl.Share)})
+				Message: fmt.Sprintf("%q takes %.0f %% of the previewed lines: if that is not what you expect, the other labels may need descriptions or examples", pl.Label, 100*pl.Share)})
 		}
 	}
 	for _, pair := range f.similar(previewSimilarCos) {
@@ -243,7 +243,7 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 	}
 	if len(sample) > 0 && 2*low > len(sample) {
 		p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLowConfidence, Labels: []string{},
-			Message: fmt.Sprintf("%d of %d sample lines are answered with confidence under %.1f: the labels may not describe these texts, or be too close to each other; descriptions or examples help", low, len(sample), previewLowConf)})
+			Message: fmt.Sprintf("%d of %d previewed lines are answered with confidence under %.1f: the labels may not describe these texts, or be too close to each other; descriptions or examples help", low, len(sample), previewLowConf)})
 	}
 	return p, nil
 }
