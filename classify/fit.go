@@ -552,7 +552,9 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 			// test as the temperature's), the texts the fitted model gives a label say more
 			// about it than its name does: each prototype moves, at equal weight, towards the
 			// centred centroid of the sample weighted by that label's posterior (Lbl2Vec-style,
-			// one round), and the student is trained again on the refined teacher. Below the
+			// one round; a centroid of n texts weighs n/(n+fitCentreTexts), so that a label with
+			// few texts is not pulled onto them), and the student is trained again on the
+			// refined teacher. Below the
 			// threshold (sentiment, topics, skewed corpora) it made things worse, and so it did
 			// with a spec's examples, which already show each label in the corpus's words
 			// (and make the gain high where the corpus alone would not): EVAL.md.
@@ -637,11 +639,13 @@ func trainStudent(rs []fitRow, q [][]float64, index map[int32]int, V, nl, vocabA
 }
 
 // refine moves each specific label's prototype towards the centroid of the centred sample
-// texts rs weighted by the label's posterior post (step 4 of the fit), at equal weight.
+// texts rs weighted by the label's posterior post (step 4 of the fit): the two unit vectors
+// are added, the centroid weighted n/(n+fitCentreTexts) for its n texts (soft count).
 func (f *fitted) refine(rs []fitRow, post [][]float64) {
 	d := f.d
 	x := make([]float32, d)
 	m := make([]float64, f.nl*d)
+	n := make([]float64, f.nl)
 	for i, r := range rs {
 		for j := range x {
 			x[j] = r.v[j] - f.centre[j]
@@ -653,6 +657,7 @@ func (f *fitted) refine(rs []fitRow, post [][]float64) {
 			if f.catchAll[l] {
 				continue
 			}
+			n[l] += p
 			ml := m[l*d : (l+1)*d]
 			for j, a := range x {
 				ml[j] += p * float64(a)
@@ -669,7 +674,7 @@ func (f *fitted) refine(rs []fitRow, post [][]float64) {
 			c[j] = float32(m[l*d+j])
 		}
 		if normalize(c) {
-			axpy(p, 1, c)
+			axpy(p, float32(n[l]/(n[l]+fitCentreTexts)), c)
 			normalize(p)
 		}
 	}

@@ -297,17 +297,23 @@ func modelF1(spec Spec, rows []labelled, out []Result) float64 {
 	return f1 / float64(len(spec.Labels))
 }
 
-// TestFitRefine: refinement moves a specific label's prototype halfway (by angle, at equal
-// weight) towards its posterior-weighted centroid, and leaves catch-alls and labels with no
+// TestFitRefine: refinement adds to a specific label's prototype its posterior-weighted
+// centroid, weighted n/(n+fitCentreTexts) for n texts, and leaves catch-alls and labels with no
 // prototype alone.
 func TestFitRefine(t *testing.T) {
 	f := &fitted{nl: 3, d: 2, centre: []float32{0, 0}, catchAll: []bool{false, false, true},
 		protos: []float32{1, 0, 0, 0, 0, 0}}
-	rs := []fitRow{{v: []float32{0, 1}}, {v: []float32{0, 1}}, {v: []float32{1, 0}}}
-	post := [][]float64{{1, 0, 0}, {0.5, 0.5, 0}, {0, 0, 1}}
+	var rs []fitRow
+	var post [][]float64
+	for range fitCentreTexts {
+		rs = append(rs, fitRow{v: []float32{0, 1}})
+		post = append(post, []float64{1, 0, 0})
+	}
+	rs = append(rs, fitRow{v: []float32{1, 0}}, fitRow{v: []float32{1, 0}})
+	post = append(post, []float64{0, 0.5, 0.5}, []float64{0, 0, 1})
 	f.refine(rs, post)
-	s := float32(1 / math.Sqrt2)
-	want := []float32{s, s, 0, 0, 0, 0}
+	// 20 texts at (0,1): weight 20/(20+20) = 0.5, so (1,0) + 0.5·(0,1), normalised.
+	want := []float32{float32(2 / math.Sqrt(5)), float32(1 / math.Sqrt(5)), 0, 0, 0, 0}
 	for j, x := range f.protos {
 		if math.Abs(float64(x-want[j])) > 1e-6 {
 			t.Fatalf("protos after refine = %v, want %v", f.protos, want)
