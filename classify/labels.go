@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -101,7 +102,25 @@ func Expansion(spec Spec, label string) []string {
 		}
 	}
 	words, _ := glossaryLookup(label)
-	return words
+	// An expansion term that names another label of the spec would pull that label's texts
+	// towards this one ("flights" in airline's expansion, next to a label "flight").
+	others := map[string]bool{}
+	for _, other := range spec.Labels {
+		if other == label {
+			continue
+		}
+		for _, w := range strings.Fields(strings.ToLower(other)) {
+			others[w] = true
+			others[w+"s"] = true
+		}
+	}
+	var out []string
+	for _, w := range words {
+		if !slices.ContainsFunc(strings.Fields(w), func(x string) bool { return others[x] }) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // Expansions returns Expansion for every label of spec that has one (nil if none does), so

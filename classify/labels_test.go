@@ -3,6 +3,7 @@ package classify
 import (
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -97,5 +98,23 @@ func TestExpansionSharedEntry(t *testing.T) {
 	got := Expansions(Spec{Labels: []string{"refund", "refunds"}, Descriptions: map[string]string{"refunds": "money sent back"}})
 	if got["refund"] == nil {
 		t.Fatalf("refund has no sibling without a description, want its expansion: %v", got)
+	}
+}
+
+// TestExpansionDropsOtherLabels: a label's expansion never names another label of the spec
+// (singular or plural), which would pull that label's texts towards it.
+func TestExpansionDropsOtherLabels(t *testing.T) {
+	words, _ := glossaryLookup("airline")
+	if !slices.Contains(words, "flights") || !slices.Contains(words, "airport") {
+		t.Fatalf("the glossary's airline entry changed (%v); pick another pair for this test", words)
+	}
+	got := Expansion(Spec{Labels: []string{"airline", "flight", "airport code"}}, "airline")
+	for _, w := range []string{"flight", "flights", "airport"} {
+		if slices.Contains(got, w) {
+			t.Errorf("airline's expansion %v names another label (%q)", got, w)
+		}
+	}
+	if len(got) != len(words)-3 || !slices.Contains(got, "airlines") {
+		t.Errorf("airline's expansion %v: want the glossary's %v without flight, flights and airport", got, words)
 	}
 }
