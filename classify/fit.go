@@ -73,11 +73,13 @@ const (
 	// are surer than where they hardly do (sentiment). It changes no answer. The three
 	// constants were chosen by leave-one-set-out on the suite's calibration (the worst
 	// held-out ECE): with one constant temperature (0.22) 9 of 42 set-regimes had an ECE
-	// over 0.10, with this rule 5 (EVAL.md). The gain is measured before refinement, which
+	// over 0.10, with this rule 5 (EVAL.md). With refinement in place fitTemp was chosen
+	// again the same way, on the pipeline's own ECE (0.17..0.21): 0.19 in 13 of 14 folds, 2
+	// of 42 set-regimes over 0.10 against 4 at 0.18. The gain is measured before refinement, which
 	// raises it. fitGain is also refinement's threshold: by leave-one-set-out among 0.5,
 	// 0.6, 0.75 and 1 (atis, at 0.61, loses 0.04 when refined; the intent sets, at 1.2..1.6,
 	// gain 0.02..0.05).
-	fitTemp = 0.18
+	fitTemp = 0.19
 	fitGain = 0.75
 
 	// Multi mode: a label applies when its centred cosine clears fitMultiCentre; texts about
