@@ -320,3 +320,21 @@ func TestFitRefine(t *testing.T) {
 		}
 	}
 }
+
+// TestFitLongTextConfidence: past fitLongText tokens a text's confidence is tempered by
+// (fitLongText/tokens)^fitLongExp; the answer stays the same.
+func TestFitLongTextConfidence(t *testing.T) {
+	f := &fitted{temp: 0.2}
+	labels := []string{"a", "b"}
+	logit := []float64{10, 0}
+	short := f.singleResult(labels, logit, fitLongText)
+	long := f.singleResult(labels, logit, 16*fitLongText)
+	want := round4(1 / (1 + math.Exp(-0.2*10*math.Pow(1.0/16, fitLongExp))))
+	if short.Label != "a" || long.Label != "a" {
+		t.Fatalf("labels %q / %q, want a for both", short.Label, long.Label)
+	}
+	if short.Confidence != round4(1/(1+math.Exp(-2))) || long.Confidence != want {
+		t.Fatalf("confidence %v at %d tokens and %v at %d, want %v and %v",
+			short.Confidence, fitLongText, long.Confidence, 16*fitLongText, round4(1/(1+math.Exp(-2))), want)
+	}
+}
