@@ -100,7 +100,10 @@ func Score(mode string, labels []string, items []Item, failed int) Report {
 	if r.N > 0 {
 		r.Accuracy = float64(right) / float64(r.N)
 	}
-	var sumTP, sumFP, sumFN int
+	// Macro-F1 is over the labels present in the gold lines (issue 11's definition): a label
+	// with no gold line (all its lines went into a spec's examples, say) has no F1 to speak of,
+	// and its wrong answers already cost the labels whose lines they were.
+	var sumTP, sumFP, sumFN, present int
 	for _, l := range labels {
 		s := LabelScore{Label: l, Support: tp[l] + fn[l]}
 		s.Precision = ratio(tp[l], tp[l]+fp[l])
@@ -109,11 +112,14 @@ func Score(mode string, labels []string, items []Item, failed int) Report {
 			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
 		}
 		r.Labels = append(r.Labels, s)
-		r.MacroF1 += s.F1
+		if s.Support > 0 {
+			r.MacroF1 += s.F1
+			present++
+		}
 		sumTP, sumFP, sumFN = sumTP+tp[l], sumFP+fp[l], sumFN+fn[l]
 	}
-	if len(labels) > 0 {
-		r.MacroF1 /= float64(len(labels))
+	if present > 0 {
+		r.MacroF1 /= float64(present)
 	}
 	if p, q := ratio(sumTP, sumTP+sumFP), ratio(sumTP, sumTP+sumFN); p+q > 0 {
 		r.MicroF1 = 2 * p * q / (p + q)

@@ -51,3 +51,22 @@ func TestScoreMulti(t *testing.T) {
 		t.Fatalf("micro %v", r.MicroF1)
 	}
 }
+
+// TestScoreMacroOverGoldLabels: macro-F1 averages the labels present in the gold lines; a
+// label nobody's gold (its lines all went into examples) still costs through the others'
+// recall, but is not averaged in as a zero.
+func TestScoreMacroOverGoldLabels(t *testing.T) {
+	items := []Item{
+		{Gold: []string{"a"}, Pred: []string{"a"}, Confidence: 0.9},
+		{Gold: []string{"a"}, Pred: []string{"c"}, Confidence: 0.9},
+		{Gold: []string{"b"}, Pred: []string{"b"}, Confidence: 0.9},
+	}
+	r := Score("single", []string{"a", "b", "c"}, items, 0)
+	// a: P=1 R=.5 F1=2/3; b: F1=1; c: no gold line, not averaged.
+	if !near(r.MacroF1, (2.0/3+1)/2) {
+		t.Fatalf("macro-F1 %v, want %v (over a and b)", r.MacroF1, (2.0/3+1)/2)
+	}
+	if len(r.Labels) != 3 || r.Labels[2].Support != 0 || r.Labels[2].Precision != 0 {
+		t.Fatalf("per-label rows %+v: c should still be listed, with support 0", r.Labels)
+	}
+}

@@ -107,7 +107,8 @@ set of \`../shared/datasets\`, in three regimes: label names only (\`--names-onl
 job.json as written (names and descriptions), and descriptions plus a one-phrase \`text_type\`
 (\`--text-type\`, held in scripts/eval.sh). "ref" is the reference method scored on the same
 lines (\`--reference\`: batch-centred SIF mean of word vectors, argmax cosine; single-label only),
-Δ = pipeline − ref. Macro-F1 over each set's labels; ECE: expected calibration error of the
+Δ = pipeline − ref. Macro-F1 over the labels present in the scored lines' gold (with 8 examples, a label
+whose lines all became examples is left out: atis has 8 such); ECE: expected calibration error of the
 confidences, 10 bins (single-label sets). The multi-label set uses the default threshold 0.3.
 
 MD
