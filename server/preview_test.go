@@ -99,8 +99,9 @@ func TestPreviewLoop(t *testing.T) {
 	}
 	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/preview", e.keyA, `{"labels":["a","a"]}`), http.StatusUnprocessableEntity, "VALIDATION_ERROR", "labels")
 
-	// PATCH: a description for technical replaces its expansion; a pending job's spec changes.
-	r = e.call(t, "PATCH", "/v1/batch/"+id, e.keyA, `{"descriptions":{"technical":"bugs, errors, crashes and outages"},"name":"March tickets v2"}`)
+	// PATCH: descriptions replace the expansions (the glossary's sales words do not cover
+	// "a demo and a quote", which the fit sends to technical); a pending job's spec changes.
+	r = e.call(t, "PATCH", "/v1/batch/"+id, e.keyA, `{"descriptions":{"technical":"bugs, errors, crashes and outages","sales":"requests for demos, quotes, prices and discounts"},"name":"March tickets v2"}`)
 	spec, _ = r.body["spec"].(map[string]any)
 	desc, _ := spec["descriptions"].(map[string]any)
 	exp, _ = spec["label_expansions"].(map[string]any)
@@ -150,6 +151,11 @@ func TestPreviewLoop(t *testing.T) {
 	json.Unmarshal(mustJSON(spec), &patched)
 	if want := offlineResults(t, e, patched, content); !bytes.Equal(results, want) {
 		t.Fatalf("results differ from an offline run with the patched spec:\n%s\nvs\n%s", firstLines(results, 3), firstLines(want, 3))
+	}
+	// (Which shows a fit again only if the spec fitted at upload answers differently.)
+	original := classify.Spec{Labels: []string{"billing", "technical", "sales"}} // as created
+	if bytes.Equal(offlineResults(t, e, original, content), results) {
+		t.Fatal("the patch changed no answer, so this test cannot tell whether the start fitted again: patch something that matters")
 	}
 
 	// Every page in order covers every non-blank line once, with its answer.
