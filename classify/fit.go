@@ -565,14 +565,14 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 		if g > 1 && len(rs) == nSample {
 			// 4. Refinement. Where the corpus's words separate its labels clearly (the same
 			// test as the temperature's), the texts the fitted model gives a label say more
-			// about it than its name does: each prototype moves, at equal weight, towards the
-			// centred centroid of the sample weighted by that label's posterior (Lbl2Vec-style,
-			// one round; a centroid of n texts weighs n/(n+fitCentreTexts), so that a label with
-			// few texts is not pulled onto them), and the student is trained again on the
-			// refined teacher. Below the
-			// threshold (sentiment, topics, skewed corpora) it made things worse, and so it did
-			// with a spec's examples, which already show each label in the corpus's words
-			// (and make the gain high where the corpus alone would not): EVAL.md.
+			// about it than its name does: each prototype moves towards the centred centroid
+			// of the sample weighted by that label's posterior (Lbl2Vec-style, one round; a
+			// centroid of n texts weighs n/(n+fitCentreTexts) against the prototype's 1, so
+			// that a label with few texts is not pulled onto them), and the student is trained
+			// again on the refined teacher. Below the threshold (sentiment, topics, skewed
+			// corpora) it made things worse, and so it did with a spec's examples, which
+			// already show each label in the corpus's words (and make the gain high where the
+			// corpus alone would not): EVAL.md.
 			f.refine(rs[:nSample], post)
 			q = teach()
 			W = trainStudent(rs, q, index, V, nl, vocabAll, multi)
