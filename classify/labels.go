@@ -103,15 +103,19 @@ func Expansion(spec Spec, label string) []string {
 	}
 	words, _ := glossaryLookup(label)
 	// An expansion term that names another label of the spec would pull that label's texts
-	// towards this one ("flights" in airline's expansion, next to a label "flight").
+	// towards this one ("flights" in airline's expansion, next to a label "flight"). Only the
+	// content words of the other names count: "not working" stays in technical's expansion
+	// next to a label "not urgent".
 	others := map[string]bool{}
 	for _, other := range spec.Labels {
 		if other == label {
 			continue
 		}
 		for _, w := range strings.Fields(strings.ToLower(other)) {
-			others[w] = true
-			others[w+"s"] = true
+			if !nameFunctionWords[w] {
+				others[w] = true
+				others[w+"s"] = true
+			}
 		}
 	}
 	var out []string
@@ -121,6 +125,13 @@ func Expansion(spec Spec, label string) []string {
 		}
 	}
 	return out
+}
+
+// nameFunctionWords are the words of label names that say nothing of a topic.
+var nameFunctionWords = map[string]bool{
+	"a": true, "an": true, "the": true, "of": true, "and": true, "or": true, "not": true, "no": true,
+	"non": true, "for": true, "to": true, "in": true, "on": true, "with": true, "by": true, "at": true,
+	"is": true, "my": true, "your": true, "other": true, "&": true, "/": true, "-": true,
 }
 
 // Expansions returns Expansion for every label of spec that has one (nil if none does), so

@@ -118,3 +118,15 @@ func TestExpansionDropsOtherLabels(t *testing.T) {
 		t.Errorf("airline's expansion %v: want the glossary's %v without flight, flights and airport", got, words)
 	}
 }
+
+// TestExpansionKeepsFunctionWords: the function words of other labels' names ("not", "of") do
+// not strip expansion terms that contain them.
+func TestExpansionKeepsFunctionWords(t *testing.T) {
+	words, _ := glossaryLookup("technical")
+	if !slices.Contains(words, "not working") {
+		t.Fatalf("the glossary's technical entry changed (%v); pick another term for this test", words)
+	}
+	if got := Expansion(Spec{Labels: []string{"technical", "not urgent", "day of week"}}, "technical"); !slices.Equal(got, words) {
+		t.Fatalf("technical's expansion next to 'not urgent' and 'day of week' = %v, want the glossary's %v", got, words)
+	}
+}
