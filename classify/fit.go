@@ -587,10 +587,10 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 		if mx == 0 {
 			continue
 		}
-		sc := mx / 127
-		f.wscale[l] = float32(sc)
+		step := mx / 127
+		f.wscale[l] = float32(step)
 		for k := range V {
-			f.w[k*nl+l] = int8(math.Round(W[k*nl+l] / sc))
+			f.w[k*nl+l] = int8(math.Round(W[k*nl+l] / step))
 		}
 	}
 	return encodeFit(f), nil
