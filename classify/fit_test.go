@@ -227,9 +227,9 @@ func TestFitImprovesQuality(t *testing.T) {
 	// Floors a little under the fitted macro-F1 that EVAL.md reports for the job.json as
 	// written (the reference method: 0.615, 0.357, 0.477, 0.572, 0.812, 0.776, 0.470). The
 	// intent sets' floors (bitext_support_categories, snips, clinc150) are over what the fit
-	// gives without refinement (0.917, 0.910, 0.549).
+	// gives without refinement (0.922, 0.910, 0.542).
 	floors := map[string]float64{"uci_sentiment": 0.60, "fortunes": 0.36, "spamassassin": 0.66, "reuters_grain": 0.72,
-		"bitext_support_categories": 0.93, "snips": 0.925, "clinc150": 0.57}
+		"bitext_support_categories": 0.93, "snips": 0.925, "clinc150": 0.56}
 	for _, name := range []string{"uci_sentiment", "fortunes", "spamassassin", "reuters_grain", "bitext_support_categories", "snips", "clinc150"} {
 		spec, rows := loadDataset(t, name)
 		if err := spec.Normalize(DefaultBatchThreshold); err != nil {
