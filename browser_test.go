@@ -257,6 +257,16 @@ func (p *tab) noHorizontalScroll(where string) {
 	}
 }
 
+// atPhoneWidth checks that the page fits a 400 px window, saves a screenshot of it there, and
+// returns to the desktop size.
+func (p *tab) atPhoneWidth(what, shot string) {
+	p.t.Helper()
+	p.viewport(400, 860)
+	p.noHorizontalScroll(what + " at 400 px")
+	p.screenshot(shot)
+	p.viewport(1280, 900)
+}
+
 func (p *tab) goTo(hash string) {
 	p.t.Helper()
 	p.do("navigate to "+hash, 10*time.Second, chromedp.Evaluate[chromedp.Void](`location.hash = `+quoteJS(hash)))
@@ -609,10 +619,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 		chromedp.SetValue(chromedp.ID("text_type"), "customer support tickets"),
 		chromedp.Focus(chromedp.ID("create-job")))
 	p.screenshot("02-new-job-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("new job at 400 px")
-	p.screenshot("02-new-job-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("new job", "02-new-job-400")
 
 	// 3. Upload and preview: the page moves to the pending job and previews it on its
 	// own sample; what it shows is the API's preview of the job.
@@ -641,10 +648,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	t.Logf("first preview: %v, warnings %v", first.stats(), warningKeys(first))
 	p.screenshot("03-preview-1280")
 	p.darkScreenshot("03-preview-dark-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("preview at 400 px")
-	p.screenshot("03-preview-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("preview", "03-preview-400")
 
 	// 4. Fix the labels: remove the unused "shipping", describe "technical", and move a
 	// borderline text to its runner-up with one click. The move saves all three edits
@@ -829,10 +833,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 		t.Errorf("the low-confidence filter kept %d of %d lines", len(rows), len(res))
 	}
 	p.screenshot("05-explorer-confidence-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("job page at 400 px")
-	p.screenshot("05-job-completed-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("job page", "05-job-completed-400")
 
 	// A reload (or any other tab) keeps the texts: they come from the API, not this tab.
 	p.do("reload", 20*time.Second, chromedp.Reload())
@@ -931,10 +932,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	p.click(card + ` .show-versions`)
 	p.wait("its two versions", `document.querySelectorAll('`+card+` .versions-table tbody tr').length === 2`, 10*time.Second)
 	p.screenshot("06-classifiers-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("classifiers at 400 px")
-	p.screenshot("06-classifiers-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("classifiers", "06-classifiers-400")
 	p.click(card + ` .use-clf`)
 	p.wait("a new job from the classifier", `document.getElementById('classifier') && document.getElementById('classifier').value === 'support-tickets-march@v2' && !document.getElementById('classifier').closest('.field').hidden`, 10*time.Second)
 
@@ -983,10 +981,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 		chromedp.Click(chromedp.ID("pg-run")))
 	p.wait("tag bars", `document.querySelectorAll('#pg-out .pg-bar').length > 3`, 20*time.Second)
 	p.screenshot("07-playground-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("playground at 400 px")
-	p.screenshot("07-playground-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("playground", "07-playground-400")
 	p.click("#pg-use")
 	p.wait("a new job with the playground's labels", `document.getElementById('new-job') && [...document.querySelectorAll('#new-job .label-row .label-name')].map(x => x.value).join(',') === `+quoteJS(strings.Join(pgLabels, ","))+` && document.querySelector('input[name="mode"][value="multi"]').checked`, 10*time.Second)
 
@@ -1033,10 +1028,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 		t.Errorf("usage total on the page %q, API %d", got, usage.Total.Tokens)
 	}
 	p.screenshot("08-usage-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("usage at 400 px")
-	p.screenshot("08-usage-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("usage", "08-usage-400")
 
 	// 13. Keys: a user key is told clearly; an admin key lists, creates and revokes.
 	step("keys")
@@ -1068,10 +1060,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	}
 	p.wait("the new key in the table", `document.querySelectorAll('#keys-table tbody tr').length === `+strconv.Itoa(len(keys.Data)+1), 10*time.Second)
 	p.screenshot("09-keys-1280")
-	p.viewport(400, 860)
-	p.noHorizontalScroll("keys at 400 px")
-	p.screenshot("09-keys-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("keys", "09-keys-400")
 	gammaRow := `[...document.querySelectorAll('#keys-table tbody tr')].find(tr => tr.querySelector('td[data-label="Account"]').textContent === 'gamma')`
 	p.do("revoke it", 10*time.Second, chromedp.Evaluate[chromedp.Void](gammaRow+`.querySelector('.revoke').click()`))
 	p.wait("the confirmation", gammaRow+`.querySelector('.confirm-revoke')`, 5*time.Second)
@@ -1096,10 +1085,7 @@ func consoleWalk(t *testing.T, base, shots string) {
 	if got := jsEval[[]string](p, `[...`+jrow+`').querySelectorAll('.labels-cell .pill')].map(x => x.textContent)`); fmt.Sprint(got) != fmt.Sprint(jv.Spec.Labels) {
 		t.Errorf("jobs list: labels %v, want %v", got, jv.Spec.Labels)
 	}
-	p.viewport(400, 860)
-	p.noHorizontalScroll("jobs at 400 px")
-	p.screenshot("10-jobs-400")
-	p.viewport(1280, 900)
+	p.atPhoneWidth("jobs", "10-jobs-400")
 	filterJobs := func(status string, want ...string) {
 		t.Helper()
 		cond := `[...document.querySelectorAll('#jobs-table tbody tr')].map(tr => tr.dataset.job).join(',') === ` + quoteJS(strings.Join(want, ","))
