@@ -132,8 +132,25 @@ func TestFitStateRoundTrip(t *testing.T) {
 			t.Fatalf("%s: state for 4 labels accepted for 2", mode)
 		}
 	}
+	// A described spec without examples carries the names reading (fitAgree) through a round trip.
+	described := fitSpec()
+	described.Examples = nil
+	state, err := b.Fit(described, fitSample(300))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := decodeFit(state)
+	if err != nil || f.alt == nil {
+		t.Fatalf("described spec: names reading %v, err %v", f != nil && f.alt != nil, err)
+	}
+	if again := encodeFit(f); !bytes.Equal(again, state) {
+		t.Fatal("described spec: decode/encode changed the state")
+	}
+	if _, err := b.CompileFitted(described, state[:len(state)-1]); err == nil {
+		t.Fatal("described spec: truncated state accepted")
+	}
 	// An empty sample still gives a usable state.
-	state, err := b.Fit(fitSpec(), nil)
+	state, err = b.Fit(fitSpec(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,8 +344,8 @@ func TestFitLongTextConfidence(t *testing.T) {
 	f := &fitted{temp: 0.2}
 	labels := []string{"a", "b"}
 	logit := []float64{10, 0}
-	short := f.singleResult(labels, logit, fitLongText)
-	long := f.singleResult(labels, logit, 16*fitLongText)
+	short := f.singleResult(labels, logit, fitLongText, -1)
+	long := f.singleResult(labels, logit, 16*fitLongText, -1)
 	want := round4(1 / (1 + math.Exp(-0.2*10*math.Pow(1.0/16, fitLongExp))))
 	if short.Label != "a" || long.Label != "a" {
 		t.Fatalf("labels %q / %q, want a for both", short.Label, long.Label)
@@ -336,5 +353,67 @@ func TestFitLongTextConfidence(t *testing.T) {
 	if short.Confidence != round4(1/(1+math.Exp(-2))) || long.Confidence != want {
 		t.Fatalf("confidence %v at %d tokens and %v at %d, want %v and %v",
 			short.Confidence, fitLongText, long.Confidence, 16*fitLongText, round4(1/(1+math.Exp(-2))), want)
+	}
+}
+
+// TestFitNamesReadingRaisesConfidenceOnly: with descriptions, a text whose label the names
+// alone would also give gets a surer confidence (fitAgree); no answer changes, so a
+// description that reads a name otherwise than the glossary still decides the label.
+func TestFitNamesReadingRaisesConfidenceOnly(t *testing.T) {
+	b := testBuiltin(t)
+	sample := fitSample(14) // twice each: the student's words need 3 texts, so it stays out
+	for _, swapped := range []bool{false, true} {
+		spec := Spec{Labels: []string{"sports", "politics", "cooking"}, Descriptions: map[string]string{
+			"sports":   "Games, teams and athletes.",
+			"politics": "Elections, government and laws.",
+			"cooking":  "Recipes, food and kitchens.",
+		}}
+		if swapped { // descriptions that contradict the names
+			spec.Descriptions["sports"], spec.Descriptions["politics"] = spec.Descriptions["politics"], spec.Descriptions["sports"]
+		}
+		if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+			t.Fatal(err)
+		}
+		state, err := b.Fit(spec, sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := decodeFit(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.alt == nil {
+			t.Fatal("a described spec's state has no names reading")
+		}
+		f.alt = nil
+		with, err := b.CompileFitted(spec, state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		without, err := b.CompileFitted(spec, encodeFit(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := sample[:6] // striker, parliament, soup, weather, senator, goalkeeper
+		got, base := classifyAll(t, with, texts), classifyAll(t, without, texts)
+		sportsAs := map[bool]string{false: "sports", true: "politics"}[swapped]
+		if got[0].Label != sportsAs || got[5].Label != sportsAs {
+			t.Fatalf("swapped=%v: sports texts went to %q and %q, want %q (the description decides)", swapped, got[0].Label, got[5].Label, sportsAs)
+		}
+		for i := range texts {
+			if got[i].Label != base[i].Label {
+				t.Fatalf("swapped=%v: %q is %q with the names reading and %q without", swapped, texts[i], got[i].Label, base[i].Label)
+			}
+			// The names reading says sports for the striker and the goalkeeper, politics for
+			// parliament and the senator: it agrees with the fit unless the descriptions swap.
+			agrees := i == 2 || !swapped
+			if i == 3 {
+				continue // the weather text: no label of its own
+			}
+			if agrees && !(got[i].Confidence > base[i].Confidence) || !agrees && got[i].Confidence != base[i].Confidence {
+				t.Fatalf("swapped=%v: %q confidence %v with the names reading, %v without (agrees: %v)",
+					swapped, texts[i], got[i].Confidence, base[i].Confidence, agrees)
+			}
+		}
 	}
 }
