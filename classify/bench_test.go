@@ -129,14 +129,21 @@ func BenchmarkFit(b *testing.B) {
 	}
 }
 
-// benchClassifyFitted is benchClassify with a corpus fit, as a batch job classifies.
-func benchClassifyFitted(b *testing.B, nLabels int) {
+// benchClassifyFitted is benchClassify with a corpus fit, as a batch job classifies; described
+// gives every label a description (the fit then also keeps the names reading, fitAgree).
+func benchClassifyFitted(b *testing.B, nLabels int, described bool) {
 	clf := testBuiltin(b)
 	labels := []string{"billing", "technical", "sales"}
 	for i := len(labels); i < nLabels; i++ {
 		labels = append(labels, fmt.Sprintf("topic %d", i))
 	}
 	spec := Spec{Labels: labels[:nLabels]}
+	if described {
+		spec.Descriptions = map[string]string{}
+		for _, l := range spec.Labels {
+			spec.Descriptions[l] = "Messages about " + l + " and questions on it."
+		}
+	}
 	texts := make([]string, 256)
 	var n int64
 	for i := range texts {
@@ -159,8 +166,11 @@ func benchClassifyFitted(b *testing.B, nLabels int) {
 	}
 }
 
-func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3) }
-func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200) }
+func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false) }
+func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200, false) }
+func BenchmarkClassifyFitted200LabelsDescribed(b *testing.B) {
+	benchClassifyFitted(b, 200, true)
+}
 
 // BenchmarkPreview is a job's preview on a 1,000-line sample (issue 12: under 2 s at 50
 // labels): the fit, classifying the sample, and the per-label summary.
