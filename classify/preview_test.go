@@ -110,6 +110,43 @@ func TestPreviewSummarises(t *testing.T) {
 	}
 }
 
+// TestPreviewConfidenceIsTheJobs: with descriptions (the names reading, fitAgree) and a long
+// text (fitLongText), the preview shows each text at the confidence the job would give it.
+func TestPreviewConfidenceIsTheJobs(t *testing.T) {
+	b := testBuiltin(t)
+	spec := Spec{Labels: []string{"billing", "technical", "sales"}, Descriptions: map[string]string{
+		"billing":   "Charges, invoices, refunds and payments.",
+		"technical": "Errors, crashes and things that do not work.",
+		"sales":     "Prices, quotes, plans and buying more.",
+	}}
+	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+		t.Fatal(err)
+	}
+	texts := append([]string{strings.Repeat("The app crashes with an error and the page freezes. ", 30)}, previewTickets...)
+	p, err := b.Preview(spec, previewSample(texts...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, _ := b.Fit(spec, texts)
+	m, _ := b.CompileFitted(spec, state)
+	conf := map[int64]float64{} // by the sample's index (a listed text may be cut)
+	for i, r := range classifyAll(t, m, texts) {
+		conf[int64(10+2*i)] = r.Confidence
+	}
+	n := 0
+	for _, pl := range p.Labels {
+		for _, e := range append(pl.Examples, pl.Borderline...) {
+			n++
+			if e.Confidence != conf[e.Index] {
+				t.Errorf("%s: %.40q at %v in the preview, %v in the job", pl.Label, e.Text, e.Confidence, conf[e.Index])
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("the preview listed no text")
+	}
+}
+
 // TestPreviewWarnings: one label taking nearly everything, two labels that read the same,
 // and a sample the labels do not fit are each reported.
 func TestPreviewWarnings(t *testing.T) {
