@@ -38,6 +38,20 @@ func fitSample(n int) []string {
 	return out
 }
 
+// fitState fits spec on sample and returns the state and its decoding.
+func fitState(t *testing.T, b *Builtin, spec Spec, sample []string) ([]byte, *fitted) {
+	t.Helper()
+	state, err := b.Fit(spec, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := decodeFit(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state, f
+}
+
 func classifyAll(t *testing.T, m Model, texts []string) []Result {
 	t.Helper()
 	out := make([]Result, len(texts))
@@ -107,14 +121,7 @@ func TestFitStateRoundTrip(t *testing.T) {
 		} else {
 			spec.Mode = mode
 		}
-		state, err := b.Fit(spec, fitSample(300))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := decodeFit(state)
-		if err != nil {
-			t.Fatal(err)
-		}
+		state, f := fitState(t, b, spec, fitSample(300))
 		if (f.alt != nil) != (mode == "described") {
 			t.Fatalf("%s: names reading in the state: %v", mode, f.alt != nil)
 		}
@@ -151,14 +158,16 @@ func TestFitStateRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFitStateSize: at the limits (200 labels, a 4,000-text sample of many distinct words)
-// the state stays within what a job record should hold: the student's vocabulary is cut so
+// TestFitStateSize: at the limits (200 described labels, a 4,000-text sample of many distinct
+// words) the state stays within what a job should store: the student's vocabulary is cut so
 // that words × labels ≤ fitMaxWeights. The fit's time is measured by BenchmarkFit.
 func TestFitStateSize(t *testing.T) {
 	b := testBuiltin(t)
-	spec := Spec{}
+	spec := Spec{Descriptions: map[string]string{}}
 	for i := range MaxLabels {
-		spec.Labels = append(spec.Labels, fmt.Sprintf("topic %d %s", i, []string{"sports", "music", "law", "food", "war"}[i%5]))
+		label := fmt.Sprintf("topic %d %s", i, []string{"sports", "music", "law", "food", "war"}[i%5])
+		spec.Labels = append(spec.Labels, label)
+		spec.Descriptions[label] = "Texts about " + label
 	}
 	sample := make([]string, 4000)
 	for i := range sample {
@@ -170,15 +179,9 @@ func TestFitStateSize(t *testing.T) {
 		}
 		sample[i] = sb.String()
 	}
-	state, err := b.Fit(spec, sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := decodeFit(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	max := 4 + 16 + 4*(b.dims*(MaxLabels+1)+2*MaxLabels) + MaxLabels + fitMaxWeights + fitMaxWeights/MaxLabels*16
+	state, f := fitState(t, b, spec, sample)
+	// centre, prototypes and the names reading, label scales, catch-alls, words and weights.
+	max := 4 + 16 + 4*(b.dims*(2*MaxLabels+1)+2*MaxLabels) + MaxLabels + fitMaxWeights + fitMaxWeights/MaxLabels*16
 	t.Logf("state %d bytes, %d student words", len(state), len(f.words))
 	if len(f.words)*MaxLabels > fitMaxWeights || len(state) > max {
 		t.Errorf("state %d bytes with %d words × %d labels: over the bound (%d bytes, %d weights)", len(state), len(f.words), MaxLabels, max, fitMaxWeights)
@@ -377,14 +380,7 @@ func TestFitNamesReadingRaisesConfidenceOnly(t *testing.T) {
 		if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 			t.Fatal(err)
 		}
-		state, err := b.Fit(spec, sample)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := decodeFit(state)
-		if err != nil {
-			t.Fatal(err)
-		}
+		state, f := fitState(t, b, spec, sample)
 		if f.alt == nil {
 			t.Fatal("a described spec's state has no names reading")
 		}
