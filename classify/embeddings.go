@@ -315,7 +315,7 @@ func (m *embeddingsModel) ClassifyContext(ctx context.Context, texts []string, o
 			if multi {
 				out[i] = m.fit.multiResult(m.spec.Labels, logit, *m.spec.Threshold, tokens)
 			} else {
-				out[i] = m.fit.singleResult(m.spec.Labels, logit, tokens, sc.alt)
+				out[i] = m.fit.singleResult(m.spec.Labels, logit, tokens, m.fit.namesAnswer(sc))
 			}
 			continue
 		}

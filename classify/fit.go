@@ -159,7 +159,6 @@ type fitScratch struct {
 	x   []float32 // d: the centred text vector
 	raw []float32 // stride: dot products (AVX2 path)
 	nb  []float32 // nl: the student's sums of int8 weights (exact: small integers)
-	alt int       // set by logits: the names reading's answer for the text, or -1
 }
 
 func (f *fitted) scratch() *fitScratch {
@@ -167,31 +166,16 @@ func (f *fitted) scratch() *fitScratch {
 }
 
 // logits writes the fitted logit of every label for a text with unit vector v (the model rows
-// of its known words in rows) into out, and the names reading's answer into sc.alt.
+// of its known words in rows) into out, leaving the centred text vector in sc.x.
 func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch) {
 	nl := f.nl
 	x := sc.x
 	for j := range x {
 		x[j] = v[j] - f.centre[j]
 	}
-	sc.alt = -1
 	if !normalize(x) {
 		clear(out)
 		return
-	}
-	if f.alt != nil {
-		dots := f.dots(x, f.alt, f.altT, sc)
-		best, top := -1, math.Inf(-1)
-		for l := range nl {
-			s := float64(dots[l])
-			if f.catchAll[l] {
-				s = fitCatchScore
-			}
-			if s > top {
-				best, top = l, s
-			}
-		}
-		sc.alt = best
 	}
 	dots := f.dots(x, f.protos, f.protosT, sc)
 	for l := range nl {
@@ -251,6 +235,27 @@ func (f *fitted) dots(x, protos, protosT []float32, sc *fitScratch) []float32 {
 	return out
 }
 
+// namesAnswer returns the names reading's answer (fitAgree) for the text logits last scored
+// with sc, or -1 when the fit has no names reading. Only classifying asks for it, not the fit.
+// (A text logits could not centre has all logits 0, so its temperature does not matter.)
+func (f *fitted) namesAnswer(sc *fitScratch) int {
+	if f.alt == nil {
+		return -1
+	}
+	dots := f.dots(sc.x, f.alt, f.altT, sc)
+	best, top := -1, math.Inf(-1)
+	for l := range f.nl {
+		s := float64(dots[l])
+		if f.catchAll[l] {
+			s = fitCatchScore
+		}
+		if s > top {
+			best, top = l, s
+		}
+	}
+	return best
+}
+
 // compile prepares a decoded state for classifying with model b: the word slots and, with
 // AVX2, the prototypes transposed for dotColsAVX2 (d rows of stride labels, zero padded).
 func (f *fitted) compile(b *Builtin) {
@@ -285,7 +290,7 @@ func (f *fitted) transpose(protos []float32) []float32 {
 }
 
 // singleResult is the answer for a text of tokens tokens with logits logit; alt is the names
-// reading's answer (fitScratch.alt).
+// reading's answer (namesAnswer).
 func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int) Result {
 	best := argmax(logit)
 	var z float64
@@ -837,8 +842,8 @@ var ErrFitState = errors.New("fit state")
 
 // State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt) |
 // uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] |
-// nl uint8 catch-all | nl float32
-// wscale | float32 temp | words × (uvarint len, bytes) | words*nl int8.
+// nl uint8 catch-all | nl float32 wscale | float32 temp | words × (uvarint len, bytes) |
+// words*nl int8.
 func encodeFit(f *fitted) []byte {
 	out := []byte(fitMagic)
 	u32 := func(x uint32) { out = binary.LittleEndian.AppendUint32(out, x) }

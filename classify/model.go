@@ -365,7 +365,7 @@ func (m *model) classifyFitted(texts []string, out []Result) {
 		if m.multi {
 			out[i] = m.fit.multiResult(m.labels, logit, m.threshold, tokens)
 		} else {
-			out[i] = m.fit.singleResult(m.labels, logit, tokens, sc.alt)
+			out[i] = m.fit.singleResult(m.labels, logit, tokens, m.fit.namesAnswer(sc))
 		}
 	}
 }

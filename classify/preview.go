@@ -135,7 +135,7 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 				}
 				a.best = argmax(a.conf)
 			} else {
-				probs := softmaxTemp(logit, f.textTemp(words.Tokens(text), argmax(logit), sc.alt))
+				probs := softmaxTemp(logit, f.textTemp(words.Tokens(text), argmax(logit), f.namesAnswer(sc)))
 				copy(a.conf, probs)
 				a.best = argmax(probs)
 				a.has[a.best] = true
