@@ -51,6 +51,11 @@ type jobView struct {
 	InputFilename string            `json:"input_filename"`
 	InputBytes    int64             `json:"input_bytes"`
 	Spec          specView          `json:"spec"`
+
+	// HasInput says whether the job's input file is in storage: for a pending job the
+	// store is asked (viewJobs), since an upload to S3 never passes the appliance; a
+	// started job had its input when it started.
+	HasInput bool `json:"has_input"`
 }
 
 // specView is a job's resolved spec as the API shows it, with the words the classifier
@@ -83,6 +88,7 @@ func viewJob(j *batch.Job) jobView {
 		Metadata:          j.Metadata,
 		InputFilename:     j.InputFilename,
 		InputBytes:        j.InputBytes,
+		HasInput:          j.Status != batch.StatusPending,
 		Spec: specView{
 			Labels:          j.Spec.Labels,
 			Descriptions:    j.Spec.Descriptions,
@@ -276,9 +282,7 @@ func (s *Server) handleListJobs(c echo.Context) error {
 		last := jobs[len(jobs)-1].ID
 		resp.NextAfter = &last
 	}
-	for _, j := range jobs {
-		resp.Data = append(resp.Data, viewJob(j))
-	}
+	resp.Data = append(resp.Data, s.viewJobs(c.Request().Context(), jobs...)...)
 	return writeJSON(c, http.StatusOK, resp)
 }
 
@@ -287,7 +291,7 @@ func (s *Server) handleGetJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, viewJob(j))
+	return writeJSON(c, http.StatusOK, s.viewJobs(c.Request().Context(), j)[0])
 }
 
 func (s *Server) handleStartJob(c echo.Context) error {

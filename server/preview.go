@@ -168,7 +168,7 @@ func (s *Server) handlePatchJob(c echo.Context) error {
 	if err != nil {
 		return jobErr(c.Param("id"), err)
 	}
-	return writeJSON(c, http.StatusOK, viewJob(j))
+	return writeJSON(c, http.StatusOK, s.viewJobs(c.Request().Context(), j)[0])
 }
 
 // handlePreviewJob previews the job's spec, or a trial spec on top of it (nothing is
