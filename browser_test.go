@@ -353,6 +353,7 @@ type fullJobView struct {
 	Metadata      map[string]string `json:"metadata"`
 	InputFilename string            `json:"input_filename"`
 	InputBytes    int64             `json:"input_bytes"`
+	HasInput      bool              `json:"has_input"`
 	Spec          specView          `json:"spec"`
 }
 

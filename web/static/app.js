@@ -268,7 +268,12 @@
   const badge = (status) => h('span', { class: `badge ${status}`, text: status });
   const jobTitle = (j) => (j.name ? j.name : j.job_id);
   const specOf = (j) => j.spec || {};
-  const hasFile = (j) => !!j.input_filename || j.status !== 'pending';
+  // has_input comes from the store: an upload to S3 goes straight to the bucket, so the
+  // appliance knows no file name for it, and a refused upload leaves a name but no file.
+  const hasFile = (j) => !!j.has_input || j.status !== 'pending';
+  // fileText names the job's input for display: its name when the appliance saw the
+  // upload, else its size (an upload straight to S3).
+  const fileText = (j) => (j.input_filename || (hasFile(j) ? 'uploaded file' : ''));
 
   // Label colours: one of ten, by the label's place in its spec, so a label keeps its
   // colour on every chart of the page.
@@ -377,7 +382,7 @@
       r.link.classList.toggle('named', !!j.name);
       const bits = [];
       if (j.name) bits.push(h('span', { class: 'mono', text: j.job_id }));
-      bits.push(j.input_filename ? h('span', { class: 'file-name', text: j.input_filename }) : h('span', { class: 'muted', text: 'no file yet' }));
+      bits.push(fileText(j) ? h('span', { class: 'file-name', text: fileText(j) }) : h('span', { class: 'muted', text: 'no file yet' }));
       bits.push(`${j.mode === 'multi' ? 'multi-label' : 'single-label'} · created ${ago(j.created_at)}`);
       replace(r.created, bits.map((b, i) => [i ? ' · ' : '', b]));
       r.created.title = when(j.created_at);
@@ -875,8 +880,13 @@
       if (!file) { fileInfo.textContent = ''; return; }
       replace(fileInfo, h('b', { text: file.name }), ` · ${bytes(file.size)}`);
       const f0 = file;
-      file.slice(0, 65536).text().then((t) => {
+      Promise.all([notNDJSON(file), file.slice(0, 65536).text()]).then(([bad, t]) => {
         if (file !== f0 || !live(my)) return;
+        if (bad) {
+          fieldErr.file.textContent = bad;
+          fileInput.classList.add('invalid');
+          return;
+        }
         const note = checkFirstLine(t);
         if (note) add(fileInfo, [h('span', { class: 'err', style: 'display:inline;margin-left:8px', text: `Check the file: ${note}.` })]);
       }).catch(() => {});
@@ -1000,6 +1010,14 @@
       submit.disabled = true;
       submitStart.disabled = true;
       const enable = () => { submit.disabled = false; submitStart.disabled = false; };
+      // Before the job exists: a file the appliance would refuse must leave no job behind.
+      let bad;
+      try { bad = await notNDJSON(file); } catch (e) { bad = `The file could not be read: ${e.message}`; }
+      if (bad) {
+        enable();
+        showError({ field: 'file', message: bad });
+        return;
+      }
       steps.hidden = false;
       steps.replaceChildren();
       for (const k of Object.keys(stepEls)) delete stepEls[k];
@@ -1016,6 +1034,7 @@
       step('create', 'done', `Created ${job.job_id}`);
       pendingUploads.set(job.job_id, job);
       const up = uploadProgress();
+      up.set(0, file.size);
       step('upload', 'active', `Uploading ${file.name} (${bytes(file.size)})…`, up.el);
       try {
         await uploadFile(job, file, up.set);
@@ -1064,6 +1083,32 @@
       n++;
     }
     return { value: n ? out : null };
+  }
+
+  // notNDJSON judges a file's first bytes as a local upload does (batch.CheckNDJSON): the
+  // first non-blank character must be '{', or the file gzip or zstd. It answers the reason
+  // when the file plainly is not NDJSON, else ''. On S3 the upload never passes the
+  // appliance, so this is the only check before start.
+  async function notNDJSON(f) {
+    const b = new Uint8Array(await f.slice(0, 65536).arrayBuffer());
+    const at = (magic, from = 0) => magic.every((x, k) => b[from + k] === x);
+    if (at([0x1f, 0x8b]) || at([0x28, 0xb5, 0x2f, 0xfd])) return '';
+    let i = at([0xef, 0xbb, 0xbf]) ? 3 : 0;
+    while (i < b.length && [0x20, 0x09, 0x0d, 0x0a].includes(b[i])) i++;
+    if (i === b.length || b[i] === 0x7b) return '';
+    const want = 'one JSON object per line, like {"text":"..."}';
+    const head = b.subarray(0, 512);
+    let binary = head.some((c) => c < 0x20 && ![0x09, 0x0a, 0x0d, 0x0c].includes(c));
+    // stream: a character cut off at the end of the head is not a reason.
+    if (!binary) try { new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); } catch (e) { binary = true; }
+    if (binary) {
+      const hex = [...b.subarray(0, 16)].map((c) => c.toString(16).padStart(2, '0')).join(' ');
+      return `The file is not NDJSON: it looks like a binary file (its first bytes are ${hex}); expected ${want}, as UTF-8 text, or such a file compressed with gzip or zstd.`;
+    }
+    let first = new TextDecoder().decode(b.subarray(i)).split('\n')[0].replace(/\r$/, '');
+    if ([...first].length > 60) first = `${[...first].slice(0, 60).join('')}…`;
+    if (b[i] === 0x5b) return `The file is a JSON array, not NDJSON: its first line starts with ${JSON.stringify(first)}; write ${want} instead of an array.`;
+    return `The file is not NDJSON: its first line starts with ${JSON.stringify(first)}; expected ${want}.`;
   }
 
   function checkFirstLine(t) {
@@ -1127,10 +1172,21 @@
         if (!err.field) err.field = 'file';
         reject(err);
       });
-      xhr.addEventListener('error', () => reject(Object.assign(new ApiError(0, null, 'The upload could not reach the storage (network error).'), { field: 'file' })));
+      xhr.addEventListener('error', () => reject(Object.assign(new ApiError(0, null, unreachable('The upload', job.upload_url)), { field: 'file' })));
       xhr.addEventListener('abort', () => reject(Object.assign(new ApiError(0, null, 'The upload was aborted.'), { field: 'file' })));
       xhr.send(fd);
     });
+  }
+
+  // unreachable says why a request to the storage may have failed. On S3 the page uploads
+  // to the bucket and reads results from it directly, which the browser allows only when
+  // the bucket's CORS rules let this page's origin do so.
+  function unreachable(what, url) {
+    let origin = '';
+    try { origin = new URL(url, location.href).origin; } catch (e) { /* named below by its URL */ }
+    if (origin === location.origin) return `${what} could not reach the storage (network error).`;
+    return `${what} could not reach the storage at ${origin || url} (network error). On S3 storage this page uploads to the bucket and reads results from it directly, ` +
+      `so the bucket must let this page's origin (${location.origin}) POST and GET: add a CORS rule to the bucket (see the README, "MinIO / S3").`;
   }
 
   // ---------- job page ----------
@@ -1280,7 +1336,7 @@
       if (badgeWrap.dataset.s !== j.status) { replace(badgeWrap, badge(j.status)); badgeWrap.dataset.s = j.status; }
       const bits = [];
       if (j.name) bits.push(h('span', { class: 'mono', text: j.job_id }));
-      bits.push(j.input_filename ? h('span', null, h('span', { class: 'file-name', id: 'job-file', text: j.input_filename }), j.input_bytes ? ` (${bytes(j.input_bytes)})` : '') : 'no file yet');
+      bits.push(fileText(j) ? h('span', null, h('span', { class: 'file-name', id: 'job-file', text: fileText(j) }), j.input_bytes ? ` (${bytes(j.input_bytes)})` : '') : 'no file yet');
       bits.push(`${j.mode === 'multi' ? 'multi-label' : 'single-label'} · created ${when(j.created_at)}`);
       replace(sub, bits.map((b, i) => [i ? ' · ' : '', b]));
     }
@@ -1306,7 +1362,7 @@
 
     // ----- phases: what the middle of the page is for -----
     function phaseOf(j) {
-      if (j.status === 'pending') return j.input_filename ? 'review' : 'upload';
+      if (j.status === 'pending') return hasFile(j) ? 'review' : 'upload';
       return 'run';
     }
 
@@ -1332,6 +1388,8 @@
         btn.disabled = true;
         err.textContent = '';
         try {
+          const bad = await notNDJSON(file);
+          if (bad) throw new Error(bad);
           const up = uploadProgress();
           replace(prog, up.el);
           await uploadFile(target, file, up.set);
@@ -1527,7 +1585,12 @@
       const url = await resultsURL();
       // Only the head of the file: enough for the charts, and a 5 GB result file never
       // lands in the browser. The download URL serves Range.
-      const res = await fetch(url, { headers: { Range: `bytes=0-${SAMPLE_BYTES - 1}` } });
+      let res;
+      try {
+        res = await fetch(url, { headers: { Range: `bytes=0-${SAMPLE_BYTES - 1}` } });
+      } catch (e) {
+        throw new Error(unreachable('The page', url));
+      }
       if (!res.ok) throw new Error(`download answered ${res.status}`);
       let text = await res.text();
       let partial = false;
@@ -1602,7 +1665,7 @@
         ['Text type', sp.text_type || '—'],
         ['Model', sp.model || 'default'],
         ['Saved classifier', sp.classifier || '—'],
-        ['Input', j.input_filename ? `${j.input_filename}${j.input_bytes ? ` · ${bytes(j.input_bytes)}` : ''}` : 'no file yet'],
+        ['Input', fileText(j) ? `${fileText(j)}${j.input_bytes ? ` · ${bytes(j.input_bytes)}` : ''}` : 'no file yet'],
       ];
       const meta = Object.entries(j.metadata || {});
       replace(specBox, h('section', { class: 'card', 'aria-labelledby': 'h-spec', id: 'job-spec' },
