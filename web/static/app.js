@@ -271,9 +271,9 @@
   // has_input comes from the store: an upload to S3 goes straight to the bucket, so the
   // appliance knows no file name for it, and a refused upload leaves a name but no file.
   const hasFile = (j) => !!j.has_input || j.status !== 'pending';
-  // fileText names the job's input for display: its name when the appliance saw the
-  // upload, else its size (an upload straight to S3).
-  const fileText = (j) => (j.input_filename || (hasFile(j) ? 'uploaded file' : ''));
+  // fileText names the job's input for display ('' when there is none): its name when
+  // the appliance saw the upload; an upload straight to S3 gives it none.
+  const fileText = (j) => (hasFile(j) ? j.input_filename || 'uploaded file' : '');
 
   // Label colours: one of ten, by the label's place in its spec, so a label keeps its
   // colour on every chart of the page.
