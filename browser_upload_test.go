@@ -139,6 +139,11 @@ func TestBrowserConsoleS3(t *testing.T) {
 	}
 	p.wait("Start enabled", `!document.getElementById('start').disabled`, 10*time.Second)
 	p.screenshot("s3-02-preview-1280")
+	// The jobs list asks the store too.
+	p.goTo("#/jobs")
+	p.wait("the job listed with its file", `(document.querySelector('tr[data-job="`+id+`"] .file-name') || {}).textContent === 'uploaded file'`, 10*time.Second)
+	p.goTo("#/job/" + id)
+	p.wait("Start enabled again", `document.getElementById('start') && !document.getElementById('start').disabled`, 10*time.Second)
 
 	// 3. Start from the page; the job completes on S3, and the charts read the results
 	// from the bucket.
