@@ -1,7 +1,13 @@
 package server
 
 import (
+	"net/http"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/modeltest"
 )
 
 // TestCachePerAccount: the real-time cache is kept per account, so an answer's "cached"
@@ -36,5 +42,103 @@ func TestCachePerAccount(t *testing.T) {
 		if again := e.call(t, "POST", path, e.keyA, body); cached(again) != true {
 			t.Fatalf("%s: account A's own repeat: %s", path, again.raw)
 		}
+	}
+}
+
+// The secrets of the configured models' URLs and keys, which no answer may show.
+const (
+	modelUser     = "operator"
+	modelPassword = "hunter2-s3cret"
+	modelAPIKey   = "sk-live-abcdef0123456789"
+)
+
+// failingModelsEnv is an appliance whose configured models are openai-embeddings models,
+// one on each of modeltest.FailingServers (named e-refused, e-silent, ...), with
+// credentials in their URLs and an API key, a 300 ms timeout and no retries.
+func failingModelsEnv(t *testing.T) *testEnv {
+	t.Helper()
+	hold := make(chan struct{})
+	fs, err := modeltest.NewFailingServers(hold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cleanups run last-in first-out: the appliance stops, then hold opens, then the servers.
+	t.Cleanup(fs.Close)
+	t.Cleanup(func() { close(hold) })
+	return newEnv(t, envOptions{models: func(b *classify.Builtin) classify.Classifier {
+		ms := classify.NewModels(classify.KindBuiltin)
+		ms.Add(classify.KindBuiltin, classify.KindBuiltin, b, nil)
+		for name, u := range fs.URLs {
+			cfg := classify.RemoteConfig{Name: "e-" + name, URL: modeltest.WithUserinfo(u, modelUser, modelPassword),
+				Model: "m", APIKey: modelAPIKey, Timeout: 300 * time.Millisecond, Retries: -1, Backoff: time.Millisecond}
+			ms.Add(cfg.Name, classify.KindOpenAIEmbeddings, classify.NewOpenAIEmbeddings(cfg, b), nil)
+		}
+		return ms
+	}})
+}
+
+// modelLeak says which secret of the models' configuration s shows, if any.
+func modelLeak(s string) string {
+	for _, secret := range []string{modelUser, modelPassword, modelAPIKey, "127.0.0.1", "http://"} {
+		if strings.Contains(s, secret) {
+			return secret
+		}
+	}
+	return ""
+}
+
+// TestRemoteModelFailures: a model server that refuses connections is a 503, one that
+// does not answer within the model's timeout a 504, one that fails (a 500, a malformed
+// answer, a 401, a redirect) a 502; the message names the model and never its URL, the
+// URL's credentials or the API key, on /v1/classify, on /v1/models and in a job's error
+// (issue 22, findings 6 and 15).
+func TestRemoteModelFailures(t *testing.T) {
+	e := failingModelsEnv(t)
+	for name, want := range map[string]struct {
+		status int
+		code   string
+	}{
+		"refused": {503, "MODEL_UNAVAILABLE"}, "silent": {504, "MODEL_TIMEOUT"}, "failing": {502, "MODEL_ERROR"},
+		"malformed": {502, "MODEL_ERROR"}, "keyecho": {502, "MODEL_ERROR"}, "redirect": {502, "MODEL_ERROR"},
+	} {
+		r := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"where is my refund","model":"e-`+name+`",`+spec3+`}`)
+		if r.status != want.status || r.str("code") != want.code || !strings.HasPrefix(r.str("message"), "model e-"+name+": ") {
+			t.Errorf("/v1/classify with model e-%s: %d %s, want %d %s naming the model", name, r.status, r.raw, want.status, want.code)
+		}
+		if s := modelLeak(string(r.raw)); s != "" {
+			t.Errorf("/v1/classify with model e-%s shows %q: %s", name, s, r.raw)
+		}
+	}
+
+	r := e.call(t, "GET", "/v1/models", e.keyA, "")
+	if r.status != 200 {
+		t.Fatalf("/v1/models: %d %s", r.status, r.raw)
+	}
+	if s := modelLeak(string(r.raw)); s != "" {
+		t.Errorf("/v1/models shows %q: %s", s, r.raw)
+	}
+	models, _ := r.body["models"].([]any)
+	for _, m := range models {
+		mi, _ := m.(map[string]any)
+		name, _ := mi["name"].(string)
+		if name == classify.KindBuiltin {
+			continue
+		}
+		if msg, _ := mi["error"].(string); mi["ready"] != false || !strings.HasPrefix(msg, "model "+name+": ") {
+			t.Errorf("/v1/models: %v, want not ready with an error naming the model", mi)
+		}
+	}
+
+	job := e.createJob(t, e.keyA, `{"model":"e-failing",`+spec3+`}`)
+	if up := e.upload(t, job, `{"text":"where is my refund"}`+"\n", nil); up.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", up.status, up.raw)
+	}
+	id := job.str("job_id")
+	if st := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""); st.status != http.StatusAccepted {
+		t.Fatalf("start: %d %s", st.status, st.raw)
+	}
+	v := e.waitStatus(t, e.keyA, id, "failed", "completed")
+	if msg := v.str("error"); v.str("status") != "failed" || !strings.Contains(msg, "model e-failing: HTTP 500") || modelLeak(msg) != "" {
+		t.Fatalf("a job whose model server fails: %s", v.raw)
 	}
 }

@@ -11,5 +11,40 @@ func init() {
 			new:   `s.results.Get(resultKey("", canon, t))`,
 			tests: []string{"server:TestCachePerAccount"},
 		},
+		{
+			name:  "the model client does not follow redirects",
+			file:  "classify/remote.go",
+			old:   "http: &http.Client{Timeout: cfg.Timeout, CheckRedirect: noRedirects},",
+			new:   "http: &http.Client{Timeout: cfg.Timeout},",
+			tests: []string{"classify:TestRemoteFailureKinds"},
+		},
+		{
+			name:  "a model server's 401 does not show the tenants its words (which may quote the key)",
+			file:  "classify/remote.go",
+			old:   `"the model server refused the appliance's credentials: check the model's api_key_env")`,
+			new:   `"the model server refused the appliance's credentials: %s", msg)`,
+			tests: []string{"classify:TestRemoteFailureKinds", "server:TestRemoteModelFailures"},
+		},
+		{
+			name:  "a remote model's deadline is a timeout, not a bare context error (a 500)",
+			file:  "classify/remote.go",
+			old:   "if errors.Is(ctx.Err(), context.DeadlineExceeded) {",
+			new:   "if false {",
+			tests: []string{"classify:TestRemoteCompileDeadline"},
+		},
+		{
+			name:  "a model server that does not answer in time is a 504",
+			file:  "server/errors.go",
+			old:   "case classify.RemoteTimeout:",
+			new:   `case "":`,
+			tests: []string{"server:TestRemoteModelFailures"},
+		},
+		{
+			name:  "a model server that cannot be reached is a 503",
+			file:  "server/errors.go",
+			old:   "case classify.RemoteUnreachable, classify.RemoteOverloaded:",
+			new:   "case classify.RemoteOverloaded:",
+			tests: []string{"server:TestRemoteModelFailures"},
+		},
 	}...)
 }
