@@ -142,3 +142,29 @@ func TestRemoteModelFailures(t *testing.T) {
 		t.Fatalf("a job whose model server fails: %s", v.raw)
 	}
 }
+
+// TestLabelsRefused: labels with control characters or bidi overrides, and labels that
+// differ only by case, are a 422 naming the field, the index and the character, on the
+// real-time and batch endpoints (issue 22, findings 11 and 14).
+func TestLabelsRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, tc := range []struct{ labels, want string }{
+		{`["refund","\u202Etxet"]`, "labels[1] contains U+202E"},
+		{`["a\u0000b","c"]`, "labels[0] contains U+0000"},
+		{`["ok","\u001b[2Jwiped"]`, "labels[1] contains U+001B"},
+		{`["billing","sales","Billing"]`, `labels[0] "billing" and labels[2] "Billing" differ only by case`},
+	} {
+		for _, path := range []string{"/v1/classify", "/v1/batch"} {
+			r := e.call(t, "POST", path, e.keyA, `{"text":"hello","labels":`+tc.labels+`}`)
+			if path == "/v1/batch" {
+				r = e.call(t, "POST", path, e.keyA, `{"labels":`+tc.labels+`}`)
+			}
+			wantError(t, r, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "labels")
+			if !strings.Contains(r.str("message"), tc.want) {
+				t.Errorf("%s %s: message %q, want it to say %q", path, tc.labels, r.str("message"), tc.want)
+			}
+		}
+	}
+	d := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"hello","labels":["a","b"],"descriptions":{"a":"x\u2066y"}}`)
+	wantError(t, d, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "descriptions")
+}

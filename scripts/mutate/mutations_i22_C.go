@@ -46,5 +46,26 @@ func init() {
 			new:   "case classify.RemoteOverloaded:",
 			tests: []string{"server:TestRemoteModelFailures"},
 		},
+		{
+			name:  "labels with control characters are refused",
+			file:  "classify/normalize.go",
+			old:   `if at, r, ok := hiddenRune(l, ""); ok {`,
+			new:   `if at, r, ok := hiddenRune(l, ""); ok && r > unicode.MaxRune {`,
+			tests: []string{"classify:TestNormalizeRefusesHiddenCharacters", "server:TestLabelsRefused"},
+		},
+		{
+			name:  "bidi overrides and isolates are refused in labels and free text",
+			file:  "classify/normalize.go",
+			old:   `r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' {`,
+			new:   `r < 0 {`,
+			tests: []string{"classify:TestNormalizeRefusesHiddenCharacters", "server:TestLabelsRefused"},
+		},
+		{
+			name:  "labels that differ only by case are refused",
+			file:  "classify/normalize.go",
+			old:   "if j, dup := folded[strings.ToLower(l)]; dup {",
+			new:   "if j, dup := folded[l]; dup {",
+			tests: []string{"classify:TestNormalizeRefusesHiddenCharacters", "server:TestLabelsRefused"},
+		},
 	}...)
 }
