@@ -1,7 +1,10 @@
 package server
 
 import (
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +170,99 @@ func TestLabelsRefused(t *testing.T) {
 	}
 	d := e.call(t, "POST", "/v1/classify", e.keyA, `{"text":"hello","labels":["a","b"],"descriptions":{"a":"x\u2066y"}}`)
 	wantError(t, d, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "descriptions")
+}
+
+// TestAuthFailuresThrottled: from maxAuthFailures failed authentications in a minute, an
+// address is answered 429 with Retry-After on every route that needs a key, whatever key
+// it sends, until the minute ends; another address is not affected, and neither successful
+// authentications nor requests without a key count (issue 22, finding 11).
+func TestAuthFailuresThrottled(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	// Whole minutes: the window the test fills is the one the clock stays in.
+	e.clock.Add(e.clock.Now().Truncate(time.Minute).Add(time.Minute).Sub(e.clock.Now()))
+	for range 2 * maxAuthFailures {
+		if r := e.call(t, "GET", "/v1/batch", e.keyA, ""); r.status != 200 {
+			t.Fatalf("a valid key: %d %s", r.status, r.raw)
+		}
+		if r := e.call(t, "GET", "/v1/batch", "", ""); r.status != 401 {
+			t.Fatalf("no key: %d %s", r.status, r.raw)
+		}
+	}
+	for i := range maxAuthFailures {
+		key := "sk-guess-" + strconv.Itoa(i)
+		if i%2 == 1 {
+			key = "" // a malformed header counts too
+		}
+		req, _ := http.NewRequest("GET", e.url+"/v1/batch", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		if i%2 == 1 {
+			req.Header.Set("Authorization", "Basic Zm9vOmJhcg==")
+		}
+		if r := e.do(t, req); r.status != 401 {
+			t.Fatalf("failure %d: %d %s, want 401", i+1, r.status, r.raw)
+		}
+	}
+	for _, key := range []string{"sk-one-more-guess", e.keyA} {
+		r := e.call(t, "POST", "/v1/classify", key, `{"text":"hello",`+spec3+`}`)
+		wantError(t, r, http.StatusTooManyRequests, "RATE_LIMITED", "")
+		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
+			t.Fatalf("Retry-After %q, want the seconds left in the minute", r.header.Get("Retry-After"))
+		}
+	}
+	if !strings.Contains(e.logs.String(), "too many failed authentications") {
+		t.Error("the throttled address was not logged for the operator")
+	}
+
+	// Another address (loopback's 127.0.0.2) still authenticates and fails as before.
+	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	defer other.CloseIdleConnections()
+	for key, want := range map[string]int{e.keyB: 200, "sk-wrong": 401} {
+		req, _ := http.NewRequest("GET", e.url+"/v1/batch", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := other.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("from 127.0.0.2 with key %s: %d, want %d", key[:5], res.StatusCode, want)
+		}
+	}
+
+	// The next minute starts afresh.
+	e.clock.Add(time.Minute)
+	if r := e.call(t, "GET", "/v1/batch", e.keyA, ""); r.status != 200 {
+		t.Fatalf("the next minute, a valid key: %d %s", r.status, r.raw)
+	}
+	if r := e.call(t, "GET", "/v1/batch", "sk-wrong", ""); r.status != 401 {
+		t.Fatalf("the next minute, a wrong key: %d %s", r.status, r.raw)
+	}
+}
+
+// TestAuthLimiterBounded: the failed-authentication table holds at most maxAuthClients
+// addresses however many fail, forgets them when the window ends, and counts an IPv6
+// client by its /64.
+func TestAuthLimiterBounded(t *testing.T) {
+	l := newAuthLimiter()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3 * maxAuthClients {
+		l.request(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}).String(), now)
+	}
+	if n := l.size(); n > maxAuthClients {
+		t.Fatalf("%d addresses held, want at most %d", n, maxAuthClients)
+	}
+	l.request("192.0.2.1", now.Add(time.Minute))
+	if n := l.size(); n != 1 {
+		t.Fatalf("%d addresses held after the window ended, want 1", n)
+	}
+	addr := func(remote string) string { return clientAddr(&http.Request{RemoteAddr: remote}) }
+	if a, b := addr("[2001:db8:1:2:aaaa::1]:5000"), addr("[2001:db8:1:2:bbbb::9]:6000"); a != b || a != "2001:db8:1:2::/64" {
+		t.Errorf("one /64: %q and %q", a, b)
+	}
+	if a := addr("[::ffff:192.0.2.7]:80"); a != "192.0.2.7" {
+		t.Errorf("an IPv4-mapped address: %q", a)
+	}
+	if a := addr("198.51.100.4:443"); a != "198.51.100.4" {
+		t.Errorf("IPv4: %q", a)
+	}
 }

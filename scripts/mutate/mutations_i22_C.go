@@ -67,5 +67,33 @@ func init() {
 			new:   "if j, dup := folded[l]; dup {",
 			tests: []string{"classify:TestNormalizeRefusesHiddenCharacters", "server:TestLabelsRefused"},
 		},
+		{
+			name:  "an address over the failed-authentication limit is refused before its key is checked",
+			file:  "server/middleware.go",
+			old:   "if st, over := s.authFails.exceeded(addr, now); over {",
+			new:   "if st, over := s.authFails.exceeded(addr, now); over && st.reset.IsZero() {",
+			tests: []string{"server:TestAuthFailuresThrottled"},
+		},
+		{
+			name:  "an invalid key counts as a failed authentication",
+			file:  "server/middleware.go",
+			old:   "\t\t\t\ts.authFailed(c, addr, now)\n\t\t\t\treturn unauthorized(\"invalid API key\")",
+			new:   "\t\t\t\t_ = addr\n\t\t\t\treturn unauthorized(\"invalid API key\")",
+			tests: []string{"server:TestAuthFailuresThrottled"},
+		},
+		{
+			name:  "the failed-authentication table is bounded",
+			file:  "server/ratelimit.go",
+			old:   "if w == nil && l.maxIDs > 0 && len(l.windows) >= l.maxIDs {",
+			new:   "if false {",
+			tests: []string{"server:TestAuthLimiterBounded"},
+		},
+		{
+			name:  "an IPv6 client's failed authentications are counted by its /64",
+			file:  "server/ratelimit.go",
+			old:   "return netip.PrefixFrom(a, 64).Masked().String()",
+			new:   "return a.String()",
+			tests: []string{"server:TestAuthLimiterBounded"},
+		},
 	}...)
 }
