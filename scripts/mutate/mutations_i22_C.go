@@ -26,6 +26,13 @@ func init() {
 			tests: []string{"classify:TestRemoteFailureKinds", "server:TestRemoteModelFailures"},
 		},
 		{
+			name:  "a model server that gave no answer is described without its URL",
+			file:  "classify/remote.go",
+			old:   `return 0, fail(kind, 0, err, "%s", msg)`,
+			new:   `return 0, fail(kind, 0, err, "%s: %v", msg, err)`,
+			tests: []string{"classify:TestRemoteFailureKinds", "server:TestRemoteModelFailures"},
+		},
+		{
 			name:  "a remote model's deadline is a timeout, not a bare context error (a 500)",
 			file:  "classify/remote.go",
 			old:   "if errors.Is(ctx.Err(), context.DeadlineExceeded) {",
