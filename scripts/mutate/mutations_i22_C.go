@@ -37,7 +37,7 @@ func init() {
 			file:  "classify/remote.go",
 			old:   "if errors.Is(ctx.Err(), context.DeadlineExceeded) {",
 			new:   "if false {",
-			tests: []string{"classify:TestRemoteCompileDeadline"},
+			tests: []string{"classify:TestRemoteCompileDeadline", ".:TestConfiguredModelStalls"},
 		},
 		{
 			name:  "a model server that does not answer in time is a 504",
