@@ -157,7 +157,7 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 // proxy's address.
 const (
 	maxAuthFailures = 20
-	// maxAuthClients bounds the addresses counted per window (a few hundred kB).
+	// maxAuthClients bounds the addresses counted per window (about 1 MB when full).
 	maxAuthClients = 10000
 )
 
