@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -18,8 +19,9 @@ const MaxTextTypeChars = 1000
 // whose Field is "labels", "descriptions", "examples", "text_type", "mode" or "threshold", and
 // s may be partly normalized.
 //
-// Rules: 1..200 labels, each 1..100 characters after trimming and unique (exact comparison);
-// every key of descriptions and examples must be one of the labels (after trimming) and appear
+// Rules: 1..200 labels, each 1..100 characters after trimming, without control or bidi
+// override/isolate characters, and unique ignoring case; descriptions, examples and
+// text_type hold no control characters but tab and newline, and no bidi override; every key of descriptions and examples must be one of the labels (after trimming) and appear
 // once; examples must not be blank; mode is "single" or "multi"; threshold is in 0..1;
 // text_type is at most 1000 characters.
 func (s *Spec) Normalize(defaultThreshold float64) error {
@@ -31,6 +33,10 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 	}
 	labels := make([]string, len(s.Labels))
 	seen := make(map[string]struct{}, len(s.Labels))
+	// Labels are read case-insensitively (the built-in tokenizer lower-cases them; a chat
+	// model's answer is matched with strings.EqualFold), so two that differ only by case
+	// could never be told apart.
+	folded := make(map[string]int, len(s.Labels))
 	for i, l := range s.Labels {
 		l = strings.TrimSpace(l)
 		switch n := utf8.RuneCountInString(l); {
@@ -39,10 +45,17 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 		case n > MaxLabelChars:
 			return verr("labels", "labels[%d] is longer than %d characters (%d): %q", i, MaxLabelChars, n, truncate(l, 40))
 		}
+		if at, r, ok := hiddenRune(l, ""); ok {
+			return verr("labels", "labels[%d] contains %U at character %d: control characters and bidirectional overrides are not allowed in labels", i, r, at)
+		}
 		if _, dup := seen[l]; dup {
 			return verr("labels", "labels must be unique: %q appears twice", l)
 		}
+		if j, dup := folded[strings.ToLower(l)]; dup {
+			return verr("labels", "labels[%d] %q and labels[%d] %q differ only by case: labels are read case-insensitively, so they could not be told apart", j, labels[j], i, l)
+		}
 		seen[l] = struct{}{}
+		folded[strings.ToLower(l)] = i
 		labels[i] = l
 	}
 	s.Labels = labels
@@ -57,6 +70,9 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 			}
 			if _, dup := d[tk]; dup {
 				return verr("descriptions", "descriptions: %q is given twice", tk)
+			}
+			if at, r, ok := hiddenRune(s.Descriptions[k], "\t\n\r"); ok {
+				return verr("descriptions", "descriptions[%q] contains %U at character %d: control characters (but tab and newline) and bidirectional overrides are not allowed", tk, r, at)
 			}
 			d[tk] = strings.TrimSpace(s.Descriptions[k])
 		}
@@ -77,6 +93,9 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 				if strings.TrimSpace(ex) == "" {
 					return verr("examples", "examples[%q][%d] is empty", tk, i)
 				}
+				if at, r, ok := hiddenRune(ex, "\t\n\r"); ok {
+					return verr("examples", "examples[%q][%d] contains %U at character %d: control characters (but tab and newline) and bidirectional overrides are not allowed", tk, i, r, at)
+				}
 			}
 			e[tk] = slices.Clone(s.Examples[k])
 		}
@@ -86,6 +105,9 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 	s.TextType = strings.TrimSpace(s.TextType)
 	if n := utf8.RuneCountInString(s.TextType); n > MaxTextTypeChars {
 		return verr("text_type", "text_type is longer than %d characters (%d)", MaxTextTypeChars, n)
+	}
+	if at, r, ok := hiddenRune(s.TextType, "\t\n\r"); ok {
+		return verr("text_type", "text_type contains %U at character %d: control characters (but tab and newline) and bidirectional overrides are not allowed", r, at)
 	}
 
 	switch s.Mode {
@@ -106,6 +128,21 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 	// A fresh pointer: the caller's float may be shared with another spec.
 	s.Threshold = &th
 	return nil
+}
+
+// hiddenRune finds the first character of s that a reader cannot see but that changes what
+// is shown: a control character (Unicode category Cc) not in allowed, or a bidirectional
+// override or isolate (U+202A–U+202E, U+2066–U+2069), which can make a label display as
+// another. at counts characters from 1.
+func hiddenRune(s, allowed string) (at int, r rune, ok bool) {
+	for _, r := range s {
+		at++
+		if unicode.IsControl(r) && !strings.ContainsRune(allowed, r) ||
+			r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' {
+			return at, r, true
+		}
+	}
+	return 0, 0, false
 }
 
 func verr(field, format string, args ...any) *ValidationError {

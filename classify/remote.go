@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +12,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -67,21 +70,38 @@ func (c *RemoteConfig) defaults() {
 	c.URL = strings.TrimRight(c.URL, "/")
 }
 
-// RemoteError is a request to a model server that failed for good: the server's status and
-// its own words, or why no answer came.
+// Kinds of RemoteError: how a model server failed, which decides the HTTP status a client
+// gets (server/errors.go).
+const (
+	RemoteUnreachable = "unreachable" // no connection: refused, no route, a name that does not resolve, TLS
+	RemoteTimeout     = "timeout"     // no answer within the model's timeout
+	RemoteOverloaded  = "overloaded"  // still 429 after the retries
+	RemoteFailed      = "failed"      // a 5xx, or a connection dropped before the answer
+	RemoteRefused     = "refused"     // another 4xx, or a redirect: the request or the model's config is wrong
+	RemoteBadAnswer   = "bad_answer"  // a 2xx whose body could not be used
+)
+
+// RemoteError is a request to a model server that failed for good. Its text goes to every
+// tenant (an HTTP error, a job's error, GET /v1/models), so it names the model by its
+// configured name and says what kind of failure it was, but never holds the server's URL:
+// the URL may carry credentials, and its host is the operator's business. Err, with the
+// detail, is for the operator's log.
 type RemoteError struct {
 	Model   string // the configured name
-	URL     string
-	Status  int // 0 when no HTTP answer came
-	Message string
+	Kind    string // Remote*
+	Status  int    // the server's HTTP status; 0 when no HTTP answer came
+	Message string // what went wrong, in words safe to show any tenant
+	Err     error  // the cause, which may name the URL: logs only
 }
 
 func (e *RemoteError) Error() string {
 	if e.Status == 0 {
-		return fmt.Sprintf("model %s (%s): %s", e.Model, e.URL, e.Message)
+		return fmt.Sprintf("model %s: %s", e.Model, e.Message)
 	}
-	return fmt.Sprintf("model %s (%s): HTTP %d: %s", e.Model, e.URL, e.Status, e.Message)
+	return fmt.Sprintf("model %s: HTTP %d: %s", e.Model, e.Status, e.Message)
 }
+
+func (e *RemoteError) Unwrap() error { return e.Err }
 
 // remoteClient sends JSON requests to one model server, at most MaxConcurrency at a time.
 type remoteClient struct {
@@ -95,10 +115,15 @@ func newRemoteClient(cfg RemoteConfig) *remoteClient {
 	cfg.defaults()
 	return &remoteClient{
 		cfg:  cfg,
-		http: &http.Client{Timeout: cfg.Timeout},
+		http: &http.Client{Timeout: cfg.Timeout, CheckRedirect: noRedirects},
 		sem:  make(chan struct{}, cfg.MaxConcurrency),
 	}
 }
+
+// noRedirects keeps the client on the configured server: a redirect would send the texts,
+// and the API key or the URL's credentials, wherever the answer points (an internal
+// address, another host). The 3xx itself comes back, and is a final error.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // errBadAnswer marks a 2xx answer that could not be used (retried like a 5xx).
 var errBadAnswer = errors.New("bad answer")
@@ -127,34 +152,58 @@ func (c *remoteClient) post(ctx context.Context, path string, body any, out any,
 		}
 		wait = min(wait, c.cfg.MaxBackoff)
 		wait = wait/2 + rand.N(wait/2+1) // jitter: half to all of it
-		c.cfg.Log.Warn("model server request failed; retrying", "model", c.cfg.Name, "attempt", attempt+1, "wait", wait, "err", rerr.Message)
+		c.cfg.Log.Warn("model server request failed; retrying", "model", c.cfg.Name, "url", c.redactedURL(),
+			"attempt", attempt+1, "wait", wait, "kind", rerr.Kind, "err", rerr)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			return c.stopped(ctx)
 		}
 	}
 	if ctx.Err() != nil {
-		return context.Cause(ctx)
+		return c.stopped(ctx)
 	}
+	c.cfg.Log.Error("model server request failed", "model", c.cfg.Name, "url", c.redactedURL(),
+		"kind", last.Kind, "status", last.Status, "err", last, "cause", last.Err)
 	return last
+}
+
+// stopped is the error of a request whose context ended: a deadline (the caller's bound
+// on the model, as Compile sets) is the server's timeout; a cancel is the caller's, and
+// its cause is returned as it is (a client that went away, a cancelled job).
+func (c *remoteClient) stopped(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &RemoteError{Model: c.cfg.Name, Kind: RemoteTimeout, Message: "the model server did not answer in time", Err: cause}
+	}
+	return cause
+}
+
+// redactedURL is the server's URL for the operator's log, without its password.
+func (c *remoteClient) redactedURL() string {
+	u, err := url.Parse(c.cfg.URL)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	return u.Redacted()
 }
 
 // once sends one request. It returns nil on success, or the error with how long to wait
 // before a retry (0: the backoff's choice; negative: do not retry).
 func (c *remoteClient) once(ctx context.Context, path string, payload []byte, out any, check func() error) (time.Duration, *RemoteError) {
-	fail := func(status int, format string, args ...any) *RemoteError {
-		return &RemoteError{Model: c.cfg.Name, URL: c.cfg.URL, Status: status, Message: fmt.Sprintf(format, args...)}
+	fail := func(kind string, status int, cause error, format string, args ...any) *RemoteError {
+		return &RemoteError{Model: c.cfg.Name, Kind: kind, Status: status, Message: fmt.Sprintf(format, args...), Err: cause}
 	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return -1, fail(0, "%v", context.Cause(ctx))
+		return -1, fail(RemoteTimeout, 0, context.Cause(ctx), "the request was stopped before it was sent")
 	}
 	defer func() { <-c.sem }()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL+path, bytes.NewReader(payload))
 	if err != nil {
-		return -1, fail(0, "%v", err)
+		// err quotes the URL: it stays in the log.
+		return -1, fail(RemoteUnreachable, 0, err, "the model's url is not usable")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.cfg.APIKey != "" {
@@ -163,28 +212,40 @@ func (c *remoteClient) once(ctx context.Context, path string, payload []byte, ou
 	res, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return -1, fail(0, "%v", context.Cause(ctx))
+			return -1, fail(RemoteTimeout, 0, err, "the request was stopped before an answer came")
 		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return 0, fail(0, "no answer within %s", c.cfg.Timeout)
+		kind, msg := transportFailure(err)
+		if kind == RemoteTimeout {
+			msg = fmt.Sprintf("the model server did not answer within %s", c.cfg.Timeout)
 		}
-		return 0, fail(0, "%v", err)
+		return 0, fail(kind, 0, err, "%s", msg)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
 	if err != nil {
-		return 0, fail(res.StatusCode, "reading the answer: %v", err)
+		kind, msg := transportFailure(err)
+		if kind == RemoteUnreachable {
+			kind = RemoteFailed // it did answer: the answer broke off
+		}
+		return 0, fail(kind, res.StatusCode, err, "reading the answer: %s", msg)
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		msg := serverMessage(raw)
 		switch {
 		case res.StatusCode == http.StatusTooManyRequests:
-			return retryAfter(res.Header.Get("Retry-After")), fail(res.StatusCode, "%s", msg)
+			return retryAfter(res.Header.Get("Retry-After")), fail(RemoteOverloaded, res.StatusCode, nil, "the model server is overloaded: %s", msg)
 		case res.StatusCode >= 500:
-			return retryAfter(res.Header.Get("Retry-After")), fail(res.StatusCode, "%s", msg)
+			return retryAfter(res.Header.Get("Retry-After")), fail(RemoteFailed, res.StatusCode, nil, "the model server failed: %s", msg)
+		case res.StatusCode >= 300 && res.StatusCode < 400:
+			// The Location may name an internal address: the log has it, tenants do not.
+			return -1, fail(RemoteRefused, res.StatusCode, fmt.Errorf("redirect to %q", res.Header.Get("Location")),
+				"the model server answered with a redirect, which is not followed: check the model's url")
+		case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
+			// Some servers quote part of the key they refused: their words stay in the log.
+			return -1, fail(RemoteRefused, res.StatusCode, errors.New(msg),
+				"the model server refused the appliance's credentials: check the model's api_key_env")
 		}
-		return -1, fail(res.StatusCode, "%s", msg)
+		return -1, fail(RemoteRefused, res.StatusCode, nil, "the model server refused the request: %s", msg)
 	}
 	var usage struct {
 		Usage struct {
@@ -192,17 +253,39 @@ func (c *remoteClient) once(ctx context.Context, path string, payload []byte, ou
 		} `json:"usage"`
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return 0, fail(res.StatusCode, "the answer is not the JSON expected: %v", err)
+		return 0, fail(RemoteBadAnswer, res.StatusCode, err, "the model server's answer is not the JSON expected: %v", err)
 	}
 	if check != nil {
 		if err := check(); err != nil {
-			return 0, fail(res.StatusCode, "%v", err)
+			return 0, fail(RemoteBadAnswer, res.StatusCode, err, "the model server's answer is not usable: %v", err)
 		}
 	}
 	if json.Unmarshal(raw, &usage) == nil {
 		c.tokens.Add(usage.Usage.TotalTokens)
 	}
 	return 0, nil
+}
+
+// transportFailure says why no answer came, in words that hold no part of the URL (a
+// *url.Error and a *net.DNSError both quote the host).
+func transportFailure(err error) (kind, msg string) {
+	var ne net.Error
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var rec tls.RecordHeaderError
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return RemoteTimeout, "no answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return RemoteUnreachable, "the model server could not be reached: connection refused"
+	case errors.As(err, &dns):
+		return RemoteUnreachable, "the model server could not be reached: its host name does not resolve"
+	case errors.As(err, &cert), errors.As(err, &rec):
+		return RemoteUnreachable, "the model server could not be reached: the TLS handshake failed"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return RemoteFailed, "the model server closed the connection before answering"
+	}
+	return RemoteUnreachable, "the model server could not be reached"
 }
 
 // serverMessage is the error message of an OpenAI-style error body, or the body itself.

@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"crypto/sha256"
+	"encoding/binary"
 	"sync"
 )
 
@@ -63,10 +64,17 @@ func (c *lru[K, V]) Len() int {
 	return c.order.Len()
 }
 
-// resultKey identifies one (spec, text) pair. The canonical spec JSON never holds a raw
-// NUL byte (encoding/json escapes control characters), so the separator is unambiguous.
-func resultKey(canonicalSpec, text string) [32]byte {
+// resultKey identifies one (account, spec, text) triple. The account is part of the key
+// because answers say whether they came from the cache: a cache shared across accounts
+// would tell one tenant which texts another had classified. The account is length-prefixed
+// and the canonical spec JSON never holds a raw NUL byte (encoding/json escapes control
+// characters), so no two triples hash the same input.
+func resultKey(account, canonicalSpec, text string) [32]byte {
 	h := sha256.New()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(account)))
+	h.Write(n[:])
+	h.Write([]byte(account))
 	h.Write([]byte(canonicalSpec))
 	h.Write([]byte{0})
 	h.Write([]byte(text))

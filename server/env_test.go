@@ -80,6 +80,8 @@ type envOptions struct {
 	// stoppedRunner shuts the real runner down before the server uses it, so a started job
 	// stays processing: the deterministic way to test conflicts with a running job.
 	stoppedRunner bool
+	// models, if set, makes the classifier from the built-in model (configured models).
+	models func(*classify.Builtin) classify.Classifier
 }
 
 type testEnv struct {
@@ -114,9 +116,13 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if err != nil {
 		t.Fatalf("blob.NewLocal: %v", err)
 	}
-	clf, err := classify.NewBuiltin()
+	builtin, err := classify.NewBuiltin()
 	if err != nil {
 		t.Fatalf("classify.NewBuiltin: %v", err)
+	}
+	var clf classify.Classifier = builtin
+	if opts.models != nil {
+		clf = opts.models(builtin)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

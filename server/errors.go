@@ -97,7 +97,7 @@ func mapError(err error) *apiError {
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "PAYLOAD_TOO_LARGE",
 			Message: fmt.Sprintf("request body exceeds the limit of %d bytes", mbe.Limit)}
 	case errors.As(err, &re):
-		return &apiError{Status: http.StatusBadGateway, Code: "MODEL_UNAVAILABLE", Message: re.Error()}
+		return remoteError(re)
 	case errors.Is(err, classify.ErrModelUnavailable):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "MODEL_UNAVAILABLE", Message: err.Error()}
 	case errors.Is(err, store.ErrInvalidKey):
@@ -194,6 +194,19 @@ func limitConflict(e *batch.ActiveLimitError) *apiError {
 		len(e.Active), strings.Join(e.Active, ", "), e.Limit, first)
 	return &apiError{Status: http.StatusConflict, Code: "CONFLICT", Message: msg,
 		Details: map[string]any{"active_jobs": e.Active, "max_active_jobs_per_account": e.Limit}}
+}
+
+// remoteError is the answer for a model server that failed: the gateway statuses, by what
+// went wrong. Its message names the model and the failure, never the server's URL.
+func remoteError(re *classify.RemoteError) *apiError {
+	details := map[string]any{"model": re.Model, "failure": re.Kind}
+	switch re.Kind {
+	case classify.RemoteTimeout:
+		return &apiError{Status: http.StatusGatewayTimeout, Code: "MODEL_TIMEOUT", Message: re.Error(), Details: details}
+	case classify.RemoteUnreachable, classify.RemoteOverloaded:
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "MODEL_UNAVAILABLE", Message: re.Error(), Details: details}
+	}
+	return &apiError{Status: http.StatusBadGateway, Code: "MODEL_ERROR", Message: re.Error(), Details: details}
 }
 
 func internalError() *apiError {

@@ -100,9 +100,14 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // requireKey authenticates "Authorization: Bearer <key>" and puts the *store.Key into the
-// echo context. Missing, malformed, unknown and revoked keys are all 401 INVALID_API_KEY.
+// echo context. Missing, malformed, unknown and revoked keys are all 401 INVALID_API_KEY;
+// an address with too many failures is refused before its key is looked at (ratelimit.go).
 func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		addr, now := clientAddr(c.Request()), s.now()
+		if st, over := s.authFails.exceeded(addr, now); over {
+			return s.authThrottled(c, st, now)
+		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
 			return unauthorized("missing API key: send Authorization: Bearer <key>")
@@ -110,11 +115,13 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 		scheme, secret, ok := strings.Cut(h, " ")
 		secret = strings.TrimSpace(secret)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			s.authFailed(c, addr, now)
 			return unauthorized("malformed Authorization header: expected Bearer <key>")
 		}
 		k, err := s.store.Authenticate(c.Request().Context(), secret)
 		if err != nil {
 			if errors.Is(err, store.ErrInvalidKey) {
+				s.authFailed(c, addr, now)
 				return unauthorized("invalid API key")
 			}
 			return err

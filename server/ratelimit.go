@@ -2,7 +2,9 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -28,6 +30,10 @@ import (
 
 type limiter struct {
 	requests, tokens int64 // per minute; 0 = unlimited
+	// maxIDs, if positive, bounds the ids a window tracks: an id that comes when the table
+	// is full is not counted until the next window (memory stays bounded whatever the
+	// number of ids a client can make up).
+	maxIDs int
 
 	mu      sync.Mutex
 	windows map[string]*window // by key id
@@ -59,10 +65,33 @@ func (l *limiter) current(id string, now time.Time) *window {
 	}
 	w := l.windows[id]
 	if w == nil || !w.start.Equal(start) {
+		if w == nil && l.maxIDs > 0 && len(l.windows) >= l.maxIDs {
+			return &window{start: start}
+		}
 		w = &window{start: start}
 		l.windows[id] = w
 	}
 	return w
+}
+
+// exceeded reports, without counting anything or making a window, whether id has used
+// all its requests in this window.
+func (l *limiter) exceeded(id string, now time.Time) (limitState, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	start := now.Truncate(time.Minute)
+	w := l.windows[id]
+	if w == nil || !w.start.Equal(start) {
+		return limitState{reset: start.Add(time.Minute)}, false
+	}
+	return limitState{w.requests, w.tokens, w.start.Add(time.Minute)}, l.requests > 0 && w.requests >= l.requests
+}
+
+// size is the number of ids the limiter holds.
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.windows)
 }
 
 // limitState is what the headers report.
@@ -116,6 +145,65 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// Failed authentications (a key that is wrong, revoked or malformed; not a missing one,
+// which guesses nothing) are counted per client address in the same one-minute windows.
+// From maxAuthFailures failures in a window, every request from that address that needs a
+// key is answered 429 until the window ends, whatever key it carries: were a right key
+// let through, the answer would tell a guesser which guess was right. The address is the
+// TCP peer's, since X-Forwarded-For can be forged; an IPv6 client is counted by its /64,
+// which one host typically holds whole. Behind a reverse proxy every client shares the
+// proxy's address.
+const (
+	maxAuthFailures = 20
+	// maxAuthClients bounds the addresses counted per window (about 1 MB when full).
+	maxAuthClients = 10000
+)
+
+func newAuthLimiter() *limiter {
+	l := newLimiter(maxAuthFailures, 0)
+	l.maxIDs = maxAuthClients
+	return l
+}
+
+// clientAddr is the address failed authentications are counted under: the peer's IP, or
+// for IPv6 its /64.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
+}
+
+// authFailed counts a failed authentication from addr, and logs the failure that reaches
+// the limit, once per window.
+func (s *Server) authFailed(c echo.Context, addr string, now time.Time) {
+	st, _ := s.authFails.request(addr, now)
+	if st.requestsUsed == maxAuthFailures {
+		s.log.WarnContext(c.Request().Context(), "too many failed authentications; refusing the address until the window ends",
+			"request_id", requestID(c), "addr", addr, "failures", st.requestsUsed, "until", st.reset)
+	}
+}
+
+// authThrottled is the 429 for an address over the failed-authentication limit.
+func (s *Server) authThrottled(c echo.Context, st limitState, now time.Time) error {
+	retry := int64(st.reset.Sub(now).Seconds() + 0.999)
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(retry, 1), 10))
+	s.metrics.rateLimited.WithLabelValues("auth_failures").Inc()
+	return &apiError{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED",
+		Message: fmt.Sprintf("too many failed authentications from this address (%d per minute): retry after %d seconds with a valid key",
+			maxAuthFailures, max(retry, 1)),
+		Details: map[string]any{"limit": "auth_failures"}}
 }
 
 func (s *Server) setRequestHeaders(c echo.Context, st limitState) {

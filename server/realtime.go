@@ -99,7 +99,7 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err := s.checkTokens(c); err != nil {
 		return err
 	}
-	answers, err := s.classifyTexts(c.Request().Context(), spec, []string{text}, req.Cache == nil || *req.Cache)
+	answers, err := s.classifyTexts(c.Request().Context(), account(c), spec, []string{text}, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err := s.checkTokens(c); err != nil {
 		return err
 	}
-	answers, err := s.classifyTexts(c.Request().Context(), spec, req.Texts, req.Cache == nil || *req.Cache)
+	answers, err := s.classifyTexts(c.Request().Context(), account(c), spec, req.Texts, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
@@ -179,10 +179,10 @@ type answer struct {
 	err    string
 }
 
-// classifyTexts answers texts with one compiled model: refused texts get err, cached pairs
-// come from the result cache, and the rest are classified in a single call. Errors are
+// classifyTexts answers texts with one compiled model: refused texts get err, pairs the
+// account has cached come from the result cache, and the rest are classified in a single call. Errors are
 // those of Compile (*classify.ValidationError = 422).
-func (s *Server) classifyTexts(ctx context.Context, spec classify.Spec, texts []string, useCache bool) ([]answer, error) {
+func (s *Server) classifyTexts(ctx context.Context, acct string, spec classify.Spec, texts []string, useCache bool) ([]answer, error) {
 	model, canon, err := s.model(spec)
 	if err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func (s *Server) classifyTexts(ctx context.Context, spec classify.Spec, texts []
 			continue
 		}
 		if useCache {
-			if r, ok := s.results.Get(resultKey(canon, t)); ok {
+			if r, ok := s.results.Get(resultKey(acct, canon, t)); ok {
 				answers[i] = answer{res: r, cached: true}
 				continue
 			}
@@ -222,7 +222,7 @@ func (s *Server) classifyTexts(ctx context.Context, spec classify.Spec, texts []
 		// Fill the cache even when this request opted out: the answer is just as valid
 		// for the next caller that allows caching (not a text the model failed on).
 		if out[j].Err == "" {
-			s.results.Add(resultKey(canon, in[j]), out[j])
+			s.results.Add(resultKey(acct, canon, in[j]), out[j])
 		}
 	}
 	return answers, nil

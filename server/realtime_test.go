@@ -218,11 +218,14 @@ func TestLRU(t *testing.T) {
 }
 
 func TestResultKey(t *testing.T) {
-	// The separator keeps (spec, text) pairs that concatenate alike apart.
-	if resultKey(`{"a"}`, "x") == resultKey(`{"a"}x`, "") {
+	// The separators keep (account, spec, text) triples that concatenate alike apart.
+	if resultKey("acme", `{"a"}`, "x") == resultKey("acme", `{"a"}x`, "") {
 		t.Fatal("resultKey collides on concatenation")
 	}
-	if resultKey("s", "t") != resultKey("s", "t") {
+	if resultKey("ac", "me{}", "x") == resultKey("acme", "{}", "x") {
+		t.Fatal("resultKey collides on the account's end")
+	}
+	if resultKey("acme", "s", "t") != resultKey("acme", "s", "t") {
 		t.Fatal("resultKey is not deterministic")
 	}
 }

@@ -159,6 +159,9 @@ type Server struct {
 	openapi []byte // GET /openapi.json (openapi.go)
 
 	echo *echo.Echo
+
+	// authFails counts failed authentications per client address (ratelimit.go).
+	authFails *limiter
 }
 
 // New builds the API and its router. log may be nil (logs are discarded).
@@ -222,6 +225,7 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		panic(err) // the embedded document is part of the build: a broken one is a broken build
 	}
 	s.openapi = doc
+	s.authFails = newAuthLimiter()
 	s.echo = s.newRouter()
 	return s
 }

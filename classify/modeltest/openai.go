@@ -6,8 +6,10 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -266,3 +268,73 @@ func chooseLabel(system, text string) string {
 
 // String describes the server for test logs.
 func (s *OpenAIServer) String() string { return fmt.Sprintf("fake OpenAI server at %s", s.URL) }
+
+// ClosedURL is an http URL on 127.0.0.1 where nothing listens: a port that was bound and
+// released, so a connection to it is refused.
+func ClosedURL() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		return "", err
+	}
+	return "http://" + addr, nil
+}
+
+// WithUserinfo returns rawURL with user:password in it, as an operator may configure a
+// model server behind basic auth.
+func WithUserinfo(rawURL, user, password string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	u.User = url.UserPassword(user, password)
+	return u.String()
+}
+
+// FailingServers are model servers on 127.0.0.1 that fail in every way a remote model can,
+// by name: "refused" (nothing listens), "silent" (answers only once hold is closed),
+// "failing" (always 500), "malformed" (a 200 whose body is cut off), "keyecho" (a 401
+// quoting the API key it was sent, as some servers do) and "redirect" (a 307 to another
+// server, which counts the requests that reach it in Redirected).
+type FailingServers struct {
+	URLs       map[string]string
+	Redirected atomic.Int64
+	servers    []interface{ Close() }
+}
+
+// NewFailingServers starts the servers; the caller closes hold, then the servers.
+func NewFailingServers(hold chan struct{}) (*FailingServers, error) {
+	closed, err := ClosedURL()
+	if err != nil {
+		return nil, err
+	}
+	f := &FailingServers{URLs: map[string]string{"refused": closed}}
+	silent := NewOpenAIServer(8)
+	silent.Hold = hold
+	failing := NewOpenAIServer(8)
+	failing.Fail500 = 1 << 30
+	malformed := NewOpenAIServer(8)
+	malformed.Malformed = 1 << 30
+	keyEcho := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"error":{"message":"Incorrect API key provided: ` + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + `"}}`))
+	}))
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Redirected.Add(1) }))
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	f.servers = []interface{ Close() }{silent, failing, malformed, keyEcho, target, redirect}
+	f.URLs["silent"], f.URLs["failing"], f.URLs["malformed"] = silent.URL, failing.URL, malformed.URL
+	f.URLs["keyecho"], f.URLs["redirect"] = keyEcho.URL, redirect.URL
+	return f, nil
+}
+
+// Close stops the servers (close hold first).
+func (f *FailingServers) Close() {
+	for _, s := range f.servers {
+		s.Close()
+	}
+}
