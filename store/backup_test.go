@@ -188,3 +188,53 @@ func TestRestoreRefuses(t *testing.T) {
 		t.Fatalf("keys after restore: %+v", keys)
 	}
 }
+
+// TestRestoreTwiceInOneSecond (issue 22): two restores in the same second each keep the
+// database they replace under a name of its own; the second never overwrites the copy
+// the first kept, so the original database is not lost.
+func TestRestoreTwiceInOneSecond(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "data", "classer.db")
+	backup := func(name, account string) string {
+		p := filepath.Join(dir, name)
+		db := openPath(t, p)
+		if _, _, err := db.CreateKey(ctx, account, false); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		return p
+	}
+	orig := backup("data/classer.db", "original")
+	origBytes, _ := os.ReadFile(orig)
+	a, b := backup("a.db", "first"), backup("b.db", "second")
+	aBytes, _ := os.ReadFile(a)
+
+	now := time.Date(2026, 12, 1, 10, 15, 0, 0, time.UTC)
+	first, err := Restore(target, a, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Restore(target, b, now.Add(999*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := target + ".before-restore-20261201T101500Z"
+	if first.Kept != stamp || second.Kept != stamp+"-2" {
+		t.Fatalf("kept as %q then %q; want %q then %q", first.Kept, second.Kept, stamp, stamp+"-2")
+	}
+	for _, k := range []struct {
+		path string
+		want []byte
+		what string
+	}{{first.Kept, origBytes, "the original database"}, {second.Kept, aBytes, "the first restore's database"}} {
+		got, err := os.ReadFile(k.path)
+		if err != nil || string(got) != string(k.want) {
+			t.Fatalf("%s is not kept at %s (%v)", k.what, k.path, err)
+		}
+	}
+	db := openPath(t, target)
+	if keys, _ := db.Keys(ctx); len(keys) != 1 || keys[0].Account != "second" {
+		t.Fatalf("keys after the second restore: %+v", keys)
+	}
+}
