@@ -22,7 +22,7 @@ of data_dir/objects taken after the snapshot in place before starting (README "B
 
 // runRestore is `classer-batch restore`: store.Restore with the configured data dir.
 func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	fs := serveFlags("restore")
+	fs := configFlags("restore")
 	if err := parseFlags(fs, args, restoreUsage, stdout, stderr); err != nil {
 		return err
 	}
