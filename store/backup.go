@@ -225,7 +225,8 @@ type Restored struct {
 // that is stopped. It checks the backup first (Inspect) and refuses a file that is not a
 // database of this appliance; it refuses while a process holds the database at path
 // (ErrLocked: the server is running). The backup is copied beside path, fsynced, and
-// renamed into place; the database that was there is kept as
+// renamed into place, with the owner of the database it replaces (or of its directory) when
+// run as root; the database that was there is kept as
 // path.before-restore-<UTC time> (keepAside). The backup file itself is left as it was.
 func Restore(path, backup string, now time.Time) (Restored, error) {
 	if same(path, backup) {
@@ -266,6 +267,13 @@ func Restore(path, backup string, now time.Time) (Restored, error) {
 	src.Close()
 	if err == nil {
 		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		owner := path
+		if _, serr := os.Stat(path); serr != nil {
+			owner = dir
+		}
+		err = chownLike(tmp, owner)
 	}
 	if err == nil {
 		err = tmp.Sync()

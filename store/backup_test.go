@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -236,5 +238,48 @@ func TestRestoreTwiceInOneSecond(t *testing.T) {
 	db := openPath(t, target)
 	if keys, _ := db.Keys(ctx); len(keys) != 1 || keys[0].Account != "second" {
 		t.Fatalf("keys after the second restore: %+v", keys)
+	}
+}
+
+// TestRestoreKeepsTheOwner (issue 22): root restoring for a service that runs as its own
+// user (the systemd unit's dynamic user) leaves a database that user owns: the owner of
+// the database it replaces, or of the data dir when there was none. It used to be root's
+// (0600), and the service could not open it.
+func TestRestoreKeepsTheOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("giving a file another owner needs root, and CI runs as root")
+		}
+		t.Skip("giving a file another owner needs root (CI runs as root)")
+	}
+	const uid, gid = 65534, 65534
+	ctx := context.Background()
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup.db")
+	b := openPath(t, backup)
+	b.CreateKey(ctx, "restored", false)
+	b.Close()
+	for _, existing := range []bool{true, false} {
+		data := filepath.Join(dir, fmt.Sprintf("data-%v", existing))
+		if err := os.Mkdir(data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(data, uid, gid)
+		target := filepath.Join(data, "classer.db")
+		if existing {
+			db := openPath(t, target)
+			db.Close()
+			os.Chown(target, uid, gid)
+		}
+		if _, err := Restore(target, backup, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != uid || st.Gid != gid {
+			t.Errorf("with a database in place %v: the restored database is %d:%d's; want the service user's %d:%d", existing, st.Uid, st.Gid, uid, gid)
+		}
 	}
 }
