@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -220,8 +221,9 @@ func TestContainerImage(t *testing.T) {
 // done as the unit says (LoadCredential: a copy of the file, read as root, that only the
 // service's user can read; StateDirectory: a directory of that user's); then the unit's
 // ExecStart runs as an unprivileged user (65534, as a dynamic user is one) until /healthz
-// answers, and stops on SIGTERM. With the steps before issue 22 (config.yaml 0640 root in
-// a 0750 directory, read by the service itself) it exits at once: permission denied.
+// answers, and stops on SIGTERM; then again with the HTTPS drop-in the comments give. With
+// the steps before issue 22 (config.yaml 0640 root in a 0750 directory, read by the
+// service itself) it exits at once: permission denied.
 func TestSystemdUnitInstall(t *testing.T) {
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") != "" {
@@ -229,7 +231,6 @@ func TestSystemdUnitInstall(t *testing.T) {
 		}
 		t.Skip("running the service as another user needs root (CI runs as root)")
 	}
-	const uid, gid = 65534, 65534
 	unit := string(mustRead(t, "packaging/classer-batch.service"))
 	work := t.TempDir()
 	// The service's user reaches the temporary root as it reaches / on a real system.
@@ -274,9 +275,56 @@ func TestSystemdUnitInstall(t *testing.T) {
 	if len(svc["ExecStart"]) != 1 || svc["DynamicUser"][0] != "yes" || len(svc["StateDirectory"]) != 1 {
 		t.Fatalf("the unit's ExecStart, DynamicUser, StateDirectory: %q", svc)
 	}
+	url, stop := startUnit(t, svc, root, work)
+	if err := getOK(http.DefaultClient, url+"/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	state := under(filepath.Join("/var/lib", svc["StateDirectory"][0]))
+	if fi, err := os.Stat(filepath.Join(state, "classer.db")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 65534 {
+		t.Fatalf("the database in the state directory: %v", err)
+	}
+
+	// HTTPS with your own certificate: the drop-in the unit's comments give, with the
+	// files root's alone in /etc/classer-batch, as for the config.
+	_, certFile, keyFile := issueCert(t, t.TempDir(), "127.0.0.1")
+	for from, to := range map[string]string{certFile: "/etc/classer-batch/tls.crt", keyFile: "/etc/classer-batch/tls.key"} {
+		if err := os.WriteFile(under(to), mustRead(t, from), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dropIn := unitDropIn(unit)
+	if len(dropIn["LoadCredential"]) == 0 || len(dropIn["ExecStart"]) != 2 || dropIn["ExecStart"][0] != "" {
+		t.Fatalf("the unit's comments give no HTTPS drop-in (LoadCredential=, ExecStart= reset and set): %q", dropIn)
+	}
+	svc["LoadCredential"] = append(svc["LoadCredential"], dropIn["LoadCredential"]...)
+	svc["ExecStart"] = dropIn["ExecStart"][1:]
+	url, stop = startUnit(t, svc, root, work)
+	tlsConf, err := pinnedTLS(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}}
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("with the HTTPS drop-in the service serves %s", url)
+	}
+	if err := getOK(hc, url+"/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+}
+
+// startUnit does what systemd does to start the service svc describes, installed under
+// root (the LoadCredential copies, the state directory), runs its ExecStart as uid 65534
+// and waits until it serves; stop sends SIGTERM and wants exit 0.
+func startUnit(t *testing.T, svc map[string][]string, root, work string) (url string, stop func()) {
+	t.Helper()
+	const uid, gid = 65534, 65534
+	under := func(p string) string { return filepath.Join(root, p) }
 	// LoadCredential=ID:PATH: systemd reads PATH as root and puts a copy, readable by the
 	// service's user alone, in the credentials directory (%d, $CREDENTIALS_DIRECTORY).
 	creds := filepath.Join(work, "run", "credentials", "classer-batch.service")
+	os.RemoveAll(creds)
 	os.MkdirAll(creds, 0o755)
 	for _, lc := range svc["LoadCredential"] {
 		id, path, _ := strings.Cut(lc, ":")
@@ -324,13 +372,12 @@ func TestSystemdUnitInstall(t *testing.T) {
 		}
 		exited <- serve.Wait()
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		if serve.ProcessState == nil {
 			serve.Process.Kill()
 			<-exited
 		}
-	}()
-	var url string
+	})
 	select {
 	case url = <-found:
 	case err := <-exited:
@@ -338,21 +385,43 @@ func TestSystemdUnitInstall(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the service did not start serving within 60s:\n%s", logs.String())
 	}
-	resp, err := http.Get(url + "/healthz")
+	return url, func() {
+		t.Helper()
+		serve.Process.Signal(syscall.SIGTERM)
+		if err := <-exited; err != nil {
+			t.Fatalf("SIGTERM: %v\n%s", err, logs.String())
+		}
+	}
+}
+
+func getOK(c *http.Client, url string) error {
+	resp, err := c.Get(url)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/healthz: %s", resp.Status)
+		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := <-exited; err != nil {
-		t.Fatalf("SIGTERM: %v\n%s", err, logs.String())
+	return nil
+}
+
+// unitDropIn is the drop-in the unit's comments give ("#   [Service]" and the "#   "
+// lines after it), as directives by key, in order.
+func unitDropIn(unit string) map[string][]string {
+	var lines []string
+	in := false
+	for _, line := range strings.Split(unit, "\n") {
+		switch {
+		case line == "#   [Service]":
+			in = true
+		case in && strings.HasPrefix(line, "#   "):
+			lines = append(lines, strings.TrimPrefix(line, "#   "))
+		case in:
+			return unitDirectives(strings.Join(lines, "\n"))
+		}
 	}
-	if fi, err := os.Stat(filepath.Join(state, "classer.db")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != uid {
-		t.Fatalf("the database in the state directory: %v", err)
-	}
+	return unitDirectives(strings.Join(lines, "\n"))
 }
 
 // unitInstallSteps are the commands of the unit's "# Install" comment, one per step
