@@ -32,6 +32,15 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 	return nil
 }
 
+// configFlags are the flags of every command that reads the configuration: the file and
+// the data dir. serve adds its own; restore and keys need no more.
+func configFlags(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.String("config", "", "YAML config file")
+	fs.String("data-dir", "", "data directory (default ./data)")
+	return fs
+}
+
 func printUsage(w io.Writer, fs *pflag.FlagSet, usage string) {
 	fmt.Fprint(w, strings.TrimRight(usage, "\n")+"\n")
 	if flags := fs.FlagUsages(); flags != "" {

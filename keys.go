@@ -19,7 +19,7 @@ func runKeys(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		return fmt.Errorf("keys: want a subcommand: create --account NAME [--admin] | list | revoke ID")
 	}
 	sub := args[0]
-	fs := serveFlags("keys " + sub)
+	fs := configFlags("keys " + sub)
 	account := fs.String("account", "", "account the new key belongs to (create)")
 	admin := fs.Bool("admin", false, "make an admin key (create)")
 	if sub == "-h" || sub == "--help" || sub == "help" {

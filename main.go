@@ -22,7 +22,7 @@ Usage:
   classer-batch eval        --job job.json [--examples K --seed S] labelled.ndjson
   classer-batch keys        create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
   classer-batch restore     [--config FILE] [--data-dir DIR] backup.db
-  classer-batch healthcheck [--config FILE] [--addr ADDR] [--url URL]
+  classer-batch healthcheck [--config FILE] [--addr ADDR] [--url URL] [--cert FILE | --self-signed | --insecure]
   classer-batch version     [--json]
 
 Every command takes --help. Configuration: defaults < --config FILE (YAML) < CLASSER_*

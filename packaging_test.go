@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +44,7 @@ func TestSystemdUnit(t *testing.T) {
 	analyze := needTool(t, "systemd-analyze", "systemd")
 	unit := mustRead(t, "packaging/classer-batch.service")
 	for _, want := range []string{"DynamicUser=yes", "StateDirectory=classer-batch", "ProtectSystem=strict", "NoNewPrivileges=yes",
-		"--config /etc/classer-batch/config.yaml", "--data-dir /var/lib/classer-batch", "ExecStart=/usr/local/bin/classer-batch serve "} {
+		"LoadCredential=config.yaml:/etc/classer-batch/config.yaml", "--config %d/config.yaml", "--data-dir /var/lib/classer-batch", "ExecStart=/usr/local/bin/classer-batch serve "} {
 		if !bytes.Contains(unit, []byte("\n"+want)) && !bytes.Contains(unit, []byte(" "+want)) {
 			t.Errorf("the unit lacks %q", want)
 		}
@@ -210,5 +212,269 @@ func TestContainerImage(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(root, "data", "classer.db")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 65532 {
 		t.Fatalf("the database in the volume: %v", err)
+	}
+}
+
+// TestSystemdUnitInstall (issue 22): the unit's install steps, exactly as its comments
+// give them, leave a service that can read its config. The steps run into a temporary
+// root (absolute paths moved under it, systemctl left out); what systemd does at start is
+// done as the unit says (LoadCredential: a copy of the file, read as root, that only the
+// service's user can read; StateDirectory: a directory of that user's); then the unit's
+// ExecStart runs as an unprivileged user (65534, as a dynamic user is one) until /healthz
+// answers, and stops on SIGTERM; then again with the HTTPS drop-in the comments give. With
+// the steps before issue 22 (config.yaml 0640 root in a 0750 directory, read by the
+// service itself) it exits at once: permission denied.
+func TestSystemdUnitInstall(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("running the service as another user needs root, and CI runs as root")
+		}
+		t.Skip("running the service as another user needs root (CI runs as root)")
+	}
+	unit := string(mustRead(t, "packaging/classer-batch.service"))
+	work := t.TempDir()
+	// The service's user reaches the temporary root as it reaches / on a real system.
+	for _, d := range []string{filepath.Dir(work), work} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, src := filepath.Join(work, "root"), filepath.Join(work, "src")
+	under := func(p string) string { return filepath.Join(root, p) }
+	// The files the steps install, where the steps expect them (a checkout with a build).
+	os.MkdirAll(filepath.Join(src, "packaging"), 0o755)
+	for from, to := range map[string]string{buildBinary(t): "classer-batch", "config.example.yaml": "config.example.yaml",
+		"packaging/classer-batch.service": "packaging/classer-batch.service"} {
+		if err := os.WriteFile(filepath.Join(src, to), mustRead(t, from), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := unitInstallSteps(unit)
+	if len(steps) < 3 {
+		t.Fatalf("the unit's comments give %d install steps: %q", len(steps), steps)
+	}
+	for _, step := range steps {
+		if step[0] == "systemctl" || step[0] == "journalctl" {
+			continue // systemd's part, done below as the unit says
+		}
+		args := slices.Clone(step[1:])
+		for i, a := range args {
+			if strings.HasPrefix(a, "/") {
+				os.MkdirAll(under(filepath.Dir(a)), 0o755) // /usr/local/bin, /etc/systemd/system exist on a system
+				args[i] = under(a)
+			}
+		}
+		cmd := exec.Command(step[0], args...)
+		cmd.Dir = src
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("install step %q: %v\n%s", strings.Join(step, " "), err, out)
+		}
+	}
+
+	svc := unitDirectives(unit)
+	if len(svc["ExecStart"]) != 1 || svc["DynamicUser"][0] != "yes" || len(svc["StateDirectory"]) != 1 {
+		t.Fatalf("the unit's ExecStart, DynamicUser, StateDirectory: %q", svc)
+	}
+	url, stop := startUnit(t, svc, root, work)
+	if err := getOK(http.DefaultClient, url+"/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	state := under(filepath.Join("/var/lib", svc["StateDirectory"][0]))
+	if fi, err := os.Stat(filepath.Join(state, "classer.db")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 65534 {
+		t.Fatalf("the database in the state directory: %v", err)
+	}
+
+	// HTTPS with your own certificate: the drop-in the unit's comments give, with the
+	// files root's alone in /etc/classer-batch, as for the config.
+	_, certFile, keyFile := issueCert(t, t.TempDir(), "127.0.0.1")
+	for from, to := range map[string]string{certFile: "/etc/classer-batch/tls.crt", keyFile: "/etc/classer-batch/tls.key"} {
+		if err := os.WriteFile(under(to), mustRead(t, from), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dropIn := unitDropIn(unit)
+	if len(dropIn["LoadCredential"]) == 0 || len(dropIn["ExecStart"]) != 2 || dropIn["ExecStart"][0] != "" {
+		t.Fatalf("the unit's comments give no HTTPS drop-in (LoadCredential=, ExecStart= reset and set): %q", dropIn)
+	}
+	svc["LoadCredential"] = append(svc["LoadCredential"], dropIn["LoadCredential"]...)
+	svc["ExecStart"] = dropIn["ExecStart"][1:]
+	url, stop = startUnit(t, svc, root, work)
+	tlsConf, err := pinnedTLS(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}}
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("with the HTTPS drop-in the service serves %s", url)
+	}
+	if err := getOK(hc, url+"/healthz"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+}
+
+// startUnit does what systemd does to start the service svc describes, installed under
+// root (the LoadCredential copies, the state directory), runs its ExecStart as uid 65534
+// and waits until it serves; stop sends SIGTERM and wants exit 0.
+func startUnit(t *testing.T, svc map[string][]string, root, work string) (url string, stop func()) {
+	t.Helper()
+	const uid, gid = 65534, 65534
+	under := func(p string) string { return filepath.Join(root, p) }
+	// LoadCredential=ID:PATH: systemd reads PATH as root and puts a copy, readable by the
+	// service's user alone, in the credentials directory (%d, $CREDENTIALS_DIRECTORY).
+	creds := filepath.Join(work, "run", "credentials", "classer-batch.service")
+	os.RemoveAll(creds)
+	os.MkdirAll(creds, 0o755)
+	for _, lc := range svc["LoadCredential"] {
+		id, path, _ := strings.Cut(lc, ":")
+		b, err := os.ReadFile(under(path))
+		if err != nil {
+			t.Fatalf("LoadCredential=%s: %v", lc, err)
+		}
+		mustOwn(t, filepath.Join(creds, id), b, 0o400, uid, gid)
+	}
+	mustOwn(t, creds, nil, 0o500, uid, gid)
+	state := under(filepath.Join("/var/lib", svc["StateDirectory"][0]))
+	os.MkdirAll(filepath.Dir(state), 0o755)
+	mustOwn(t, state, nil, 0o700, uid, gid)
+
+	argv := strings.Fields(svc["ExecStart"][0])
+	for i, a := range argv {
+		a = strings.ReplaceAll(a, "%d", creds)
+		if strings.HasPrefix(a, "/") && !strings.HasPrefix(a, work) {
+			a = under(a)
+		}
+		argv[i] = a
+	}
+	serve := exec.Command(argv[0], argv[1:]...)
+	// What EnvironmentFile= could set: a free port instead of the config's 8080.
+	serve.Env = []string{"CREDENTIALS_DIRECTORY=" + creds, "CLASSER_ADDR=127.0.0.1:0"}
+	serve.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	serve.Dir = "/"
+	stderr, _ := serve.StderrPipe()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	found := make(chan string, 1)
+	exited := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+		exited <- serve.Wait()
+	}()
+	t.Cleanup(func() {
+		if serve.ProcessState == nil {
+			serve.Process.Kill()
+			<-exited
+		}
+	})
+	select {
+	case url = <-found:
+	case err := <-exited:
+		t.Fatalf("the service, started as the unit says after its install steps, exited (%v):\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the service did not start serving within 60s:\n%s", logs.String())
+	}
+	return url, func() {
+		t.Helper()
+		serve.Process.Signal(syscall.SIGTERM)
+		if err := <-exited; err != nil {
+			t.Fatalf("SIGTERM: %v\n%s", err, logs.String())
+		}
+	}
+}
+
+func getOK(c *http.Client, url string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// unitDropIn is the drop-in the unit's comments give ("#   [Service]" and the "#   "
+// lines after it), as directives by key, in order.
+func unitDropIn(unit string) map[string][]string {
+	var lines []string
+	in := false
+	for _, line := range strings.Split(unit, "\n") {
+		switch {
+		case line == "#   [Service]":
+			in = true
+		case in && strings.HasPrefix(line, "#   "):
+			lines = append(lines, strings.TrimPrefix(line, "#   "))
+		case in:
+			return unitDirectives(strings.Join(lines, "\n"))
+		}
+	}
+	return unitDirectives(strings.Join(lines, "\n"))
+}
+
+// unitInstallSteps are the commands of the unit's "# Install" comment, one per step
+// (a line's steps are joined by &&; a trailing # comment is not part of it).
+func unitInstallSteps(unit string) [][]string {
+	var steps [][]string
+	in := false
+	for _, line := range strings.Split(unit, "\n") {
+		switch {
+		case strings.HasPrefix(line, "# Install"):
+			in = true
+		case in && strings.HasPrefix(line, "#   "):
+			cmdline, _, _ := strings.Cut(strings.TrimPrefix(line, "#   "), "#")
+			for _, c := range strings.Split(cmdline, "&&") {
+				if f := strings.Fields(c); len(f) > 0 {
+					steps = append(steps, f)
+				}
+			}
+		case in:
+			return steps
+		}
+	}
+	return steps
+}
+
+// unitDirectives are the unit's Key=Value lines, by key, in order.
+func unitDirectives(unit string) map[string][]string {
+	d := map[string][]string{}
+	for _, line := range strings.Split(unit, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "[") {
+			d[k] = append(d[k], v)
+		}
+	}
+	return d
+}
+
+// mustOwn makes path (a file holding b, or a directory when b is nil) with mode, owned
+// by uid:gid.
+func mustOwn(t *testing.T, path string, b []byte, mode os.FileMode, uid, gid int) {
+	t.Helper()
+	var err error
+	if b == nil {
+		err = os.MkdirAll(path, mode)
+	} else {
+		err = os.WriteFile(path, b, mode)
+	}
+	if err == nil {
+		err = os.Chown(path, uid, gid)
+	}
+	if err == nil {
+		err = os.Chmod(path, mode)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -14,15 +14,15 @@ const restoreUsage = `Usage: classer-batch restore [--config FILE] [--data-dir D
 
 Installs a database backup (GET /v1/admin/backup) as the database of a stopped appliance.
 It checks first that the file is a database of this appliance that this binary can read,
-and refuses anything else; the database in place is kept beside it, renamed
-classer.db.before-restore-<time>. The objects (inputs and results) are not in the backup:
-with local storage, put the copy of data_dir/objects taken after the snapshot in place
-before starting (README "Backups").
+and refuses anything else; the database in place is kept beside it as
+classer.db.before-restore-<time> (-2, -3… after it: a kept database is never overwritten).
+The objects (inputs and results) are not in the backup: with local storage, put the copy
+of data_dir/objects taken after the snapshot in place before starting (README "Backups").
 `
 
 // runRestore is `classer-batch restore`: store.Restore with the configured data dir.
 func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	fs := serveFlags("restore")
+	fs := configFlags("restore")
 	if err := parseFlags(fs, args, restoreUsage, stdout, stderr); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,8 +225,9 @@ type Restored struct {
 // that is stopped. It checks the backup first (Inspect) and refuses a file that is not a
 // database of this appliance; it refuses while a process holds the database at path
 // (ErrLocked: the server is running). The backup is copied beside path, fsynced, and
-// renamed into place; the database that was there is kept, renamed to
-// path.before-restore-<UTC time>. The backup file itself is left as it was.
+// renamed into place, with the owner of the database it replaces (or of its directory) when
+// run as root; the database that was there is kept as
+// path.before-restore-<UTC time> (keepAside). The backup file itself is left as it was.
 func Restore(path, backup string, now time.Time) (Restored, error) {
 	if same(path, backup) {
 		return Restored{}, fmt.Errorf("%s is the database itself; give a backup file", backup)
@@ -267,6 +269,13 @@ func Restore(path, backup string, now time.Time) (Restored, error) {
 		err = tmp.Chmod(0o600)
 	}
 	if err == nil {
+		owner := path
+		if _, serr := os.Stat(path); serr != nil {
+			owner = dir
+		}
+		err = chownLike(tmp, owner)
+	}
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -281,14 +290,13 @@ func Restore(path, backup string, now time.Time) (Restored, error) {
 	}
 	var kept string
 	if _, err := os.Stat(path); err == nil {
-		kept = path + ".before-restore-" + now.UTC().Format("20060102T150405Z")
-		if err := os.Rename(path, kept); err != nil {
+		if kept, err = keepAside(path, now); err != nil {
 			return Restored{}, fmt.Errorf("keeping the current database aside: %w", err)
 		}
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		if kept != "" {
-			_ = os.Rename(kept, path)
+			_ = os.Remove(kept) // path still holds the current database
 		}
 		return Restored{}, fmt.Errorf("installing the backup: %w", err)
 	}
@@ -296,6 +304,26 @@ func Restore(path, backup string, now time.Time) (Restored, error) {
 		return Restored{}, err
 	}
 	return Restored{Summary: sum, Kept: kept}, nil
+}
+
+// keepAside gives the database at path a second name of its own,
+// path.before-restore-<UTC time>, or -2, -3… after it when a restore in the same second
+// kept one already (issue 22). A hard link never replaces a file, where a rename would
+// overwrite the copy the earlier restore kept; and path stays in place until the backup
+// is renamed over it.
+func keepAside(path string, now time.Time) (string, error) {
+	base := path + ".before-restore-" + now.UTC().Format("20060102T150405Z")
+	name := base
+	for i := 2; i <= 1000; i++ {
+		switch err := os.Link(path, name); {
+		case err == nil:
+			return name, nil
+		case !errors.Is(err, fs.ErrExist):
+			return "", err
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	return "", fmt.Errorf("%s and -2 to -1000 exist already", base)
 }
 
 func same(a, b string) bool {

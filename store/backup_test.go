@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,5 +188,98 @@ func TestRestoreRefuses(t *testing.T) {
 	keys, _ := db.Keys(ctx)
 	if len(keys) != 1 || keys[0].Account != "restored" {
 		t.Fatalf("keys after restore: %+v", keys)
+	}
+}
+
+// TestRestoreTwiceInOneSecond (issue 22): two restores in the same second each keep the
+// database they replace under a name of its own; the second never overwrites the copy
+// the first kept, so the original database is not lost.
+func TestRestoreTwiceInOneSecond(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "data", "classer.db")
+	backup := func(name, account string) string {
+		p := filepath.Join(dir, name)
+		db := openPath(t, p)
+		if _, _, err := db.CreateKey(ctx, account, false); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		return p
+	}
+	orig := backup("data/classer.db", "original")
+	origBytes, _ := os.ReadFile(orig)
+	a, b := backup("a.db", "first"), backup("b.db", "second")
+	aBytes, _ := os.ReadFile(a)
+
+	now := time.Date(2026, 12, 1, 10, 15, 0, 0, time.UTC)
+	first, err := Restore(target, a, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Restore(target, b, now.Add(999*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := target + ".before-restore-20261201T101500Z"
+	if first.Kept != stamp || second.Kept != stamp+"-2" {
+		t.Fatalf("kept as %q then %q; want %q then %q", first.Kept, second.Kept, stamp, stamp+"-2")
+	}
+	for _, k := range []struct {
+		path string
+		want []byte
+		what string
+	}{{first.Kept, origBytes, "the original database"}, {second.Kept, aBytes, "the first restore's database"}} {
+		got, err := os.ReadFile(k.path)
+		if err != nil || string(got) != string(k.want) {
+			t.Fatalf("%s is not kept at %s (%v)", k.what, k.path, err)
+		}
+	}
+	db := openPath(t, target)
+	if keys, _ := db.Keys(ctx); len(keys) != 1 || keys[0].Account != "second" {
+		t.Fatalf("keys after the second restore: %+v", keys)
+	}
+}
+
+// TestRestoreKeepsTheOwner (issue 22): root restoring for a service that runs as its own
+// user (the systemd unit's dynamic user) leaves a database that user owns: the owner of
+// the database it replaces, or of the data dir when there was none. It used to be root's
+// (0600), and the service could not open it.
+func TestRestoreKeepsTheOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("giving a file another owner needs root, and CI runs as root")
+		}
+		t.Skip("giving a file another owner needs root (CI runs as root)")
+	}
+	const uid, gid = 65534, 65534
+	ctx := context.Background()
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup.db")
+	b := openPath(t, backup)
+	b.CreateKey(ctx, "restored", false)
+	b.Close()
+	for _, existing := range []bool{true, false} {
+		data := filepath.Join(dir, fmt.Sprintf("data-%v", existing))
+		if err := os.Mkdir(data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(data, uid, gid)
+		target := filepath.Join(data, "classer.db")
+		if existing {
+			db := openPath(t, target)
+			db.Close()
+			os.Chown(target, uid, gid)
+		}
+		if _, err := Restore(target, backup, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != uid || st.Gid != gid {
+			t.Errorf("with a database in place %v: the restored database is %d:%d's; want the service user's %d:%d", existing, st.Uid, st.Gid, uid, gid)
+		}
 	}
 }

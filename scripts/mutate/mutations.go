@@ -433,8 +433,8 @@ var mutations = []mutation{
 	{
 		name:  "restore keeps the database that was in place",
 		file:  "store/backup.go",
-		old:   "if err := os.Rename(path, kept); err != nil {",
-		new:   "if err := os.Remove(path); err != nil {",
+		old:   "switch err := os.Link(path, name); {",
+		new:   "switch err := os.Remove(path); {",
 		tests: []string{"store:TestRestoreRefuses", ".:TestBackupRestoreRoundTrip"},
 	},
 	{
