@@ -380,8 +380,20 @@ func (s *Server) handleDeleteJob(c echo.Context) error {
 
 // Local blob endpoints: signed URLs that point back at the appliance.
 
+// handleBlobUpload receives a local upload. Until the upload is authorised (signature,
+// expiry, a pending job) the connection keeps the server's short read and write timeouts
+// and the form is read through a small buffer: a client without a signed URL holds little
+// and not for long (issue 22).
 func (s *Server) handleBlobUpload(c echo.Context) error {
-	s.extendDeadlines(c)
+	ctx := c.Request().Context()
+	// A signed URL is checked, and its job looked up, before a byte of the body is read.
+	if key, err := s.local.CheckUploadURL(c.Request()); err != nil {
+		return err
+	} else if key != "" {
+		if err := s.allowUpload(ctx, key); err != nil {
+			return err
+		}
+	}
 	admitted := ""
 	defer func() {
 		if admitted != "" {
@@ -410,11 +422,11 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 		}
 		admitted, counted = id, done
 		s.uploads.active[id] = true
+		s.extendDeadlines(c)
 		// A file that plainly is not NDJSON (an array, a CSV, a binary file) is refused
 		// now, saying what it starts with, rather than failing line by line at start.
 		return batch.CheckNDJSON(w), nil
 	}
-	ctx := c.Request().Context()
 	_, n, err := s.local.ReceiveUpload(ctx, c.Request(), allow)
 	if err != nil {
 		return err
