@@ -84,7 +84,7 @@ func TestBinarySIGTERMUnderUploadAbuse(t *testing.T) {
 	// as the test needs.
 	model := modeltest.NewOpenAIServer(32)
 	defer model.Close()
-	model.SetFaults(func(s *modeltest.OpenAIServer) { s.Slow, s.SlowBy = 1 << 30, 50*time.Millisecond })
+	model.SetFaults(func(s *modeltest.OpenAIServer) { s.Slow, s.SlowBy = 1<<30, 50*time.Millisecond })
 	const budget = 10 * time.Second
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(config, fmt.Appendf(nil, `
