@@ -2,21 +2,20 @@
 # bench/upload_abuse.sh: what unauthenticated upload connections cost the appliance, and
 # whether SIGTERM still stops it cleanly while they are open; loopback only.
 #
-#   bench/upload_abuse.sh [CONNS] [SIZE]      (defaults: 1000 connections, a 300M corpus)
+#   bench/upload_abuse.sh [CONNS] [SIZE]      (defaults: 1000 connections, a 1G corpus)
 #
-# Starts a fresh `classer-batch serve` on 127.0.0.1 with a temporary data dir, uploads a
-# bench/gen corpus of SIZE and starts a job on it (200 labels, one worker: it keeps
-# processing for the whole run), then:
+# Starts a fresh `classer-batch serve` on 127.0.0.1 with a temporary data dir and uploads a
+# bench/gen corpus of SIZE for a job (200 labels, one worker), then:
 #   1. CONNS connections to /_blob/upload, half with a pending job's signed URL and half
 #      without a signature, each send 1 MB of multipart preamble (bench/abuse);
-#   2. CONNS more each send 32 KB of preamble (under the form-head limit) and stay open;
+#   2. the job starts (it is still processing at the SIGTERM), and CONNS more each send 32 KB of preamble (under the form-head limit) and stay open;
 # prints the server's RSS (VmRSS) after each phase and its peak (VmHWM), then sends
 # SIGTERM with the phase-2 connections open and prints the exit code, the time to exit
 # (against http.shutdown_timeout) and the job's state after a restart (processing at a
 # checkpoint, or completed). Needs go, curl and jq.
 set -eu
 CONNS=${1:-1000}
-SIZE=${2:-300M}
+SIZE=${2:-1G}
 . "$(dirname "$0")/lib.sh"
 corpus "$SIZE"
 go build -o "$TMP/abuse" ./bench/abuse
@@ -35,16 +34,16 @@ create() {
 JOB=$(create "{\"labels\":[$LABELS],\"mode\":\"single\"}")
 ID=$(echo "$JOB" | jq -r .job_id)
 curl -sSf -X POST "$(echo "$JOB" | jq -r .upload_url)" -F "key=$(echo "$JOB" | jq -r .upload_fields.key)" -F "file=@$CORPUS" > /dev/null
-curl -sf -X POST "$BASE/v1/batch/$ID/start" -H "Authorization: Bearer $KEY" > /dev/null
 PENDING=$(create '{"labels":["billing","technical","sales"],"mode":"single"}')
 SIGNED=$(echo "$PENDING" | jq -r .upload_url | sed 's|^https\{0,1\}://[^/]*||')
-echo "job $ID processing: $(job_state "$ID")"
 echo "server before the abuse: VmRSS $(rss VmRSS), VmHWM $(rss VmHWM)"
 
 echo "phase 1: $CONNS connections, each 1 MB of preamble (half with a signed URL)"
 "$TMP/abuse" -url "$BASE" -path "$SIGNED" -mix -conns "$CONNS" -preamble $((1 << 20)) < /dev/null
 echo "server after phase 1: VmRSS $(rss VmRSS), VmHWM $(rss VmHWM)"
 
+curl -sf -X POST "$BASE/v1/batch/$ID/start" -H "Authorization: Bearer $KEY" > /dev/null
+echo "job $ID started: $(job_state "$ID")"
 echo "phase 2: $CONNS connections, each 32 KB of preamble, then held open"
 mkfifo "$TMP/hold"
 "$TMP/abuse" -url "$BASE" -path "$SIGNED" -mix -conns "$CONNS" -preamble $((32 << 10)) < "$TMP/hold" > "$TMP/abuse2.out" &

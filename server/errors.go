@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"unicode"
 
 	"github.com/labstack/echo/v4"
@@ -84,6 +85,8 @@ func mapError(err error) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.Is(err, syscall.ENOSPC):
+		return diskFull()
 	case errors.As(err, &se):
 		return stateConflict(se)
 	case errors.As(err, &le):
@@ -194,6 +197,13 @@ func limitConflict(e *batch.ActiveLimitError) *apiError {
 		len(e.Active), strings.Join(e.Active, ", "), e.Limit, first)
 	return &apiError{Status: http.StatusConflict, Code: "CONFLICT", Message: msg,
 		Details: map[string]any{"active_jobs": e.Active, "max_active_jobs_per_account": e.Limit}}
+}
+
+// diskFull is the 507 for a write the disk had no room for (issue 22): the client can
+// retry once an operator has freed space; the log has the path.
+func diskFull() *apiError {
+	return &apiError{Status: http.StatusInsufficientStorage, Code: "INSUFFICIENT_STORAGE",
+		Message: "the server's disk is full; retry once an operator has freed space"}
 }
 
 func internalError() *apiError {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -549,8 +550,13 @@ func (s *Server) handleReadyz(c echo.Context) error {
 	for _, ch := range checks {
 		if err := ch.ping(ctx); err != nil {
 			// handleError logs the cause with the request id.
-			return &apiError{Status: http.StatusServiceUnavailable, Code: "NOT_READY",
+			ae := &apiError{Status: http.StatusServiceUnavailable, Code: "NOT_READY",
 				Message: ch.name + " is not ready", Details: map[string]any{"check": ch.name}, Err: err}
+			if errors.Is(err, syscall.ENOSPC) {
+				ae.Message += ": the server's disk is full"
+				ae.Details["reason"] = "disk_full"
+			}
+			return ae
 		}
 	}
 	resp := map[string]any{"status": "ready"}

@@ -59,5 +59,19 @@ func init() {
 			new:   "drain, cancelDrain := context.WithTimeout(ctx, budget)",
 			tests: []string{".:TestBinarySIGTERMUnderUploadAbuse"},
 		},
+		{
+			name:  "a full disk is a 507 saying so, not a 500",
+			file:  "server/errors.go",
+			old:   "case errors.Is(err, syscall.ENOSPC):",
+			new:   "case errors.Is(err, syscall.ENOSPC) && false:",
+			tests: []string{"server:TestDiskFull"},
+		},
+		{
+			name:  "the readiness probe writes data, so a full disk is not ready",
+			file:  "blob/local.go",
+			old:   "_, werr := f.Write(make([]byte, pingBytes))",
+			new:   "_, werr := f.Write(nil)",
+			tests: []string{"server:TestDiskFull"},
+		},
 	}...)
 }
