@@ -176,13 +176,24 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stops HTTP first, then the pipeline (each job checkpoints), then the database.
+// Close stops HTTP first, then the pipeline (each job checkpoints), then the database,
+// all within http.shutdown_timeout. Requests get at most half of it to finish; the
+// connections still open then (a slow or stalled upload, say) are closed, so that they
+// cannot use up the time the jobs need to checkpoint.
 func (m *Main) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), m.Config.HTTP.ShutdownTimeout)
+	budget := m.Config.HTTP.ShutdownTimeout
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	var errs []error
 	if m.http != nil {
-		if err := m.http.Shutdown(ctx); err != nil {
+		drain, cancelDrain := context.WithTimeout(ctx, budget/2)
+		err := m.http.Shutdown(drain)
+		cancelDrain()
+		if errors.Is(err, context.DeadlineExceeded) {
+			m.Log.Warn("closing the connections still open after half the shutdown timeout", "shutdown_timeout", budget)
+			err = m.http.Close()
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		<-m.served

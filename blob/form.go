@@ -45,6 +45,38 @@ func newFormReader(r io.Reader, boundary string, bufSize int) *formReader {
 	}
 }
 
+// useBuffer moves reading onto br, a larger buffer, reading from body (the raw body the
+// form head was read from through a formHeadReader) once the bytes already buffered are
+// used up. It is called at the start of the file part, before its first Read.
+func (fr *formReader) useBuffer(br *bufio.Reader, body io.Reader) {
+	buffered, _ := fr.br.Peek(fr.br.Buffered())
+	br.Reset(io.MultiReader(bytes.NewReader(buffered), body))
+	fr.br = br
+}
+
+// errFormHeadTooLarge: the form before the file part is over its limit.
+var errFormHeadTooLarge = errors.New("multipart: form head too large")
+
+// formHeadReader reads at most n bytes of the body and then fails with
+// errFormHeadTooLarge: without it, a preamble or a field's part could be of any
+// length, read by a client nobody has authenticated yet.
+type formHeadReader struct {
+	r io.Reader
+	n int64
+}
+
+func (h *formHeadReader) Read(p []byte) (int, error) {
+	if h.n <= 0 {
+		return 0, errFormHeadTooLarge
+	}
+	if int64(len(p)) > h.n {
+		p = p[:h.n]
+	}
+	n, err := h.r.Read(p)
+	h.n -= int64(n)
+	return n, err
+}
+
 // formPart is one part: its form field name and its body.
 type formPart struct {
 	name     string

@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,14 +9,21 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Limits on the text fields that precede the file part; they bound what an
-// unauthenticated client can make the appliance hold in memory.
+// unauthenticated client can make the appliance hold in memory and read. The form's
+// own fields (key, policy, signature, algorithm) are well under 2 KiB.
 const (
-	maxFieldBytes  = 64 << 10 // one field's value
-	maxFieldsBytes = 1 << 20  // all names and values together
+	maxFieldBytes  = 16 << 10 // one field's value
+	maxFieldsBytes = 32 << 10 // all names and values together
 	maxFields      = 64
+	// maxFormHead bounds every byte before the file's content: preamble, boundaries,
+	// part headers and fields. It is read through a small buffer (formHeadBufSize);
+	// only an authorised upload gets the large one.
+	maxFormHead     = 64 << 10
+	formHeadBufSize = 16 << 10
 )
 
 // ReceiveUpload handles a multipart/form-data POST to a URL from
@@ -32,6 +40,11 @@ const (
 // Other S3 fields (x-amz-algorithm, x-amz-credential, x-amz-date,
 // Content-Type, success_action_status, ...) are accepted and ignored.
 //
+// Nothing of the body is read before a signature in the URL's query, if there is
+// one, has verified; what precedes the file part is read through a small buffer and
+// is at most 64 KiB; the large buffer the file is read through is taken (from a
+// pool) only once allow has admitted the upload.
+//
 // Errors: not multipart, malformed body, oversized or duplicate fields, no file
 // part, a policy form without key, a body that breaks off mid-file, or a file
 // below the policy minimum wrap ErrBadUpload (a body over an
@@ -46,6 +59,9 @@ const (
 // refuses the file and is returned wrapped (errors.As finds it). On error nothing is stored. key is returned as soon as a signature has
 // verified (also with later errors), for the caller's logs.
 func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key, filename string) (io.Writer, error)) (key string, n int64, err error) {
+	if _, err := l.CheckUploadURL(r); err != nil {
+		return "", 0, err
+	}
 	fr, err := formReaderFor(r)
 	if err != nil {
 		return "", 0, err
@@ -56,6 +72,9 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	filename := ""
 	for file == nil {
 		part, err := fr.next()
+		if errors.Is(err, errFormHeadTooLarge) {
+			return "", 0, fmt.Errorf(`%w: the form before the file part (preamble, part headers and fields) is over %d bytes; send the upload fields, then the file as the last part named "file"`, ErrBadUpload, maxFormHead)
+		}
 		if errors.Is(err, io.EOF) {
 			return "", 0, fmt.Errorf(`%w: no file part (send the fields, then the file as the last part named "file")`, ErrBadUpload)
 		}
@@ -76,6 +95,9 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 			return "", 0, fmt.Errorf("%w: form field %q sent twice", ErrBadUpload, truncate(name, 64))
 		}
 		val, err := io.ReadAll(io.LimitReader(part.r, maxFieldBytes+1))
+		if errors.Is(err, errFormHeadTooLarge) {
+			return "", 0, fmt.Errorf("%w: the form before the file part is over %d bytes (reading form field %q)", ErrBadUpload, maxFormHead, truncate(name, 64))
+		}
 		if err != nil {
 			return "", 0, fmt.Errorf("%w: reading form field %q: %w", ErrBadUpload, truncate(name, 64), err)
 		}
@@ -109,6 +131,12 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	if err != nil {
 		return g.key, 0, err
 	}
+	big := uploadBufs.Get().(*bufio.Reader)
+	defer func() {
+		big.Reset(nil)
+		uploadBufs.Put(big)
+	}()
+	fr.useBuffer(big, r.Body)
 	src := &recordingReader{r: file}
 	n, err = l.put(ctx, g.key, src, g.min, g.max, tee)
 	if err != nil {
@@ -121,9 +149,30 @@ func (l *Local) ReceiveUpload(ctx context.Context, r *http.Request, allow func(c
 	return g.key, n, nil
 }
 
-// uploadBufSize is the read buffer of an upload's form: the boundary scan (bytes.Index)
+// uploadBufSize is the read buffer of an upload's file: the boundary scan (bytes.Index)
 // and the disk writes run on large blocks (see PERF.md, BenchmarkReceiveUpload).
 const uploadBufSize = 1 << 20
+
+// uploadBufs holds the large read buffers between uploads, so that only uploads in
+// progress hold one.
+var uploadBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, uploadBufSize) }}
+
+// CheckUploadURL verifies, before any of the body is read, the signature an upload
+// URL's query carries (a form field may name the key later; ReceiveUpload checks that
+// it matches). It returns the signed key, or "" and no error if the query carries no
+// signature (a policy form then decides, from fields read under the form-head limit).
+// Errors wrap ErrAccessDenied.
+func (l *Local) CheckUploadURL(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	if !q.Has("sig") {
+		return "", nil
+	}
+	g, err := l.verifyUploadQuery(q, "", false)
+	if err != nil {
+		return "", err
+	}
+	return g.key, nil
+}
 
 // formReaderFor checks that r is a multipart/form-data request with a boundary, as
 // http.Request.MultipartReader does, and returns a formReader for its body.
@@ -136,7 +185,7 @@ func formReaderFor(r *http.Request) (*formReader, error) {
 	if boundary == "" {
 		return nil, fmt.Errorf("%w: no multipart boundary param in Content-Type", ErrBadUpload)
 	}
-	return newFormReader(r.Body, boundary, uploadBufSize), nil
+	return newFormReader(&formHeadReader{r: r.Body, n: maxFormHead}, boundary, formHeadBufSize), nil
 }
 
 // recordingReader remembers the first non-EOF error of the request body.

@@ -76,8 +76,12 @@ func (l *Local) path(key string) string {
 	return filepath.Join(l.dir, filepath.FromSlash(key))
 }
 
-// Ping reports whether the object directory takes writes, by creating and
-// removing a temp file in it.
+// pingBytes is what Ping writes: an empty file takes no data block, so it would
+// succeed on a full disk.
+const pingBytes = 4096
+
+// Ping reports whether the object directory takes writes, by writing, syncing and
+// removing a 4 KiB temp file in it. A full disk wraps syscall.ENOSPC.
 func (l *Local) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -87,9 +91,11 @@ func (l *Local) Ping(ctx context.Context) error {
 		return fmt.Errorf("blob: object directory not writable: %w", err)
 	}
 	name := f.Name()
+	_, werr := f.Write(make([]byte, pingBytes))
+	serr := f.Sync()
 	cerr := f.Close()
 	rerr := os.Remove(name)
-	if err := errors.Join(cerr, rerr); err != nil {
+	if err := errors.Join(werr, serr, cerr, rerr); err != nil {
 		return fmt.Errorf("blob: object directory not writable: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -338,7 +339,7 @@ func TestUpload(t *testing.T) {
 				u, _ := presign(t, key, 1<<20)
 				return u, []field{{"x-amz-meta-note", strings.Repeat("n", maxFieldBytes+1)}}, true
 			},
-			status: http.StatusBadRequest, contains: "over 65536 bytes",
+			status: http.StatusBadRequest, contains: fmt.Sprintf("over %d bytes", maxFieldBytes),
 		},
 		{
 			name: "fields over the total limit",

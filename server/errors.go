@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"unicode"
 
 	"github.com/labstack/echo/v4"
@@ -84,6 +85,8 @@ func mapError(err error) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.Is(err, syscall.ENOSPC):
+		return diskFull()
 	case errors.As(err, &se):
 		return stateConflict(se)
 	case errors.As(err, &le):
@@ -207,6 +210,13 @@ func remoteError(re *classify.RemoteError) *apiError {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "MODEL_UNAVAILABLE", Message: re.Error(), Details: details}
 	}
 	return &apiError{Status: http.StatusBadGateway, Code: "MODEL_ERROR", Message: re.Error(), Details: details}
+}
+
+// diskFull is the 507 for a write the disk had no room for (issue 22): the client can
+// retry once an operator has freed space; the log has the path.
+func diskFull() *apiError {
+	return &apiError{Status: http.StatusInsufficientStorage, Code: "INSUFFICIENT_STORAGE",
+		Message: "the server's disk is full; retry once an operator has freed space"}
 }
 
 func internalError() *apiError {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -384,8 +385,20 @@ func (s *Server) handleDeleteJob(c echo.Context) error {
 
 // Local blob endpoints: signed URLs that point back at the appliance.
 
+// handleBlobUpload receives a local upload. Until the upload is authorised (signature,
+// expiry, a pending job) the connection keeps the server's short read and write timeouts
+// and the form is read through a small buffer: a client without a signed URL holds little
+// and not for long (issue 22).
 func (s *Server) handleBlobUpload(c echo.Context) error {
-	s.extendDeadlines(c)
+	ctx := c.Request().Context()
+	// A signed URL is checked, and its job looked up, before a byte of the body is read.
+	if key, err := s.local.CheckUploadURL(c.Request()); err != nil {
+		return err
+	} else if key != "" {
+		if err := s.allowUpload(ctx, key); err != nil {
+			return err
+		}
+	}
 	admitted := ""
 	defer func() {
 		if admitted != "" {
@@ -414,11 +427,11 @@ func (s *Server) handleBlobUpload(c echo.Context) error {
 		}
 		admitted, counted = id, done
 		s.uploads.active[id] = true
+		s.extendDeadlines(c)
 		// A file that plainly is not NDJSON (an array, a CSV, a binary file) is refused
 		// now, saying what it starts with, rather than failing line by line at start.
 		return batch.CheckNDJSON(w), nil
 	}
-	ctx := c.Request().Context()
 	_, n, err := s.local.ReceiveUpload(ctx, c.Request(), allow)
 	if err != nil {
 		return err
@@ -541,8 +554,13 @@ func (s *Server) handleReadyz(c echo.Context) error {
 	for _, ch := range checks {
 		if err := ch.ping(ctx); err != nil {
 			// handleError logs the cause with the request id.
-			return &apiError{Status: http.StatusServiceUnavailable, Code: "NOT_READY",
+			ae := &apiError{Status: http.StatusServiceUnavailable, Code: "NOT_READY",
 				Message: ch.name + " is not ready", Details: map[string]any{"check": ch.name}, Err: err}
+			if errors.Is(err, syscall.ENOSPC) {
+				ae.Message += ": the server's disk is full"
+				ae.Details["reason"] = "disk_full"
+			}
+			return ae
 		}
 	}
 	resp := map[string]any{"status": "ready"}

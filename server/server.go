@@ -114,6 +114,7 @@ type Blobs interface {
 // (blob.Local). S3 URLs point at S3, so that backend has no such endpoints and the
 // /_blob routes are simply not registered.
 type localEndpoints interface {
+	CheckUploadURL(r *http.Request) (key string, err error)
 	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key, filename string) (io.Writer, error)) (key string, n int64, err error)
 	ServeDownload(w http.ResponseWriter, r *http.Request) error
 }
