@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
@@ -397,14 +398,15 @@ func decodeMarks(b []byte) []lineMark {
 	return marks
 }
 
-// cutText shortens a text for a page of lines.
-func cutText(s string) string {
-	if len(s) <= browseTextChars {
-		return s
+// cutText shortens a text for a page of lines and copies it out of the line buffer, which
+// the next line's read overwrites while the page is still being gathered.
+func cutText(b []byte) string {
+	if len(b) <= browseTextChars {
+		return string(b)
 	}
 	cut := browseTextChars
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
-	return s[:cut] + "…"
+	return string(b[:cut]) + "…"
 }

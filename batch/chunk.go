@@ -98,7 +98,9 @@ func (c *chunk) process() {
 			errs[i] = lineError(cl.lineNo, "%s", err.Error())
 			continue
 		}
-		c.texts = append(c.texts, rec.text)
+		// Borrowed, not copied: the texts are used only until process returns, while
+		// c.data and c.unesc stay as they are (no per-line allocation on the hot path).
+		c.texts = append(c.texts, borrowString(rec.text))
 		c.slots = append(c.slots, i)
 	}
 	if cap(c.results) < len(c.texts) {
