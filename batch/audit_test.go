@@ -1,11 +1,19 @@
 package batch_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/classer-ai/classer-batch/batch"
 )
@@ -86,5 +94,133 @@ func TestLinesTextsAreTheirOwn(t *testing.T) {
 				t.Fatalf("%s: offset %d: %d of %d texts or ids are not their line's", tc.name, off, wrong, len(page.Lines))
 			}
 		}
+	}
+}
+
+// compressed returns data as gzip and as zstd.
+func compressed(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	var g, z bytes.Buffer
+	gw := gzip.NewWriter(&g)
+	gw.Write(data)
+	gw.Close()
+	zw, err := zstd.NewWriter(&z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(data)
+	zw.Close()
+	return map[string][]byte{"gzip": g.Bytes(), "zstd": z.Bytes()}
+}
+
+// noisyInput is n lines of random hex (it compresses about 2:1, so the compressed file is
+// big enough to measure how much of it a reader reads).
+func noisyInput(n int) []byte {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, `{"id":%d,"text":"`, i)
+		for range 16 {
+			fmt.Fprintf(&b, "%016x", rnd.Uint64())
+		}
+		b.WriteString("\"}\n")
+	}
+	return b.Bytes()
+}
+
+// cancellingBlobs counts the bytes read from the job inputs it opens and calls cancel
+// once more than cancelAt have been read: a client that leaves while its page is read.
+type cancellingBlobs struct {
+	batch.Blobs
+	read     *atomic.Int64
+	cancelAt int64
+	cancel   func()
+}
+
+func (b cancellingBlobs) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	rc, err := b.Blobs.Open(ctx, key, offset)
+	if err != nil || !strings.HasSuffix(key, "/input.ndjson") {
+		return rc, err
+	}
+	return readCloser{Reader: &countingReader{b, rc}, Closer: rc}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+type countingReader struct {
+	b cancellingBlobs
+	r io.Reader
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.b.read.Add(int64(n)) > c.b.cancelAt {
+		c.b.cancel()
+	}
+	return n, err
+}
+
+// TestLinesCompressedStopsWhenClientLeaves (issue 22 #3): a page far into a gzip or zstd
+// input decompresses everything before it, from the start or from the line index's mark;
+// once the client has gone, that stops within a few reads of the compressed file instead
+// of running through the file. Measured in compressed bytes read from storage.
+func TestLinesCompressedStopsWhenClientLeaves(t *testing.T) {
+	e := newRunnerEnv(t)
+	const lines = 40000
+	plain := noisyInput(lines) // ~12.6 MB
+	for name, data := range compressed(t, plain) {
+		for _, counted := range []bool{false, true} {
+			job := e.pendingJob(t, data)
+			if counted { // the line index lets the page skip to its mark's offset
+				r0 := e.newRunner(t, batch.Config{Workers: 1}, nil, nil, nil)
+				var err error
+				if _, job, err = r0.Sample(context.Background(), job); err != nil || !job.Counted {
+					t.Fatalf("count: %v", err)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			var read atomic.Int64
+			const cancelAt = 1 << 20
+			blobs := cancellingBlobs{Blobs: localBlobs{e.objs}, read: &read, cancelAt: cancelAt, cancel: cancel}
+			r := e.newRunner(t, batch.Config{Workers: 1}, nil, blobs, nil)
+			_, err := r.Lines(ctx, job, batch.LinesQuery{Offset: lines - 1, Limit: 1})
+			cancel()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s counted=%v: %v, want context.Canceled", name, counted, err)
+			}
+			// After the cancel: at most the bufio fill and the block the decompressor was in.
+			t.Logf("%s counted=%v: read %d of %d compressed bytes (cancelled after %d)", name, counted, read.Load(), len(data), cancelAt)
+			if got := read.Load(); got > cancelAt+512<<10 || int64(len(data)) < 4*cancelAt {
+				t.Fatalf("%s counted=%v: read %d of %d compressed bytes after a cancel at %d", name, counted, got, len(data), cancelAt)
+			}
+		}
+	}
+}
+
+// TestLinesPastMaxInputBytes (issue 22 #3): a page past limits.max_input_bytes of a
+// compressed input is refused with ErrInputTooLarge naming the limit and its setting.
+func TestLinesPastMaxInputBytes(t *testing.T) {
+	e := newRunnerEnv(t)
+	plain := noisyInput(5000) // ~1.6 MB
+	r := e.newRunner(t, batch.Config{Workers: 1, Limits: batch.Limits{MaxInputBytes: 1 << 20}}, nil, nil, nil)
+	for name, data := range compressed(t, plain) {
+		job := e.pendingJob(t, data)
+		_, err := r.Lines(context.Background(), job, batch.LinesQuery{Offset: 4999, Limit: 1})
+		if !errors.Is(err, batch.ErrInputTooLarge) || !strings.Contains(err.Error(), "1048576 bytes") || !strings.Contains(err.Error(), "limits.max_input_bytes") {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestLinesEmptyIsArray (issue 22 #10): an input of blank lines has no lines: [] not null.
+func TestLinesEmptyIsArray(t *testing.T) {
+	e := newRunnerEnv(t)
+	r := e.newRunner(t, batch.Config{Workers: 1}, nil, nil, nil)
+	page, err := r.Lines(context.Background(), e.pendingJob(t, []byte("\n  \n\n")), batch.LinesQuery{Limit: 10})
+	if err != nil || page.Lines == nil || len(page.Lines) != 0 || page.NextOffset != nil {
+		t.Fatalf("page %+v, %v", page, err)
 	}
 }

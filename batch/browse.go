@@ -160,7 +160,7 @@ func (r *Runner) Lines(ctx context.Context, job *Job, q LinesQuery) (*LinesPage,
 			}
 		}
 	}
-	page.Lines = views
+	page.Lines = append(page.Lines, views...) // [] rather than null for no lines
 	return page, nil
 }
 

@@ -62,7 +62,11 @@ func openInput(ctx context.Context, blobs opener, key string, offset int64, limi
 		f.Close()
 		return blobs.Open(ctx, key, offset)
 	}
+	// Reaching offset decompresses everything before it: a reader that has gone away
+	// (a /lines client, a cancelled job) must stop that work at once (issue 22 #3).
+	dec = ctxReader{ctx, dec}
 	lr := &capReader{r: dec, left: limits.MaxInputBytes - offset}
+	lr.limit = limits.MaxInputBytes
 	rc := readCloser{lr, func() error { closeDec(); return f.Close() }}
 	if offset > 0 {
 		if _, err := io.CopyN(io.Discard, dec, offset); err != nil {
@@ -108,11 +112,26 @@ type readCloser struct {
 
 func (r readCloser) Close() error { return r.close() }
 
+// ctxReader fails once ctx is done; decompressors read their source in pieces of tens
+// of KB, so no more than that is decompressed after a cancel.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // capReader fails with ErrInputTooLarge past its budget instead of silently
 // truncating, so a bomb fails the job cleanly.
 type capReader struct {
-	r    io.Reader
-	left int64
+	r     io.Reader
+	left  int64
+	limit int64 // the whole budget (limits.max_input_bytes), for the error
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
@@ -120,7 +139,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 		// Distinguish "exactly at the cap" from "over it".
 		var one [1]byte
 		if n, _ := io.ReadFull(c.r, one[:]); n > 0 {
-			return 0, ErrInputTooLarge
+			return 0, fmt.Errorf("%w: over %d bytes, the limit set by limits.max_input_bytes", ErrInputTooLarge, c.limit)
 		}
 		return 0, io.EOF
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/classer-ai/classer-batch/batch"
 )
 
 // Issue 22, slice A: the batch data path over real HTTP.
@@ -66,5 +68,31 @@ func TestLinesOverHTTPAreTheirOwn(t *testing.T) {
 				t.Fatalf("%s: offset %d: %d of %d texts are not their line's", tc.name, off, wrong, len(page.Lines))
 			}
 		}
+	}
+}
+
+// TestInputTooLargeIs422 (issue 22 #3): a page or preview of a compressed input that
+// decompresses past limits.max_input_bytes is the file's fault: a 422 naming the limit and
+// its setting, not a 500.
+func TestInputTooLargeIs422(t *testing.T) {
+	err := fmt.Errorf("read input: %w: over 1048576 bytes, the limit set by limits.max_input_bytes", batch.ErrInputTooLarge)
+	ae := mapError(err)
+	if ae.Status != http.StatusUnprocessableEntity || ae.Code != "INPUT_TOO_LARGE" ||
+		!strings.Contains(ae.Message, "1048576 bytes") || !strings.Contains(ae.Message, "limits.max_input_bytes") || strings.Contains(ae.Message, "read input") {
+		t.Fatalf("%+v", ae)
+	}
+}
+
+// TestLinesOfBlankInputIsArray (issue 22 #10): /lines of an input with no non-blank line
+// answers "lines": [] (the OpenAPI schema's array), not null.
+func TestLinesOfBlankInputIsArray(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	created := e.createJob(t, e.keyA, `{"labels":["billing","technical","sales"]}`)
+	if r := e.upload(t, created, "\n \n\n", nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	r := e.call(t, "GET", "/v1/batch/"+created.str("job_id")+"/lines", e.keyA, "")
+	if r.status != http.StatusOK || !strings.Contains(string(r.raw), `"lines":[]`) {
+		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
