@@ -224,3 +224,21 @@ func TestLinesEmptyIsArray(t *testing.T) {
 		t.Fatalf("page %+v, %v", page, err)
 	}
 }
+
+// TestLongLineErrorNamesTheLimit (issue 22 #14): a line over the longest one kept says the
+// limit in bytes and the setting it comes from.
+func TestLongLineErrorNamesTheLimit(t *testing.T) {
+	e := newRunnerEnv(t)
+	model, err := e.clf.Compile(e.spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := `{"text":"` + strings.Repeat("word ", 20000) + "\"}\n"
+	var out bytes.Buffer
+	if _, err := batch.Process(context.Background(), strings.NewReader(input), &out, e.spec, model, 1, batch.Limits{MaxTextChars: 100}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := `line 1: line is longer than 66136 bytes, the longest line that limits.max_text_chars (100) allows`; !strings.Contains(out.String(), want) {
+		t.Fatalf("%s: want %q", out.String(), want)
+	}
+}

@@ -89,7 +89,7 @@ func (c *chunk) process() {
 	for i, cl := range c.lines {
 		if cl.tooLong {
 			c.recs[i] = record{}
-			errs[i] = lineError(cl.lineNo, "line is longer than %d bytes", jm.maxLineBytes)
+			errs[i] = lineError(cl.lineNo, "line is longer than %d bytes, the longest line that limits.max_text_chars (%d) allows (6 bytes a character, room for \\u escapes, plus 64 KiB for other fields)", jm.maxLineBytes, jm.maxTextChars)
 			continue
 		}
 		rec, err := parseLineBuf(c.data[cl.start:cl.end], jm.maxTextChars, &c.unesc)

@@ -8,8 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
@@ -376,13 +379,13 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 // counted here (its lines are only known once decompressed): done leaves it to the start.
 // Uploads of one job must not overlap (the server refuses a second one), or one upload's
 // count could be recorded for the other's bytes. filename, the client's name for the file,
-// is recorded for display. Errors: ErrNotFound; ErrConflict when the job has been started.
+// is recorded for display by done (CleanFilename), so a refused upload leaves the stored
+// file's name. Errors: ErrNotFound; ErrConflict when the job has been started.
 func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Writer, done func(context.Context) error, err error) {
 	job, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
 		if !j.StartedAt.IsZero() {
 			return fmt.Errorf("%w: job %s has been started", ErrConflict, j.ID)
 		}
-		j.InputFilename = filename
 		j.Counted, j.Fitted, j.InputVersion = false, false, ""
 		j.InputBytes, j.RequestsTotal, j.EstimatedTokens = 0, 0, 0
 		return nil
@@ -393,6 +396,14 @@ func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Wri
 	ic := newInputCounter(r.cfg.Limits, nil)
 	t0 := time.Now()
 	done = func(ctx context.Context) error {
+		name := CleanFilename(filename)
+		if _, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
+			j.InputFilename = name
+			return nil
+		}); err != nil {
+			return fmt.Errorf("record the file name: %w", err)
+		}
+		job.InputFilename = name
 		if !ic.plain() {
 			return nil
 		}
@@ -400,6 +411,31 @@ func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Wri
 		return err
 	}
 	return ic, done, nil
+}
+
+// MaxFilenameBytes bounds the upload's file name a job records (the common file system
+// limit): a longer name is cut, on a character boundary, and ends with "…".
+const MaxFilenameBytes = 255
+
+// CleanFilename is the client's name for an uploaded file as a job shows it: control
+// characters (newlines, escapes that would restyle a terminal) dropped, invalid UTF-8
+// replaced, and at most MaxFilenameBytes bytes.
+func CleanFilename(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	if len(name) <= MaxFilenameBytes {
+		return name
+	}
+	const ell = "…"
+	cut := MaxFilenameBytes - len(ell)
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + ell
 }
 
 // remoteModels is a classifier that can say whether a spec's model answers over the

@@ -104,7 +104,9 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, max int64) (in
 }
 
 // put is Put with a minimum size (the POST policy's content-length-range):
-// fewer than min bytes wraps ErrBadUpload; tee, if not nil, sees every byte written.
+// fewer than min bytes wraps ErrBadUpload; tee, if not nil, sees every byte written,
+// and if it has a method End() error, that is called after the last byte: an error
+// refuses the file (returned wrapped) and nothing is stored.
 func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64, tee io.Writer) (int64, error) {
 	if err := checkKey(key); err != nil {
 		return 0, fmt.Errorf("blob: put: %w", err)
@@ -144,6 +146,13 @@ func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64
 	}
 	if n < min {
 		return 0, fmt.Errorf("blob: put %s: %d bytes, below the minimum of %d (entity too small): %w", key, n, min, ErrBadUpload)
+	}
+	// A tee that judges the file as a whole (the server refuses an empty upload) does so
+	// before the file replaces what was stored under key.
+	if e, ok := tee.(interface{ End() error }); ok {
+		if err := e.End(); err != nil {
+			return 0, fmt.Errorf("blob: put %s: %w", key, err)
+		}
 	}
 	if err := f.Sync(); err != nil {
 		return 0, fmt.Errorf("blob: put %s: sync: %w", key, err)

@@ -1,9 +1,17 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,5 +102,94 @@ func TestLinesOfBlankInputIsArray(t *testing.T) {
 	r := e.call(t, "GET", "/v1/batch/"+created.str("job_id")+"/lines", e.keyA, "")
 	if r.status != http.StatusOK || !strings.Contains(string(r.raw), `"lines":[]`) {
 		t.Fatalf("%d %s", r.status, r.raw)
+	}
+}
+
+// uploadNamed is e.upload with the file part named filename (sent RFC 2231-encoded, so
+// any byte can be in it).
+func (e *testEnv) uploadNamed(t *testing.T, created response, filename, content string) response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fields := created.body["upload_fields"].(map[string]any)
+	mw.WriteField("key", fields["key"].(string))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if k != "key" {
+			mw.WriteField(k, fields[k].(string))
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename*=UTF-8''`+url.PathEscape(filename))
+	fw, err := mw.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(fw, content)
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, created.str("upload_url"), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return e.do(t, req)
+}
+
+// TestUploadFilename (issue 22 #7): the job names the file that is stored, not a later
+// upload that was refused; a long name is cut to 255 bytes on a character boundary and
+// control characters are dropped.
+func TestUploadFilename(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	created := e.createJob(t, e.keyA, `{"labels":["billing","technical","sales"]}`)
+	id := created.str("job_id")
+	good := "{\"text\":\"my invoice is wrong\"}\n"
+	if r := e.uploadNamed(t, created, "good.ndjson", good); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	for _, bad := range []string{"[1,2,3]\n", ""} {
+		if r := e.uploadNamed(t, created, "refused.ndjson", bad); r.status != http.StatusBadRequest {
+			t.Fatalf("upload of %q: %d %s", bad, r.status, r.raw)
+		}
+		if v := e.call(t, "GET", "/v1/batch/"+id, e.keyA, ""); v.str("input_filename") != "good.ndjson" {
+			t.Fatalf("after a refused upload the job names %q", v.str("input_filename"))
+		}
+	}
+	long := "a\tb\x1b[31m" + strings.Repeat("é", 2000) + ".ndjson"
+	if r := e.uploadNamed(t, created, long, good); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	name := e.call(t, "GET", "/v1/batch/"+id, e.keyA, "").str("input_filename")
+	if want := "ab[31m" + strings.Repeat("é", 123) + "…"; name != want {
+		t.Fatalf("long name recorded as %q (%d bytes), want %q", name, len(name), want)
+	}
+}
+
+// TestEmptyInputRefused (issue 22 #14): an empty upload is refused, saying so, and leaves
+// the stored file in place; a start on an empty input (one sent straight to the bucket) is
+// a 422 naming the problem.
+func TestEmptyInputRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	created := e.createJob(t, e.keyA, `{"labels":["billing","technical","sales"]}`)
+	id := created.str("job_id")
+	r := e.upload(t, created, "", nil)
+	wantError(t, r, http.StatusBadRequest, "NOT_NDJSON", "")
+	if !strings.Contains(r.str("message"), "the file is empty (0 bytes)") {
+		t.Fatalf("empty upload: %s", r.raw)
+	}
+	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""), http.StatusUnprocessableEntity, "NO_INPUT", "")
+	if r := e.upload(t, created, "{\"text\":\"hello\"}\n", nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.upload(t, created, "", nil), http.StatusBadRequest, "NOT_NDJSON", "")
+	if n, err := e.blobs.Stat(context.Background(), batch.InputKey(id)); err != nil || n == 0 {
+		t.Fatalf("the stored input after a refused empty upload: %d bytes, %v", n, err)
+	}
+	// As a direct-to-bucket upload would leave it.
+	if _, err := e.blobs.Put(context.Background(), batch.InputKey(id), strings.NewReader(""), -1); err != nil {
+		t.Fatal(err)
+	}
+	r = e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, "")
+	wantError(t, r, http.StatusUnprocessableEntity, "EMPTY_INPUT", "")
+	if !strings.Contains(r.str("message"), "empty (0 bytes)") {
+		t.Fatalf("start on an empty input: %s", r.raw)
 	}
 }
