@@ -186,6 +186,41 @@ func createTemp(dir, base string) (*os.File, error) {
 	}
 }
 
+// isTemp reports whether a file name is one of createTemp's (or Ping's): a write that
+// has not finished, or never will.
+func isTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".tmp") || strings.HasPrefix(name, ".ping-"))
+}
+
+// RemoveTemps removes the temp files of writes that never finished: an upload cut off
+// by a crash or kill -9 leaves its temp file beside the object, where it would stay
+// until the job is deleted (issue 22 #8). It must run only at start, before anything
+// writes (the database's lock makes this the only appliance on the directory), since a
+// write in progress would lose its temp file. It returns how many it removed.
+func (l *Local) RemoveTemps(ctx context.Context) (int, error) {
+	n := 0
+	err := filepath.WalkDir(l.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !isTemp(d.Name()) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("blob: remove unfinished writes: %w", err)
+	}
+	return n, nil
+}
+
 // isNotDir reports an error from a path whose parent is a file (e.g. key
 // "a/b" when "a" is an object): for callers that is simply "not there".
 func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
