@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -240,5 +241,23 @@ func TestLongLineErrorNamesTheLimit(t *testing.T) {
 	}
 	if want := `line 1: line is longer than 66136 bytes, the longest line that limits.max_text_chars (100) allows`; !strings.Contains(out.String(), want) {
 		t.Fatalf("%s: want %q", out.String(), want)
+	}
+}
+
+// TestJobErrorHidesServerPaths (issue 22 #6): a job that fails on a storage error says
+// what failed, without the server's file paths (its tenant reads the error).
+func TestJobErrorHidesServerPaths(t *testing.T) {
+	e := newRunnerEnv(t)
+	r := e.newRunner(t, batch.Config{Workers: 1}, nil, nil, nil)
+	id := e.startJob(t, mixedInput(10, 0))
+	// A directory where the results are written: opening them fails with a path error.
+	if _, err := e.objs.Put(context.Background(), batch.OutputKey(id)+".partial/x", strings.NewReader("x"), -1); err != nil {
+		t.Fatal(err)
+	}
+	r.Run(id)
+	j := e.wait(t, id, nil)
+	root := filepath.Dir(t.TempDir()) // the parent of every temp dir of this test, the store's too
+	if j.Status != batch.StatusFailed || !strings.Contains(j.Error, "open results") || !strings.Contains(j.Error, "is a directory") || strings.Contains(j.Error, root) {
+		t.Fatalf("%s: %q (the server's paths are under %s)", j.Status, j.Error, root)
 	}
 }

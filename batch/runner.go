@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -203,7 +205,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 			final = *job.Final
 		} else if final, err = countResults(bg, r.blobs, job.OutputKey, job.Checkpoint); err != nil {
 			// No final counters: a restored database older than its objects (countResults).
-			return r.fail(bg, id, job.Checkpoint, "count the published results: "+err.Error())
+			return r.fail(bg, id, job.Checkpoint, "count the published results: "+r.publicError(id, err))
 		}
 		return r.finish(bg, job, final)
 	}
@@ -217,7 +219,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 
 	model, err := r.compile(bg, job)
 	if err != nil {
-		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+err.Error())
+		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+r.publicError(id, err))
 	}
 
 	src, err := openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
@@ -227,7 +229,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 	defer src.Close()
 	out, err := r.blobs.CreatePartial(bg, job.OutputKey, job.Checkpoint.OutputOffset)
 	if err != nil {
-		return r.fail(bg, id, job.Checkpoint, fmt.Sprintf("open results: %v", err))
+		return r.fail(bg, id, job.Checkpoint, "open results: "+r.publicError(id, err))
 	}
 	defer out.Close()
 
@@ -270,7 +272,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		at, serr := settle(cp)
 		switch {
 		case serr != nil:
-			return r.fail(bg, id, at, serr.Error())
+			return r.fail(bg, id, at, r.publicError(id, serr))
 		case errors.Is(err, errAllFailed):
 			return r.fail(bg, id, at, err.Error())
 		default:
@@ -290,7 +292,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		return r.stopped(bg, ctx, id, durable, err)
 	}
 	if err := out.Commit(); err != nil {
-		return r.fail(bg, id, durable, fmt.Sprintf("publish results: %v", err))
+		return r.fail(bg, id, durable, "publish results: "+r.publicError(id, err))
 	}
 	return r.finish(bg, job, cp)
 }
@@ -533,8 +535,32 @@ func (r *Runner) stopped(bg, ctx context.Context, id string, cp Checkpoint, err 
 	case errors.Is(err, ErrInputTooLarge):
 		return r.fail(bg, id, cp, fmt.Sprintf("the decompressed input is over %d bytes (limits.max_input_bytes)", r.cfg.Limits.withDefaults().MaxInputBytes))
 	default:
-		return r.fail(bg, id, cp, err.Error())
+		return r.fail(bg, id, cp, r.publicError(id, err))
 	}
+}
+
+// publicError is err as a job's error, which the job's tenant reads: the paths of the
+// server's files (an *fs.PathError or *os.LinkError from local storage) and the object
+// storage's URL (a *url.Error) are left out; the whole error goes to the log.
+func (r *Runner) publicError(id string, err error) string {
+	msg := err.Error()
+	hid := false
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg, hid = strings.ReplaceAll(msg, pe.Error(), pe.Op+": "+pe.Err.Error()), true
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		msg, hid = strings.ReplaceAll(msg, le.Error(), le.Op+": "+le.Err.Error()), true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg, hid = strings.ReplaceAll(msg, ue.URL, "(the object storage)"), true
+	}
+	if hid {
+		r.log.Error("job storage error", "job_id", id, "err", err)
+	}
+	return msg
 }
 
 func (r *Runner) fail(ctx context.Context, id string, cp Checkpoint, msg string) error {

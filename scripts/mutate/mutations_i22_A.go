@@ -94,5 +94,12 @@ func init() {
 			new:   "if l, ok := objects.(*blob.Local); ok && false {",
 			tests: []string{".:TestStartRemovesUnfinishedUploads"},
 		},
+		{
+			name:  "a job's error leaves out the server's file paths",
+			file:  "batch/runner.go",
+			old:   "msg, hid = strings.ReplaceAll(msg, pe.Error(), pe.Op+\": \"+pe.Err.Error()), true",
+			new:   "msg, hid = msg, true",
+			tests: []string{"batch:TestJobErrorHidesServerPaths"},
+		},
 	}...)
 }
