@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -259,5 +260,44 @@ func TestJobErrorHidesServerPaths(t *testing.T) {
 	root := filepath.Dir(t.TempDir()) // the parent of every temp dir of this test, the store's too
 	if j.Status != batch.StatusFailed || !strings.Contains(j.Error, "open results") || !strings.Contains(j.Error, "is a directory") || strings.Contains(j.Error, root) {
 		t.Fatalf("%s: %q (the server's paths are under %s)", j.Status, j.Error, root)
+	}
+}
+
+// TestZstdWindowBounded (issue 22 #11): a zstd input that asks for more than 64 MiB of
+// decoding memory (a window of 128 MiB, or a single-segment frame whose window is its whole
+// 100 MB content) is refused before it is decoded, naming the limit; what reading it
+// allocated is measured.
+func TestZstdWindowBounded(t *testing.T) {
+	e := newRunnerEnv(t)
+	r := e.newRunner(t, batch.Config{Workers: 1}, nil, nil, nil)
+	line := []byte(`{"text":"the same line again and again, a bomb of one line"}` + "\n")
+	var big bytes.Buffer
+	zw, err := zstd.NewWriter(&big, zstd.WithWindowSize(128<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50000 {
+		zw.Write(line)
+	}
+	zw.Close()
+	enc, err := zstd.NewWriter(nil, zstd.WithSingleSegment(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	single := enc.EncodeAll(bytes.Repeat(line, 100<<20/len(line)), nil)
+	for name, data := range map[string][]byte{"128 MiB window": big.Bytes(), "100 MB single segment": single} {
+		job := e.pendingJob(t, data)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := r.Lines(context.Background(), job, batch.LinesQuery{Limit: 10})
+		runtime.ReadMemStats(&after)
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s (%d bytes compressed): allocated %d bytes", name, len(data), alloc)
+		if !errors.Is(err, batch.ErrZstdWindow) || !strings.Contains(err.Error(), "64 MiB") {
+			t.Fatalf("%s: %v, want ErrZstdWindow", name, err)
+		}
+		if alloc > 16<<20 {
+			t.Fatalf("%s: reading it allocated %d bytes", name, alloc)
+		}
 	}
 }

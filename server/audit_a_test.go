@@ -89,6 +89,11 @@ func TestInputTooLargeIs422(t *testing.T) {
 		!strings.Contains(ae.Message, "1048576 bytes") || !strings.Contains(ae.Message, "limits.max_input_bytes") || strings.Contains(ae.Message, "read input") {
 		t.Fatalf("%+v", ae)
 	}
+	// A zstd file whose window is over the decoder's bound (issue 22 #11).
+	ae = mapError(fmt.Errorf("read input: %w (window size exceeded)", batch.ErrZstdWindow))
+	if ae.Status != http.StatusUnprocessableEntity || !strings.Contains(ae.Message, "64 MiB") {
+		t.Fatalf("%+v", ae)
+	}
 }
 
 // TestLinesOfBlankInputIsArray (issue 22 #10): /lines of an input with no non-blank line

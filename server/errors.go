@@ -115,6 +115,9 @@ func mapError(err error) *apiError {
 		}
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "INPUT_TOO_LARGE",
 			Message: "the job's input cannot be read: " + msg, Details: map[string]any{"setting": "limits.max_input_bytes"}}
+	case errors.Is(err, batch.ErrZstdWindow):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "INPUT_TOO_LARGE",
+			Message: "the job's input cannot be read: " + batch.ErrZstdWindow.Error()}
 	case errors.Is(err, batch.ErrNoInput):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "NO_INPUT", Message: "no file has been uploaded for this job"}
 	case errors.Is(err, blob.ErrAccessDenied):

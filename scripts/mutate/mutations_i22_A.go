@@ -101,5 +101,19 @@ func init() {
 			new:   "msg, hid = msg, true",
 			tests: []string{"batch:TestJobErrorHidesServerPaths"},
 		},
+		{
+			name:  "a zstd input's decoder holds at most 64 MiB",
+			file:  "batch/input.go",
+			old:   "const maxZstdWindow = 64 << 20",
+			new:   "const maxZstdWindow = 1 << 30",
+			tests: []string{"batch:TestZstdWindowBounded"},
+		},
+		{
+			name:  "a zstd window over the bound is a 422",
+			file:  "server/errors.go",
+			old:   "case errors.Is(err, batch.ErrZstdWindow):",
+			new:   "case false:",
+			tests: []string{"server:TestInputTooLargeIs422"},
+		},
 	}...)
 }
