@@ -1,8 +1,10 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +45,23 @@ func TestStartRemovesUnfinishedUploads(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
+	}
+}
+
+// TestS3EmptyInputRefusedAtStart (issue 22 #14): an empty file sent straight to the bucket
+// (the appliance never sees the upload) is refused at start with 422 EMPTY_INPUT.
+func TestS3EmptyInputRefusedAtStart(t *testing.T) {
+	e := newS3Env(t)
+	m := startMain(t, e.config(t, t.TempDir()))
+	defer m.Close()
+	c := newClient(t, m.URL, acmeKey)
+	job := c.createJob(seedSpec)
+	if code, body := uploadSized(t, job.UploadURL, allFields(job), strings.NewReader(""), 0); code/100 != 2 {
+		t.Fatalf("upload to the bucket: %d %s", code, body)
+	}
+	var e422 struct{ Code, Message string }
+	if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, &e422); code != http.StatusUnprocessableEntity ||
+		e422.Code != "EMPTY_INPUT" || !strings.Contains(e422.Message, "empty (0 bytes)") {
+		t.Fatalf("start on an empty input: %d %+v", code, e422)
 	}
 }

@@ -115,5 +115,13 @@ func init() {
 			new:   "case false:",
 			tests: []string{"server:TestInputTooLargeIs422"},
 		},
+		{
+			name:  "a start on an empty input sent straight to S3 is refused",
+			file:  "server/jobs.go",
+			old:   "if size == 0 {",
+			new:   "if size < 0 {",
+			tests: []string{".:TestS3EmptyInputRefusedAtStart"},
+			needs: "CLASSER_TEST_S3_ENDPOINT",
+		},
 	}...)
 }
