@@ -72,7 +72,8 @@ func parseLineBuf(data []byte, maxTextChars int, scratch *[]byte) (record, error
 		if len(bytes.TrimSpace(inner)) == 0 {
 			return rec, errors.New(`"text" is empty`)
 		}
-		if n := utf8.RuneCount(inner); n > maxTextChars {
+		// RuneCountInString: utf8.RuneCount would copy inner to a string on the heap.
+		if n := utf8.RuneCountInString(borrowString(inner)); n > maxTextChars {
 			return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 		}
 		rec.text = inner
@@ -396,11 +397,13 @@ func parseLineSlow(data []byte, maxTextChars int) (record, error) {
 	if err := json.Unmarshal(raw.Text, &text); err != nil {
 		return rec, errors.New("invalid JSON: " + jsonErrorText(err))
 	}
-	rec.text = []byte(text)
+	// The string is encoding/json's own copy: its bytes are the record's without a
+	// second copy (nothing writes a record's text).
+	rec.text = unsafe.Slice(unsafe.StringData(text), len(text))
 	if len(bytes.TrimSpace(rec.text)) == 0 {
 		return rec, errors.New(`"text" is empty`)
 	}
-	if n := utf8.RuneCount(rec.text); n > maxTextChars {
+	if n := utf8.RuneCountInString(text); n > maxTextChars {
 		return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 	}
 	return rec, nil
