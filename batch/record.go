@@ -72,8 +72,8 @@ func parseLineBuf(data []byte, maxTextChars int, scratch *[]byte) (record, error
 		if len(bytes.TrimSpace(inner)) == 0 {
 			return rec, errors.New(`"text" is empty`)
 		}
-		// RuneCountInString: utf8.RuneCount would copy inner to a string on the heap.
-		if n := utf8.RuneCountInString(borrowString(inner)); n > maxTextChars {
+		// Counted as a borrowed string: utf8.RuneCount would copy inner to the heap.
+		if n := utf8.RuneCountInString(unsafe.String(unsafe.SliceData(inner), len(inner))); n > maxTextChars {
 			return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 		}
 		rec.text = inner
