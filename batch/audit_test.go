@@ -166,15 +166,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // TestLinesCompressedStopsWhenClientLeaves (issue 22 #3): a page far into a gzip or zstd
-// input decompresses everything before it, from the start or from the line index's mark;
-// once the client has gone, that stops within a few reads of the compressed file instead
-// of running through the file. Measured in compressed bytes read from storage.
+// input decompresses everything before it, from the start or from the line index's mark
+// (and one of a plain input never counted reads it from the start); once the client has
+// gone, that stops within a few reads of the file instead of running through it. Measured
+// in bytes read from storage.
 func TestLinesCompressedStopsWhenClientLeaves(t *testing.T) {
 	e := newRunnerEnv(t)
 	const lines = 40000
-	plain := noisyInput(lines) // ~12.6 MB
-	for name, data := range compressed(t, plain) {
+	plain := noisyInput(lines) // ~11 MB
+	inputs := compressed(t, plain)
+	inputs["plain"] = plain
+	for name, data := range inputs {
 		for _, counted := range []bool{false, true} {
+			if name == "plain" && counted {
+				continue // the line index's mark is opened at its offset: nothing to skip
+			}
 			job := e.pendingJob(t, data)
 			if counted { // the line index lets the page skip to its mark's offset
 				r0 := e.newRunner(t, batch.Config{Workers: 1}, nil, nil, nil)
@@ -194,9 +200,9 @@ func TestLinesCompressedStopsWhenClientLeaves(t *testing.T) {
 				t.Fatalf("%s counted=%v: %v, want context.Canceled", name, counted, err)
 			}
 			// After the cancel: at most the bufio fill and the block the decompressor was in.
-			t.Logf("%s counted=%v: read %d of %d compressed bytes (cancelled after %d)", name, counted, read.Load(), len(data), cancelAt)
+			t.Logf("%s counted=%v: read %d of %d stored bytes (cancelled after %d)", name, counted, read.Load(), len(data), cancelAt)
 			if got := read.Load(); got > cancelAt+512<<10 || int64(len(data)) < 4*cancelAt {
-				t.Fatalf("%s counted=%v: read %d of %d compressed bytes after a cancel at %d", name, counted, got, len(data), cancelAt)
+				t.Fatalf("%s counted=%v: read %d of %d stored bytes after a cancel at %d", name, counted, got, len(data), cancelAt)
 			}
 		}
 	}

@@ -308,6 +308,11 @@ func (r *Runner) readLines(ctx context.Context, job *Job, offset int64, limit in
 			n := lineNo
 			lineNo++
 			if n < target {
+				// An input never counted has no line index: the page reads up to it from
+				// the start, which stops when the client goes away.
+				if n%1024 == 0 && ctx.Err() != nil {
+					return LineView{}, false, ctx.Err()
+				}
 				continue
 			}
 			data := l.data
