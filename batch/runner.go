@@ -420,8 +420,8 @@ func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Wri
 const MaxFilenameBytes = 255
 
 // CleanFilename is the client's name for an uploaded file as a job shows it: control
-// characters (newlines, escapes that would restyle a terminal) dropped, invalid UTF-8
-// replaced, and at most MaxFilenameBytes bytes.
+// characters (newlines, escapes that would restyle a terminal) and invalid UTF-8 dropped,
+// and at most MaxFilenameBytes bytes.
 func CleanFilename(name string) string {
 	name = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
