@@ -58,7 +58,7 @@ func TestBadInputFiles(t *testing.T) {
 		{"BOM and CRLF", "\uFEFF" + good + "\r\n" + good + "\r\n", "completed", []string{"", ""}, ""},
 		{"NUL byte", good + "\n{\"text\":\"a\x00b\"}\n", "completed", []string{"", "line 2: invalid JSON"}, ""},
 		{"no trailing newline", good + "\n" + good, "completed", []string{"", ""}, ""},
-		{"empty file", "", "completed", nil, ""},
+		{"empty file", "", "refused", nil, "the file is empty (0 bytes)"},
 		{"only blank lines", "\n \n\t\n", "completed", nil, ""},
 		{"gzip", gzGood.String(), "completed", []string{"", ""}, ""},
 		{"every line bad", "{nope\n{nope\n", "failed", nil, "every line failed; first: line 1: invalid JSON"},

@@ -117,6 +117,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if l, ok := objects.(*blob.Local); ok {
+		// Uploads a crash cut off; the database is locked, so none is in progress.
+		if n, err := l.RemoveTemps(ctx); err != nil {
+			m.Log.Warn("could not remove the temp files of unfinished writes", "err", err)
+		} else if n > 0 {
+			m.Log.Info("removed the temp files of unfinished writes", "files", n)
+		}
+	}
 	builtin, err := classify.NewBuiltin()
 	if err != nil {
 		return fmt.Errorf("load built-in model: %w", err)

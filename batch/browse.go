@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
@@ -159,7 +160,7 @@ func (r *Runner) Lines(ctx context.Context, job *Job, q LinesQuery) (*LinesPage,
 			}
 		}
 	}
-	page.Lines = views
+	page.Lines = append(page.Lines, views...) // [] rather than null for no lines
 	return page, nil
 }
 
@@ -307,6 +308,11 @@ func (r *Runner) readLines(ctx context.Context, job *Job, offset int64, limit in
 			n := lineNo
 			lineNo++
 			if n < target {
+				// An input never counted has no line index: the page reads up to it from
+				// the start, which stops when the client goes away.
+				if n%1024 == 0 && ctx.Err() != nil {
+					return LineView{}, false, ctx.Err()
+				}
 				continue
 			}
 			data := l.data
@@ -397,14 +403,15 @@ func decodeMarks(b []byte) []lineMark {
 	return marks
 }
 
-// cutText shortens a text for a page of lines.
-func cutText(s string) string {
-	if len(s) <= browseTextChars {
-		return s
+// cutText shortens a text for a page of lines and copies it out of the line buffer, which
+// the next line's read overwrites while the page is still being gathered.
+func cutText(b []byte) string {
+	if len(b) <= browseTextChars {
+		return string(b)
 	}
 	cut := browseTextChars
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
-	return s[:cut] + "…"
+	return string(b[:cut]) + "…"
 }

@@ -89,7 +89,7 @@ func (c *chunk) process() {
 	for i, cl := range c.lines {
 		if cl.tooLong {
 			c.recs[i] = record{}
-			errs[i] = lineError(cl.lineNo, "line is longer than %d bytes", jm.maxLineBytes)
+			errs[i] = lineError(cl.lineNo, "line is longer than %d bytes, the longest line that limits.max_text_chars (%d) allows (6 bytes a character, room for \\u escapes, plus 64 KiB for other fields)", jm.maxLineBytes, jm.maxTextChars)
 			continue
 		}
 		rec, err := parseLineBuf(c.data[cl.start:cl.end], jm.maxTextChars, &c.unesc)
@@ -98,7 +98,9 @@ func (c *chunk) process() {
 			errs[i] = lineError(cl.lineNo, "%s", err.Error())
 			continue
 		}
-		c.texts = append(c.texts, rec.text)
+		// Borrowed, not copied: the texts are used only until process returns, while
+		// c.data and c.unesc stay as they are (no per-line allocation on the hot path).
+		c.texts = append(c.texts, borrowString(rec.text))
 		c.slots = append(c.slots, i)
 	}
 	if cap(c.results) < len(c.texts) {

@@ -19,7 +19,16 @@ var (
 	// ErrInputTooLarge means the decompressed input went over Limits.MaxInputBytes:
 	// a decompression bomb, or a file that is simply too big.
 	ErrInputTooLarge = errors.New("decompressed input is too large")
+
+	// ErrZstdWindow means a zstd input asks for more decoding memory (its window, or
+	// its whole content for a single-segment frame) than maxZstdWindow.
+	ErrZstdWindow = fmt.Errorf("the zstd file needs more than %d MiB of memory to decompress (its window); "+
+		"compress it again with zstd -19 or a lower level, without --long or --ultra", maxZstdWindow>>20)
 )
+
+// maxZstdWindow bounds what one zstd decoder holds: zstd up to -19 uses at most 8 MiB,
+// while a hostile frame could ask for gigabytes (issue 22 #11).
+const maxZstdWindow = 64 << 20
 
 // openInput opens a job's input positioned at offset of its decompressed stream.
 // Users upload .ndjson.gz and .ndjson.zst files as they are: compression is
@@ -48,13 +57,16 @@ func openInput(ctx context.Context, blobs opener, key string, offset int64, limi
 		}
 		dec, closeDec = zr, func() { zr.Close() }
 	case bytes.HasPrefix(head, zstdMagic):
-		// One goroutine and a bounded window keep memory flat whatever the file says.
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20), zstd.WithDecoderLowmem(true))
+		// One goroutine and a bounded window keep memory flat whatever the file says; the
+		// memory bound also refuses a single-segment frame whose window is its whole
+		// (declared) content.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderMaxMemory(maxZstdWindow))
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("zstd input: %w", err)
 		}
-		dec, closeDec = zr, zr.Close
+		dec, closeDec = zstdReader{zr}, zr.Close
 	default:
 		if offset == 0 {
 			return readCloser{br, f.Close}, nil
@@ -62,7 +74,11 @@ func openInput(ctx context.Context, blobs opener, key string, offset int64, limi
 		f.Close()
 		return blobs.Open(ctx, key, offset)
 	}
+	// Reaching offset decompresses everything before it: a reader that has gone away
+	// (a /lines client, a cancelled job) must stop that work at once (issue 22 #3).
+	dec = ctxReader{ctx, dec}
 	lr := &capReader{r: dec, left: limits.MaxInputBytes - offset}
+	lr.limit = limits.MaxInputBytes
 	rc := readCloser{lr, func() error { closeDec(); return f.Close() }}
 	if offset > 0 {
 		if _, err := io.CopyN(io.Discard, dec, offset); err != nil {
@@ -108,11 +124,37 @@ type readCloser struct {
 
 func (r readCloser) Close() error { return r.close() }
 
+// zstdReader names the limit when the decoder refuses a frame's window.
+type zstdReader struct{ r io.Reader }
+
+func (z zstdReader) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		err = fmt.Errorf("%w (%w)", ErrZstdWindow, err)
+	}
+	return n, err
+}
+
+// ctxReader fails once ctx is done; decompressors read their source in pieces of tens
+// of KB, so no more than that is decompressed after a cancel.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // capReader fails with ErrInputTooLarge past its budget instead of silently
 // truncating, so a bomb fails the job cleanly.
 type capReader struct {
-	r    io.Reader
-	left int64
+	r     io.Reader
+	left  int64
+	limit int64 // the whole budget (limits.max_input_bytes), for the error
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
@@ -120,7 +162,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 		// Distinguish "exactly at the cap" from "over it".
 		var one [1]byte
 		if n, _ := io.ReadFull(c.r, one[:]); n > 0 {
-			return 0, ErrInputTooLarge
+			return 0, fmt.Errorf("%w: over %d bytes, the limit set by limits.max_input_bytes", ErrInputTooLarge, c.limit)
 		}
 		return 0, io.EOF
 	}

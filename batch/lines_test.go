@@ -99,7 +99,7 @@ func TestParseLine(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if rec.text != tc.text && tc.err == "" {
+			if string(rec.text) != tc.text && tc.err == "" {
 				t.Errorf("text %q, want %q", rec.text, tc.text)
 			}
 			if string(rec.id) != tc.id {

@@ -13,11 +13,18 @@ import (
 	"github.com/classer-ai/classer-batch/classify"
 )
 
-// record is one parsed input line.
+// record is one parsed input line. Its text and id are bytes, not strings, because they
+// may point into the line reader's buffer (or a chunk's), which the next read overwrites:
+// string(rec.text) copies, so only code that holds the line for as long as it uses the
+// text may borrow it without a copy (borrowString; the pipeline's chunks do, issue 22).
 type record struct {
-	text string
+	text []byte
 	id   json.RawMessage // a JSON string or number, echoed verbatim; nil when absent
 }
+
+// borrowString is b as a string without a copy: it is valid only while b's bytes are
+// unchanged, so it must not outlive the buffer b points into.
+func borrowString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // parseLine decodes one non-blank NDJSON line. The returned error message is the
 // per-line error without the "line N: " prefix. The record's text and id may point
@@ -65,10 +72,11 @@ func parseLineBuf(data []byte, maxTextChars int, scratch *[]byte) (record, error
 		if len(bytes.TrimSpace(inner)) == 0 {
 			return rec, errors.New(`"text" is empty`)
 		}
+		// Counted as a borrowed string: utf8.RuneCount would copy inner to the heap.
 		if n := utf8.RuneCountInString(unsafe.String(unsafe.SliceData(inner), len(inner))); n > maxTextChars {
 			return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 		}
-		rec.text = unsafe.String(unsafe.SliceData(inner), len(inner))
+		rec.text = inner
 		return rec, nil
 	}
 	return parseLineSlow(data, maxTextChars)
@@ -385,13 +393,17 @@ func parseLineSlow(data []byte, maxTextChars int) (record, error) {
 	if raw.Text[0] != '"' {
 		return rec, errors.New(`"text" must be a string`)
 	}
-	if err := json.Unmarshal(raw.Text, &rec.text); err != nil {
+	var text string
+	if err := json.Unmarshal(raw.Text, &text); err != nil {
 		return rec, errors.New("invalid JSON: " + jsonErrorText(err))
 	}
-	if len(bytes.TrimSpace([]byte(rec.text))) == 0 {
+	// The string is encoding/json's own copy: its bytes are the record's without a
+	// second copy (nothing writes a record's text).
+	rec.text = unsafe.Slice(unsafe.StringData(text), len(text))
+	if len(bytes.TrimSpace(rec.text)) == 0 {
 		return rec, errors.New(`"text" is empty`)
 	}
-	if n := utf8.RuneCountInString(rec.text); n > maxTextChars {
+	if n := utf8.RuneCountInString(text); n > maxTextChars {
 		return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 	}
 	return rec, nil

@@ -49,7 +49,7 @@ func FuzzParseLine(f *testing.F) {
 		if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 			t.Fatalf("%q: error %v, want %v", line, gerr, werr)
 		}
-		if (werr == nil && got.text != want.text) || !bytes.Equal(got.id, want.id) || (got.id == nil) != (want.id == nil) {
+		if (werr == nil && string(got.text) != string(want.text)) || !bytes.Equal(got.id, want.id) || (got.id == nil) != (want.id == nil) {
 			t.Fatalf("%q: got (%q, %q), want (%q, %q)", line, got.text, got.id, want.text, want.id)
 		}
 	})

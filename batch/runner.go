@@ -8,8 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
+	"os"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
@@ -200,7 +205,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 			final = *job.Final
 		} else if final, err = countResults(bg, r.blobs, job.OutputKey, job.Checkpoint); err != nil {
 			// No final counters: a restored database older than its objects (countResults).
-			return r.fail(bg, id, job.Checkpoint, "count the published results: "+err.Error())
+			return r.fail(bg, id, job.Checkpoint, "count the published results: "+r.publicError(id, err))
 		}
 		return r.finish(bg, job, final)
 	}
@@ -214,7 +219,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 
 	model, err := r.compile(bg, job)
 	if err != nil {
-		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+err.Error())
+		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+r.publicError(id, err))
 	}
 
 	src, err := openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
@@ -224,7 +229,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 	defer src.Close()
 	out, err := r.blobs.CreatePartial(bg, job.OutputKey, job.Checkpoint.OutputOffset)
 	if err != nil {
-		return r.fail(bg, id, job.Checkpoint, fmt.Sprintf("open results: %v", err))
+		return r.fail(bg, id, job.Checkpoint, "open results: "+r.publicError(id, err))
 	}
 	defer out.Close()
 
@@ -267,7 +272,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		at, serr := settle(cp)
 		switch {
 		case serr != nil:
-			return r.fail(bg, id, at, serr.Error())
+			return r.fail(bg, id, at, r.publicError(id, serr))
 		case errors.Is(err, errAllFailed):
 			return r.fail(bg, id, at, err.Error())
 		default:
@@ -287,7 +292,7 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 		return r.stopped(bg, ctx, id, durable, err)
 	}
 	if err := out.Commit(); err != nil {
-		return r.fail(bg, id, durable, fmt.Sprintf("publish results: %v", err))
+		return r.fail(bg, id, durable, "publish results: "+r.publicError(id, err))
 	}
 	return r.finish(bg, job, cp)
 }
@@ -376,13 +381,13 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 // counted here (its lines are only known once decompressed): done leaves it to the start.
 // Uploads of one job must not overlap (the server refuses a second one), or one upload's
 // count could be recorded for the other's bytes. filename, the client's name for the file,
-// is recorded for display. Errors: ErrNotFound; ErrConflict when the job has been started.
+// is recorded for display by done (CleanFilename), so a refused upload leaves the stored
+// file's name. Errors: ErrNotFound; ErrConflict when the job has been started.
 func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Writer, done func(context.Context) error, err error) {
 	job, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
 		if !j.StartedAt.IsZero() {
 			return fmt.Errorf("%w: job %s has been started", ErrConflict, j.ID)
 		}
-		j.InputFilename = filename
 		j.Counted, j.Fitted, j.InputVersion = false, false, ""
 		j.InputBytes, j.RequestsTotal, j.EstimatedTokens = 0, 0, 0
 		return nil
@@ -393,6 +398,14 @@ func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Wri
 	ic := newInputCounter(r.cfg.Limits, nil)
 	t0 := time.Now()
 	done = func(ctx context.Context) error {
+		name := CleanFilename(filename)
+		if _, err := r.jobs.UpdateJob(ctx, id, func(j *Job) error {
+			j.InputFilename = name
+			return nil
+		}); err != nil {
+			return fmt.Errorf("record the file name: %w", err)
+		}
+		job.InputFilename = name
 		if !ic.plain() {
 			return nil
 		}
@@ -400,6 +413,31 @@ func (r *Runner) CountUpload(ctx context.Context, id, filename string) (w io.Wri
 		return err
 	}
 	return ic, done, nil
+}
+
+// MaxFilenameBytes bounds the upload's file name a job records (the common file system
+// limit): a longer name is cut, on a character boundary, and ends with "…".
+const MaxFilenameBytes = 255
+
+// CleanFilename is the client's name for an uploaded file as a job shows it: control
+// characters (newlines, escapes that would restyle a terminal) and invalid UTF-8 dropped,
+// and at most MaxFilenameBytes bytes.
+func CleanFilename(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	if len(name) <= MaxFilenameBytes {
+		return name
+	}
+	const ell = "…"
+	cut := MaxFilenameBytes - len(ell)
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + ell
 }
 
 // remoteModels is a classifier that can say whether a spec's model answers over the
@@ -497,8 +535,32 @@ func (r *Runner) stopped(bg, ctx context.Context, id string, cp Checkpoint, err 
 	case errors.Is(err, ErrInputTooLarge):
 		return r.fail(bg, id, cp, fmt.Sprintf("the decompressed input is over %d bytes (limits.max_input_bytes)", r.cfg.Limits.withDefaults().MaxInputBytes))
 	default:
-		return r.fail(bg, id, cp, err.Error())
+		return r.fail(bg, id, cp, r.publicError(id, err))
 	}
+}
+
+// publicError is err as a job's error, which the job's tenant reads: the paths of the
+// server's files (an *fs.PathError or *os.LinkError from local storage) and the object
+// storage's URL (a *url.Error) are left out; the whole error goes to the log.
+func (r *Runner) publicError(id string, err error) string {
+	msg := err.Error()
+	hid := false
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg, hid = strings.ReplaceAll(msg, pe.Error(), pe.Op+": "+pe.Err.Error()), true
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		msg, hid = strings.ReplaceAll(msg, le.Error(), le.Op+": "+le.Err.Error()), true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg, hid = strings.ReplaceAll(msg, ue.URL, "(the object storage)"), true
+	}
+	if hid {
+		r.log.Error("job storage error", "job_id", id, "err", err)
+	}
+	return msg
 }
 
 func (r *Runner) fail(ctx context.Context, id string, cp Checkpoint, msg string) error {

@@ -61,7 +61,7 @@ func (s *sampler) offer(data []byte, line int64, maxTextChars int) {
 			}
 			text = text[:cut]
 		}
-		kept.text = string([]byte(text)) // detach from the line buffer
+		kept.text = string(text) // a copy: the line buffer is reused by the next read
 	}
 	if slot == int64(len(s.slots)) {
 		s.slots = append(s.slots, kept)

@@ -12,7 +12,7 @@ import (
 // array, a CSV file, a binary file. Such a file would only fail line by line once started,
 // so a local upload refuses it at once (CheckNDJSON) and says what it saw.
 type NotNDJSONError struct {
-	// Kind is "binary", "array" or "text".
+	// Kind is "binary", "array", "text" or "empty" (no bytes at all).
 	Kind string
 	// FirstLine is the start of the first non-blank line (quoted text), or its first bytes in
 	// hex for a binary file.
@@ -22,6 +22,8 @@ type NotNDJSONError struct {
 func (e *NotNDJSONError) Error() string {
 	const want = `one JSON object per line, like {"text":"..."}`
 	switch e.Kind {
+	case "empty":
+		return fmt.Sprintf("the file is empty (0 bytes); expected %s", want)
 	case "binary":
 		return fmt.Sprintf("the file is not NDJSON: it looks like a binary file (its first bytes are %s); expected %s, as UTF-8 text, or such a file compressed with gzip or zstd", e.FirstLine, want)
 	case "array":
@@ -34,15 +36,26 @@ func (e *NotNDJSONError) Error() string {
 // non-blank byte has shown that it can be NDJSON: '{' (after an optional UTF-8 BOM), or
 // the magic bytes of gzip or zstd. Otherwise the Write that brings that byte fails with a
 // *NotNDJSONError and nothing more is written. A stream of only blank lines passes (it is
-// an empty job). The check looks only at the first line's first byte: a file that starts
+// an empty job), but a stream of no bytes at all does not: End refuses it (issue 22 #14),
+// since an empty file is almost always the wrong file or a failed export. The check looks only at the first line's first byte: a file that starts
 // right and has bad lines later is NDJSON with bad lines, and each fails alone.
 func CheckNDJSON(w io.Writer) io.Writer { return &ndjsonCheck{w: w} }
 
 type ndjsonCheck struct {
 	w       io.Writer
+	seen    bool // some byte was written
 	decided bool
 	head    []byte // the stream's first bytes while undecided (blank lines, a BOM)
 	err     error
+}
+
+// End is called once the whole stream was written, before it is stored (blob.Local's
+// uploads): a stream without a byte is refused.
+func (c *ndjsonCheck) End() error {
+	if !c.seen && c.err == nil {
+		c.err = &NotNDJSONError{Kind: "empty"}
+	}
+	return c.err
 }
 
 // maxSniff is how many leading bytes of blank lines the check looks through before it
@@ -53,6 +66,7 @@ func (c *ndjsonCheck) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
+	c.seen = c.seen || len(p) > 0
 	if !c.decided {
 		c.head = append(c.head, p[:min(len(p), maxSniff)]...)
 		ok, err := sniffNDJSON(c.head)

@@ -110,7 +110,9 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, max int64) (in
 }
 
 // put is Put with a minimum size (the POST policy's content-length-range):
-// fewer than min bytes wraps ErrBadUpload; tee, if not nil, sees every byte written.
+// fewer than min bytes wraps ErrBadUpload; tee, if not nil, sees every byte written,
+// and if it has a method End() error, that is called after the last byte: an error
+// refuses the file (returned wrapped) and nothing is stored.
 func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64, tee io.Writer) (int64, error) {
 	if err := checkKey(key); err != nil {
 		return 0, fmt.Errorf("blob: put: %w", err)
@@ -151,6 +153,13 @@ func (l *Local) put(ctx context.Context, key string, r io.Reader, min, max int64
 	if n < min {
 		return 0, fmt.Errorf("blob: put %s: %d bytes, below the minimum of %d (entity too small): %w", key, n, min, ErrBadUpload)
 	}
+	// A tee that judges the file as a whole (the server refuses an empty upload) does so
+	// before the file replaces what was stored under key.
+	if e, ok := tee.(interface{ End() error }); ok {
+		if err := e.End(); err != nil {
+			return 0, fmt.Errorf("blob: put %s: %w", key, err)
+		}
+	}
 	if err := f.Sync(); err != nil {
 		return 0, fmt.Errorf("blob: put %s: sync: %w", key, err)
 	}
@@ -181,6 +190,41 @@ func createTemp(dir, base string) (*os.File, error) {
 			return f, err
 		}
 	}
+}
+
+// isTemp reports whether a file name is one of createTemp's (or Ping's): a write that
+// has not finished, or never will.
+func isTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".tmp") || strings.HasPrefix(name, ".ping-"))
+}
+
+// RemoveTemps removes the temp files of writes that never finished: an upload cut off
+// by a crash or kill -9 leaves its temp file beside the object, where it would stay
+// until the job is deleted (issue 22 #8). It must run only at start, before anything
+// writes (the database's lock makes this the only appliance on the directory), since a
+// write in progress would lose its temp file. It returns how many it removed.
+func (l *Local) RemoveTemps(ctx context.Context) (int, error) {
+	n := 0
+	err := filepath.WalkDir(l.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !isTemp(d.Name()) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("blob: remove unfinished writes: %w", err)
+	}
+	return n, nil
 }
 
 // isNotDir reports an error from a path whose parent is a file (e.g. key

@@ -109,6 +109,18 @@ func mapError(err error) *apiError {
 		return notFound(domainMessage(err, batch.ErrNotFound, "not found"))
 	case errors.Is(err, batch.ErrConflict):
 		return conflict(domainMessage(err, batch.ErrConflict, "the request conflicts with the current state"))
+	case errors.Is(err, batch.ErrInputTooLarge):
+		// A compressed input that decompresses past limits.max_input_bytes: the file is
+		// the problem, not the appliance (issue 22 #3).
+		msg := err.Error()
+		if i := strings.Index(msg, batch.ErrInputTooLarge.Error()); i >= 0 {
+			msg = msg[i:] // without the server's own wrapping ("read input: ...")
+		}
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "INPUT_TOO_LARGE",
+			Message: "the job's input cannot be read: " + msg, Details: map[string]any{"setting": "limits.max_input_bytes"}}
+	case errors.Is(err, batch.ErrZstdWindow):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "INPUT_TOO_LARGE",
+			Message: "the job's input cannot be read: " + batch.ErrZstdWindow.Error()}
 	case errors.Is(err, batch.ErrNoInput):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "NO_INPUT", Message: "no file has been uploaded for this job"}
 	case errors.Is(err, blob.ErrAccessDenied):

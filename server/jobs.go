@@ -308,11 +308,19 @@ func (s *Server) handleStartJob(c echo.Context) error {
 	if s.uploads.active[j.ID] {
 		return conflict("an upload of this job's input is in progress; start the job when it has finished")
 	}
-	if _, err := s.blobs.Stat(ctx, j.InputKey); err != nil {
+	size, err := s.blobs.Stat(ctx, j.InputKey)
+	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, blob.ErrNotExist) {
 			return batch.ErrNoInput
 		}
 		return fmt.Errorf("stat input of %s: %w", j.ID, err)
+	}
+	if size == 0 {
+		// A local upload refuses an empty file; one sent straight to the bucket (S3) is
+		// only seen here.
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "EMPTY_INPUT",
+			Message: fmt.Sprintf("job %s's input file is empty (0 bytes): upload a file with one JSON object per line, then start the job", j.ID),
+			Details: map[string]any{"job_id": j.ID, "input_bytes": 0}}
 	}
 	id := j.ID
 	j, err = s.store.StartJob(ctx, account(c), id, s.cfg.MaxActiveJobsPerAccount, s.now())
