@@ -20,9 +20,8 @@ const MaxTextTypeChars = 1000
 // s may be partly normalized.
 //
 // Rules: 1..200 labels, each 1..100 characters after trimming, without control or bidi
-// override/isolate characters, and unique ignoring case; descriptions, examples and
-// text_type hold no control characters but tab and newline, and no bidi override; every key of descriptions and examples must be one of the labels (after trimming) and appear
-// once; examples must not be blank; mode is "single" or "multi"; threshold is in 0..1;
+// override/isolate characters, and unique ignoring case; every key of descriptions and
+// examples must be one of the labels (after trimming) and appear once; examples must not be blank; mode is "single" or "multi"; threshold is in 0..1;
 // text_type is at most 1000 characters.
 func (s *Spec) Normalize(defaultThreshold float64) error {
 	if len(s.Labels) == 0 {
@@ -45,7 +44,7 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 		case n > MaxLabelChars:
 			return verr("labels", "labels[%d] is longer than %d characters (%d): %q", i, MaxLabelChars, n, truncate(l, 40))
 		}
-		if at, r, ok := hiddenRune(l, ""); ok {
+		if at, r, ok := hiddenRune(l); ok {
 			return verr("labels", "labels[%d] contains %U at character %d: control characters and bidirectional overrides are not allowed in labels", i, r, at)
 		}
 		if _, dup := seen[l]; dup {
@@ -71,9 +70,6 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 			if _, dup := d[tk]; dup {
 				return verr("descriptions", "descriptions: %q is given twice", tk)
 			}
-			if at, r, ok := hiddenRune(s.Descriptions[k], "\t\n\r"); ok {
-				return verr("descriptions", "descriptions[%q] contains %U at character %d: control characters (but tab and newline) and bidirectional overrides are not allowed", tk, r, at)
-			}
 			d[tk] = strings.TrimSpace(s.Descriptions[k])
 		}
 		s.Descriptions = d
@@ -93,9 +89,6 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 				if strings.TrimSpace(ex) == "" {
 					return verr("examples", "examples[%q][%d] is empty", tk, i)
 				}
-				if at, r, ok := hiddenRune(ex, "\t\n\r"); ok {
-					return verr("examples", "examples[%q][%d] contains %U at character %d: control characters (but tab and newline) and bidirectional overrides are not allowed", tk, i, r, at)
-				}
 			}
 			e[tk] = slices.Clone(s.Examples[k])
 		}
@@ -105,9 +98,6 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 	s.TextType = strings.TrimSpace(s.TextType)
 	if n := utf8.RuneCountInString(s.TextType); n > MaxTextTypeChars {
 		return verr("text_type", "text_type is longer than %d characters (%d)", MaxTextTypeChars, n)
-	}
-	if at, r, ok := hiddenRune(s.TextType, "\t\n\r"); ok {
-		return verr("text_type", "text_type contains %U at character %d: control characters (but tab and newline) and bidirectional overrides are not allowed", r, at)
 	}
 
 	switch s.Mode {
@@ -134,10 +124,15 @@ func (s *Spec) Normalize(defaultThreshold float64) error {
 // is shown: a control character (Unicode category Cc) not in allowed, or a bidirectional
 // override or isolate (U+202A–U+202E, U+2066–U+2069), which can make a label display as
 // another. at counts characters from 1.
-func hiddenRune(s, allowed string) (at int, r rune, ok bool) {
+//
+// Only labels are checked: they are names the appliance shows back as answers, where a
+// hidden character misleads. Descriptions, examples and text_type are free text, like the
+// input lines, and real text carries such characters (mis-decoded Windows-1252 quotes, for
+// instance, are C1 controls); refusing them would fail a user's job on their own data.
+func hiddenRune(s string) (at int, r rune, ok bool) {
 	for _, r := range s {
 		at++
-		if unicode.IsControl(r) && !strings.ContainsRune(allowed, r) ||
+		if unicode.IsControl(r) ||
 			r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' {
 			return at, r, true
 		}

@@ -56,12 +56,12 @@ func init() {
 		{
 			name:  "labels with control characters are refused",
 			file:  "classify/normalize.go",
-			old:   `if at, r, ok := hiddenRune(l, ""); ok {`,
-			new:   `if at, r, ok := hiddenRune(l, ""); ok && r > unicode.MaxRune {`,
+			old:   `if at, r, ok := hiddenRune(l); ok {`,
+			new:   `if at, r, ok := hiddenRune(l); ok && r > unicode.MaxRune {`,
 			tests: []string{"classify:TestNormalizeRefusesHiddenCharacters", "server:TestLabelsRefused"},
 		},
 		{
-			name:  "bidi overrides and isolates are refused in labels and free text",
+			name:  "bidi overrides and isolates are refused in labels",
 			file:  "classify/normalize.go",
 			old:   `r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' {`,
 			new:   `r < 0 {`,
