@@ -1,11 +1,13 @@
 // Package web embeds the appliance's web console: plain HTML, CSS and JavaScript in
-// web/static with no build step, using only the public HTTP API.
+// web/static with no build step, using only the public HTTP API. The script is a set
+// of ES modules: app.js (the entry: routing and the key gate) imports one module per
+// page, and the pages import the shared helpers (DOM, formatting, API client, page state).
 //
-// The console is served as one document at "/": the stylesheet and the script are
-// inlined into index.html when the handler is built, so the server needs no route
-// other than "/" and the page makes no request for assets (the appliance is often
-// air-gapped and behind proxies that forward only what they must). The files stay
-// separate in the source and are also served by path for routers that mount the
+// The console is served as one document at "/": the stylesheet and the modules are
+// inlined into index.html when the handler is built (link.go), so the server needs no
+// route other than "/" and the page makes no request for assets (the appliance is
+// often air-gapped and behind proxies that forward only what they must). The files
+// stay separate in the source and are also served by path for routers that mount the
 // handler on sub-paths.
 package web
 
@@ -27,7 +29,7 @@ var static embed.FS
 
 const (
 	cssTag = `<link rel="stylesheet" href="app.css">`
-	jsTag  = `<script src="app.js" defer></script>`
+	jsTag  = `<script type="module" src="app.js"></script>`
 )
 
 // Handler serves the console at "/" (and "/index.html") and the static files by path.
@@ -68,10 +70,11 @@ type page struct {
 	csp  string
 }
 
-// buildPage inlines app.css and app.js into index.html and derives a Content-Security-
-// Policy that allows exactly that script (by hash). Styles need 'unsafe-inline' because
-// the script sets style attributes (bar widths). connect-src stays open to http(s)
-// because upload and download URLs may point at an object store on another origin.
+// buildPage inlines app.css and the modules linked from app.js into index.html and
+// derives a Content-Security-Policy that allows exactly that script (by hash). Styles
+// need 'unsafe-inline' because the script sets style attributes (bar widths).
+// connect-src stays open to http(s) because upload and download URLs may point at an
+// object store on another origin.
 func buildPage(fsys fs.FS) (page, error) {
 	read := func(name string) (string, error) {
 		b, err := fs.ReadFile(fsys, name)
@@ -85,12 +88,12 @@ func buildPage(fsys fs.FS) (page, error) {
 	if err != nil {
 		return page{}, err
 	}
-	js, err := read("app.js")
+	js, err := link(fsys, "app.js")
 	if err != nil {
 		return page{}, err
 	}
 	if strings.Contains(strings.ToLower(css), "</style") || strings.Contains(strings.ToLower(js), "</script") {
-		return page{}, fmt.Errorf("web: app.css or app.js contains a closing tag and cannot be inlined")
+		return page{}, fmt.Errorf("web: app.css or a module contains a closing tag and cannot be inlined")
 	}
 	if strings.Count(html, cssTag) != 1 || strings.Count(html, jsTag) != 1 {
 		return page{}, fmt.Errorf("web: index.html must reference app.css and app.js exactly once as %s and %s", cssTag, jsTag)

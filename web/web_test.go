@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func get(t *testing.T, path string, hdr map[string]string) *http.Response {
@@ -74,5 +76,62 @@ func TestAssetsByPath(t *testing.T) {
 	}
 	if resp := get(t, "/nope.js", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /nope.js: %d", resp.StatusCode)
+	}
+}
+
+// TestModules checks that every module is served by path as JavaScript (browsers refuse
+// a module of another type) and that the page inlines all of them: a module app.js
+// does not reach would be dead code.
+func TestModules(t *testing.T) {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := link(sub, "app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(sub, "*.js")
+	if err != nil || len(names) < 2 {
+		t.Fatalf("modules %v, %v", names, err)
+	}
+	for _, name := range names {
+		resp := get(t, "/"+name, nil)
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(ct, "text/javascript") {
+			t.Errorf("GET /%s: %d %q", name, resp.StatusCode, ct)
+		}
+		if !strings.Contains(js, "\n// "+name+"\n") {
+			t.Errorf("%s is not imported from app.js", name)
+		}
+	}
+}
+
+// TestLinkRejects checks that link refuses what it cannot inline faithfully.
+func TestLinkRejects(t *testing.T) {
+	for name, files := range map[string]fstest.MapFS{
+		"cycle": {
+			"app.js": {Data: []byte("import { b } from './b.js';\n")},
+			"b.js":   {Data: []byte("import { a } from './app.js';\nexport const b = 1;\n")},
+		},
+		"export let": {
+			"app.js": {Data: []byte("import { b } from './b.js';\n")},
+			"b.js":   {Data: []byte("export let b = 1;\n")},
+		},
+		"default export": {
+			"app.js": {Data: []byte("export default 1;\n")},
+		},
+		"renamed import": {
+			"app.js": {Data: []byte("import { b as c } from './b.js';\n")},
+			"b.js":   {Data: []byte("export const b = 1;\n")},
+		},
+		"missing module": {
+			"app.js": {Data: []byte("import { b } from './b.js';\n")},
+		},
+	} {
+		if js, err := link(files, "app.js"); err != nil {
+			t.Logf("%s: %v", name, err)
+		} else {
+			t.Errorf("%s: linked:\n%s", name, js)
+		}
 	}
 }

@@ -12,7 +12,7 @@ func init() {
 		},
 		{
 			name:  "the console enables preview and Start from has_input, not from a file name an S3 upload never gives",
-			file:  "web/static/app.js",
+			file:  "web/static/jobutil.js",
 			old:   "const hasFile = (j) => !!j.has_input || j.status !== 'pending';",
 			new:   "const hasFile = (j) => !!j.input_filename || j.status !== 'pending';",
 			tests: []string{".:TestBrowserConsoleS3"},
@@ -20,7 +20,7 @@ func init() {
 		},
 		{
 			name:  "the new-job form checks the file before it creates the job (no orphan job)",
-			file:  "web/static/app.js",
+			file:  "web/static/newjob.js",
 			old:   "try { bad = await notNDJSON(file); } catch (e) {",
 			new:   "try { bad = ''; } catch (e) {",
 			tests: []string{".:TestBrowserNewJobFileChecks"},
