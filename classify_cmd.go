@@ -21,6 +21,14 @@ import (
 	"github.com/classer-ai/classer-batch/classify"
 )
 
+const classifyUsage = `Usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson
+
+Classifies an NDJSON file offline with the batch pipeline, without a server or database.
+job.json is the body you would POST to /v1/batch; input.ndjson may be - for stdin.
+A progress bar with the elapsed time and an ETA shows when stderr is a terminal; a summary
+line (lines, failed, tokens, per-label counts, elapsed) ends every run.
+`
+
 // runClassify is the offline CLI: the same pipeline as a batch job, from a file
 // (or stdin) to a file (or stdout), with no server and no database.
 func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -41,39 +41,18 @@ func configFlags(name string) *pflag.FlagSet {
 	return fs
 }
 
+// serveFlags are serve's flags but TLS (addTLSFlags in serve_tls.go): the configuration's
+// and where the appliance listens and is reached.
+func serveFlags(name string) *pflag.FlagSet {
+	fs := configFlags(name)
+	fs.String("addr", "", "listen address (default 127.0.0.1:8080)")
+	fs.String("public-url", "", "base URL handed out in upload and download URLs")
+	return fs
+}
+
 func printUsage(w io.Writer, fs *pflag.FlagSet, usage string) {
 	fmt.Fprint(w, strings.TrimRight(usage, "\n")+"\n")
 	if flags := fs.FlagUsages(); flags != "" {
 		fmt.Fprintf(w, "\nFlags:\n%s", flags)
 	}
 }
-
-// Each command's usage, printed by --help above its flags.
-
-const serveUsage = `Usage: classer-batch serve [flags]
-
-Runs the appliance: the HTTP API and web console, the batch pipeline and the database.
-On first start with no key configured it prints an admin key once on stderr.
-HTTPS: --tls-cert and --tls-key, or tls.self_signed: true (CLASSER_TLS_SELF_SIGNED=true)
-for a certificate made on first start and kept in the data dir.
-`
-
-const classifyUsage = `Usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson
-
-Classifies an NDJSON file offline with the batch pipeline, without a server or database.
-job.json is the body you would POST to /v1/batch; input.ndjson may be - for stdin.
-A progress bar with the elapsed time and an ETA shows when stderr is a terminal; a summary
-line (lines, failed, tokens, per-label counts, elapsed) ends every run.
-`
-
-const evalUsage = `Usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
-
-Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
-multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
-`
-
-const keysUsage = `Usage: classer-batch keys create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
-
-Manages API keys in the database directly, while the server is stopped (the database
-admits one process). A new key is printed once; only its hash is stored.
-`

@@ -20,6 +20,12 @@ import (
 	"github.com/classer-ai/classer-batch/eval"
 )
 
+const evalUsage = `Usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
+
+Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
+multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
+`
+
 // runEval scores the batch pipeline on labelled lines ({"text", "label"} or, in
 // multi mode, {"text", "labels":[…]}) and prints accuracy, macro-F1, per-label
 // scores, top confusions and calibration. With --examples K it first draws K

@@ -1,5 +1,6 @@
 // Command classer-batch is a self-hosted batch text-classification appliance.
-// main only wires: see serve.go for the server's lifecycle and the packages for the work.
+// main only wires: each command is in its <command>_cmd.go, the flag helpers they share in
+// cli.go, the server's lifecycle in serve.go, and the work in the packages.
 package main
 
 import (
