@@ -21,36 +21,39 @@ import (
 	"github.com/classer-ai/classer-batch/classify"
 )
 
-const classifyUsage = `Usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson
+const classifyUsage = `Usage: classer-batch classify --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson
 
 Classifies an NDJSON file offline with the batch pipeline, without a server or database.
 job.json is the body you would POST to /v1/batch; input.ndjson may be - for stdin.
+--model runs a model of the config's models section (default: the job's "model", else
+default_model, which is builtin unless configured).
 A progress bar with the elapsed time and an ETA shows when stderr is a terminal; a summary
 line (lines, failed, tokens, per-label counts, elapsed) ends every run.
 `
 
 // runClassify is the offline CLI: the same pipeline as a batch job, from a file
 // (or stdin) to a file (or stdout), with no server and no database.
-func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runClassify(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("classify", pflag.ContinueOnError)
 	jobPath := fs.String("job", "", "job.json: the body you would POST to /v1/batch")
 	outPath := fs.StringP("output", "o", "", "results file (default stdout)")
 	workers := fs.Int("workers", runtime.NumCPU(), "classification workers")
 	maxText := fs.Int("max-text-chars", 100_000, "longest text accepted, in characters")
+	modelFlags(fs)
 	if err := parseFlags(fs, args, classifyUsage, stdout, stderr); err != nil {
 		return err
 	}
 	start := time.Now()
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("classify: usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson (- for stdin)")
+		return errors.New("classify: usage: classer-batch classify --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson (- for stdin)")
 	}
 	spec, err := readJobSpec(*jobPath)
 	if err != nil {
 		return err
 	}
-	clf, err := classify.NewBuiltin()
+	clf, err := offlineModels(fs, environ, &spec, stderr)
 	if err != nil {
-		return fmt.Errorf("load built-in model: %w", err)
+		return err
 	}
 
 	limits := batch.Limits{MaxTextChars: *maxText}
@@ -162,9 +165,6 @@ func readJobSpecRaw(path string) (classify.Spec, error) {
 	spec := body.Spec
 	if spec.TextType == "" {
 		spec.TextType = body.SourceType
-	}
-	if spec.Model != "" && spec.Model != classify.KindBuiltin {
-		return classify.Spec{}, fmt.Errorf("%s: model %q: the offline commands run the built-in model only; run the job through the server to use a configured model", path, spec.Model)
 	}
 	if spec.Mode == "" {
 		spec.Mode = classify.ModeSingle

@@ -50,6 +50,13 @@ func serveFlags(name string) *pflag.FlagSet {
 	return fs
 }
 
+// modelFlags are the offline commands' (classify, eval) choice of a configured model: the
+// configuration serve reads (file and CLASSER_* environment) for its models, and a name.
+func modelFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML config file, for its models")
+	fs.String("model", "", "configured model to run (default: the job's \"model\", else default_model)")
+}
+
 func printUsage(w io.Writer, fs *pflag.FlagSet, usage string) {
 	fmt.Fprint(w, strings.TrimRight(usage, "\n")+"\n")
 	if flags := fs.FlagUsages(); flags != "" {

@@ -19,17 +19,19 @@ import (
 	"github.com/classer-ai/classer-batch/eval"
 )
 
-const evalUsage = `Usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
+const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
 
 Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
 multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
+--model scores a model of the config's models section (default: the job's "model", else
+default_model, which is builtin unless configured); --reference runs on the built-in model.
 `
 
 // runEval scores the batch pipeline on labelled lines ({"text", "label"} or, in
 // multi mode, {"text", "labels":[…]}) and prints accuracy, macro-F1, per-label
 // scores, top confusions and calibration. With --examples K it first draws K
 // examples per label from the file into the spec and scores only the other lines.
-func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("eval", pflag.ContinueOnError)
 	jobPath := fs.String("job", "", "job.json: the body you would POST to /v1/batch")
 	k := fs.Int("examples", 0, "draw this many examples per label from the file into the spec")
@@ -39,11 +41,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	namesOnly := fs.Bool("names-only", false, "drop the job's descriptions and examples: label names only")
 	textType := fs.String("text-type", "", "set the spec's text_type (context about the texts)")
 	reference := fs.Bool("reference", false, "score the reference method (batch-centred SIF mean, argmax cosine) instead of the pipeline")
+	modelFlags(fs)
 	if err := parseFlags(fs, args, evalUsage, stdout, stderr); err != nil {
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("eval: usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson")
+		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson")
 	}
 	spec, err := readJobSpecRaw(*jobPath)
 	if err != nil {
@@ -88,13 +91,24 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
 		return fmt.Errorf("%s: %w", *jobPath, err)
 	}
-	clf, err := classify.NewBuiltin()
+	if *reference {
+		// The reference is defined on the built-in model's word vectors and ranks.
+		name, _ := fs.GetString("model")
+		if name == "" {
+			name = spec.Model
+		}
+		if name != "" && name != classify.KindBuiltin {
+			return fmt.Errorf("eval: --reference runs on the built-in model only, not %q", name)
+		}
+		wv, err := classify.NewBuiltin()
+		if err != nil {
+			return err
+		}
+		return runReference(path, spec, golds, exampleLines, wv, *summary, stdout)
+	}
+	clf, err := offlineModels(fs, environ, &spec, stderr)
 	if err != nil {
 		return err
-	}
-
-	if *reference {
-		return runReference(path, spec, golds, exampleLines, clf, *summary, stdout)
 	}
 
 	// Pass 3: stream the scored lines through the same pipeline as a batch job,

@@ -19,8 +19,8 @@ const usage = `classer-batch — self-hosted batch text classification
 
 Usage:
   classer-batch serve       [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
-  classer-batch classify    --job job.json [-o results.ndjson] input.ndjson
-  classer-batch eval        --job job.json [--examples K --seed S] labelled.ndjson
+  classer-batch classify    --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson
+  classer-batch eval        --job job.json [--config FILE] [--model NAME] [--examples K --seed S] labelled.ndjson
   classer-batch keys        create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
   classer-batch restore     [--config FILE] [--data-dir DIR] backup.db
   classer-batch healthcheck [--config FILE] [--addr ADDR] [--url URL] [--cert FILE | --self-signed | --insecure]
@@ -61,9 +61,9 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 	case "serve":
 		return runServe(ctx, args[1:], environ, stdout, stderr)
 	case "classify":
-		return runClassify(ctx, args[1:], stdin, stdout, stderr)
+		return runClassify(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "eval":
-		return runEval(ctx, args[1:], stdout, stderr)
+		return runEval(ctx, args[1:], environ, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], environ, stdout, stderr)
 	case "restore":
