@@ -12,6 +12,9 @@ import (
 // errHelp: --help printed the command's usage on stdout; run answers nil (exit 0).
 var errHelp = errors.New("help requested")
 
+// errUsage: the usage was printed to stderr already; exit 1 without another message.
+var errUsage = errors.New("usage")
+
 // parseFlags parses a command's flags. --help (or -h) prints usage and the flags on
 // stdout and returns errHelp, which run turns into exit 0; an unknown or malformed flag
 // prints the error, usage and the flags on stderr and returns errUsage (exit 1).

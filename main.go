@@ -1,6 +1,7 @@
 // Command classer-batch is a self-hosted batch text-classification appliance.
 // main only wires: each command is in its <command>_cmd.go, the flag helpers they share in
-// cli.go, the server's lifecycle in serve.go, and the work in the packages.
+// cli.go, the job.json the offline commands read in jobfile.go, the server's lifecycle in
+// serve.go, and the work in the packages.
 package main
 
 import (
@@ -8,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -40,9 +40,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-// errUsage: the usage was printed to stderr already; exit 1 without another message.
-var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	err := dispatch(ctx, args, environ, stdin, stdout, stderr)
@@ -82,16 +79,4 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return errUsage
 	}
-}
-
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
