@@ -40,7 +40,13 @@ func TestDrawExamples(t *testing.T) {
 	if len(DrawExamples(golds, labels, 0, 7)) != 0 {
 		t.Fatal("k 0 drew lines")
 	}
-	if all := DrawExamples(golds, labels, 100, 7); len(all) != len(golds) {
-		t.Fatalf("k beyond the lines drew %d of %d lines", len(all), len(golds))
+	// Every line drawn, once: the line with both labels goes to the first label.
+	all := DrawExamples(golds, labels, 100, 7)
+	count = map[string]int{}
+	for _, l := range all {
+		count[l]++
+	}
+	if len(all) != len(golds) || count["a"] != 21 || count["b"] != 20 || all[40] != "a" {
+		t.Fatalf("k beyond the lines drew %d of %d lines: %v, line 40 for %q", len(all), len(golds), count, all[40])
 	}
 }

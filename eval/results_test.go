@@ -21,14 +21,14 @@ func TestResults(t *testing.T) {
 			t.Fatalf("write: %d, %v", n, err)
 		}
 	}
-	gold := [][]string{{"a"}, {"b"}, {"a"}, {"a"}}
+	gold := [][]string{{"a"}, {"b"}, {"b"}, {"a"}}
 	items, failed, err := r.Items(gold)
 	if err != nil || failed != 1 {
 		t.Fatalf("failed %d, err %v", failed, err)
 	}
 	want := []Item{
 		{Gold: []string{"a"}, Pred: []string{"a"}, Confidence: 0.9},
-		{Gold: []string{"a"}, Pred: []string{"a", "b"}},
+		{Gold: []string{"b"}, Pred: []string{"a", "b"}},
 		{Gold: []string{"a"}, Pred: []string{"b"}, Confidence: 0.6},
 	}
 	if !reflect.DeepEqual(items, want) {
