@@ -93,11 +93,7 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 	if *reference {
 		// The reference is defined on the built-in model's word vectors and ranks.
-		name, _ := fs.GetString("model")
-		if name == "" {
-			name = spec.Model
-		}
-		if name != "" && name != classify.KindBuiltin {
+		if name := modelName(fs, spec); name != "" && name != classify.KindBuiltin {
 			return fmt.Errorf("eval: --reference runs on the built-in model only, not %q", name)
 		}
 		wv, err := classify.NewBuiltin()

@@ -109,16 +109,15 @@ func offlineModels(fs *pflag.FlagSet, environ []string, spec *classify.Spec, std
 	if err != nil {
 		return nil, err
 	}
-	name, _ := fs.GetString("model")
-	if name == "" {
-		name = spec.Model
-	}
+	name := modelName(fs, *spec)
 	if name == "" {
 		name = cfg.DefaultModel
 	}
 	mc, ok := cfg.Models[name]
 	if !ok && name != classify.KindBuiltin {
-		names := append([]string{classify.KindBuiltin}, slices.Sorted(maps.Keys(cfg.Models))...)
+		names := slices.Sorted(maps.Keys(cfg.Models))
+		names = append(names, classify.KindBuiltin) // always there, as in the server's message
+		slices.Sort(names)
 		return nil, fmt.Errorf("unknown model %q; the configured models are %s", name, strings.Join(names, ", "))
 	}
 	cfg.Models, cfg.DefaultModel = map[string]ModelConfig{}, name
@@ -131,6 +130,15 @@ func offlineModels(fs *pflag.FlagSet, environ []string, spec *classify.Spec, std
 	}
 	spec.Model = name
 	return loadModels(cfg, builtin, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), envLookup(environ)), nil
+}
+
+// modelName is the model an offline command was asked for: --model, else the job's "model";
+// "" leaves the choice to the configuration's default_model.
+func modelName(fs *pflag.FlagSet, spec classify.Spec) string {
+	if name, _ := fs.GetString("model"); name != "" {
+		return name
+	}
+	return spec.Model
 }
 
 // envLookup is os.Getenv over environ, which commands take so that tests do not depend on

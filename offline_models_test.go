@@ -110,7 +110,7 @@ func TestOfflineModels(t *testing.T) {
 	}
 
 	if _, err := cli("classify", "--job", job, "--config", config, "--model", "gpt-9", input); err == nil ||
-		!strings.Contains(err.Error(), `unknown model "gpt-9"; the configured models are builtin, bge, potion`) {
+		!strings.Contains(err.Error(), `unknown model "gpt-9"; the configured models are bge, builtin, potion`) {
 		t.Errorf("classify --model gpt-9: %v", err)
 	}
 	if _, err := cli("eval", "--job", job, "--config", config, "--model", "gpt-9", gold); err == nil || !strings.Contains(err.Error(), "gpt-9") {

@@ -6,15 +6,15 @@ func init() {
 		{
 			name:  "the offline commands run the model --model names",
 			file:  "models.go",
-			old:   `name, _ := fs.GetString("model")`,
-			new:   `name, _ := fs.GetString("no-such-flag")`,
+			old:   `if name, _ := fs.GetString("model"); name != "" {`,
+			new:   `if name, _ := fs.GetString("no-such-flag"); name != "" {`,
 			tests: []string{".:TestOfflineModels"},
 		},
 		{
 			name:  "the offline commands run the job's model without --model",
 			file:  "models.go",
-			old:   "\t\tname = spec.Model",
-			new:   "\t\tname = \"\"",
+			old:   "\treturn spec.Model",
+			new:   "\treturn \"\"",
 			tests: []string{".:TestOfflineModels"},
 		},
 		{
