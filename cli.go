@@ -35,8 +35,8 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 	return nil
 }
 
-// configFlags are the flags of every command that reads the configuration: the file and
-// the data dir. serve adds its own; restore and keys need no more.
+// configFlags are the flags of the commands that work on an appliance's data: the config
+// file and the data dir. serve and healthcheck add their own; restore and keys need no more.
 func configFlags(name string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.String("config", "", "YAML config file")
