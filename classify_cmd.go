@@ -2,17 +2,13 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -21,28 +17,39 @@ import (
 	"github.com/classer-ai/classer-batch/classify"
 )
 
+const classifyUsage = `Usage: classer-batch classify --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson
+
+Classifies an NDJSON file offline with the batch pipeline, without a server or database.
+job.json is the body you would POST to /v1/batch; input.ndjson may be - for stdin.
+--model runs a model of the config's models section (default: the job's "model", else
+default_model, which is builtin unless configured).
+A progress bar with the elapsed time and an ETA shows when stderr is a terminal; a summary
+line (lines, failed, tokens, per-label counts, elapsed) ends every run.
+`
+
 // runClassify is the offline CLI: the same pipeline as a batch job, from a file
 // (or stdin) to a file (or stdout), with no server and no database.
-func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runClassify(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("classify", pflag.ContinueOnError)
 	jobPath := fs.String("job", "", "job.json: the body you would POST to /v1/batch")
 	outPath := fs.StringP("output", "o", "", "results file (default stdout)")
 	workers := fs.Int("workers", runtime.NumCPU(), "classification workers")
 	maxText := fs.Int("max-text-chars", 100_000, "longest text accepted, in characters")
+	modelFlags(fs)
 	if err := parseFlags(fs, args, classifyUsage, stdout, stderr); err != nil {
 		return err
 	}
 	start := time.Now()
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("classify: usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson (- for stdin)")
+		return errors.New("classify: usage: classer-batch classify --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson (- for stdin)")
 	}
 	spec, err := readJobSpec(*jobPath)
 	if err != nil {
 		return err
 	}
-	clf, err := classify.NewBuiltin()
+	clf, err := offlineModels(fs, environ, &spec, stderr)
 	if err != nil {
-		return fmt.Errorf("load built-in model: %w", err)
+		return err
 	}
 
 	limits := batch.Limits{MaxTextChars: *maxText}
@@ -115,81 +122,4 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	fmt.Fprintln(stderr, summaryLine(p, labels, spec, time.Since(start)))
 	return nil
-}
-
-// readJobSpec reads a job.json (the /v1/batch body) and validates its spec with
-// the batch defaults.
-func readJobSpec(path string) (classify.Spec, error) {
-	spec, err := readJobSpecRaw(path)
-	if err != nil {
-		return classify.Spec{}, err
-	}
-	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
-		return classify.Spec{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return spec, nil
-}
-
-// readJobSpecRaw reads a job.json without validating it, so eval can add
-// examples first. A saved classifier reference needs the server's database.
-// A field that POST /v1/batch would refuse as unknown is refused here too, naming it.
-func readJobSpecRaw(path string) (classify.Spec, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return classify.Spec{}, err
-	}
-	var body jobFile
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return classify.Spec{}, fmt.Errorf("%s: unknown field %s; a job.json takes the fields of POST /v1/batch: %s",
-				path, name, strings.Join(jobFileFields(), ", "))
-		}
-		return classify.Spec{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if body.Classifier != "" {
-		return classify.Spec{}, fmt.Errorf("%s: saved classifiers need the server; give labels instead", path)
-	}
-	spec := body.Spec
-	if spec.TextType == "" {
-		spec.TextType = body.SourceType
-	}
-	if spec.Model != "" && spec.Model != classify.KindBuiltin {
-		return classify.Spec{}, fmt.Errorf("%s: model %q: the offline commands run the built-in model only; run the job through the server to use a configured model", path, spec.Model)
-	}
-	if spec.Mode == "" {
-		spec.Mode = classify.ModeSingle
-	}
-	return spec, nil
-}
-
-// jobFile is a job.json: the body of POST /v1/batch (the spec, model included). Name and
-// metadata are accepted so that the same file works with the API.
-type jobFile struct {
-	classify.Spec
-	SourceType string            `json:"source_type"`
-	Classifier string            `json:"classifier"`
-	Name       string            `json:"name"`
-	Metadata   map[string]string `json:"metadata"`
-}
-
-// jobFileFields lists the JSON keys of a job.json, for the unknown-field error.
-func jobFileFields() []string {
-	var out []string
-	var walk func(t reflect.Type)
-	walk = func(t reflect.Type) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			switch {
-			case f.Anonymous:
-				walk(f.Type)
-			case name != "" && name != "-":
-				out = append(out, name)
-			}
-		}
-	}
-	walk(reflect.TypeFor[jobFile]())
-	return out
 }

@@ -12,6 +12,9 @@ import (
 // errHelp: --help printed the command's usage on stdout; run answers nil (exit 0).
 var errHelp = errors.New("help requested")
 
+// errUsage: the usage was printed to stderr already; exit 1 without another message.
+var errUsage = errors.New("usage")
+
 // parseFlags parses a command's flags. --help (or -h) prints usage and the flags on
 // stdout and returns errHelp, which run turns into exit 0; an unknown or malformed flag
 // prints the error, usage and the flags on stderr and returns errUsage (exit 1).
@@ -32,13 +35,29 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 	return nil
 }
 
-// configFlags are the flags of every command that reads the configuration: the file and
-// the data dir. serve adds its own; restore and keys need no more.
+// configFlags are the flags of the commands that work on an appliance's data: the config
+// file and the data dir. serve and healthcheck add their own; restore and keys need no more.
 func configFlags(name string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.String("config", "", "YAML config file")
 	fs.String("data-dir", "", "data directory (default ./data)")
 	return fs
+}
+
+// serveFlags are serve's flags but TLS (addTLSFlags in serve_tls.go): the configuration's
+// and where the appliance listens and is reached.
+func serveFlags(name string) *pflag.FlagSet {
+	fs := configFlags(name)
+	fs.String("addr", "", "listen address (default 127.0.0.1:8080)")
+	fs.String("public-url", "", "base URL handed out in upload and download URLs")
+	return fs
+}
+
+// modelFlags are the offline commands' (classify, eval) choice of a configured model: the
+// configuration serve reads (file and CLASSER_* environment) for its models, and a name.
+func modelFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML config file, for its models")
+	fs.String("model", "", "configured model to run (default: the job's \"model\", else default_model)")
 }
 
 func printUsage(w io.Writer, fs *pflag.FlagSet, usage string) {
@@ -47,33 +66,3 @@ func printUsage(w io.Writer, fs *pflag.FlagSet, usage string) {
 		fmt.Fprintf(w, "\nFlags:\n%s", flags)
 	}
 }
-
-// Each command's usage, printed by --help above its flags.
-
-const serveUsage = `Usage: classer-batch serve [flags]
-
-Runs the appliance: the HTTP API and web console, the batch pipeline and the database.
-On first start with no key configured it prints an admin key once on stderr.
-HTTPS: --tls-cert and --tls-key, or tls.self_signed: true (CLASSER_TLS_SELF_SIGNED=true)
-for a certificate made on first start and kept in the data dir.
-`
-
-const classifyUsage = `Usage: classer-batch classify --job job.json [-o results.ndjson] input.ndjson
-
-Classifies an NDJSON file offline with the batch pipeline, without a server or database.
-job.json is the body you would POST to /v1/batch; input.ndjson may be - for stdin.
-A progress bar with the elapsed time and an ETA shows when stderr is a terminal; a summary
-line (lines, failed, tokens, per-label counts, elapsed) ends every run.
-`
-
-const evalUsage = `Usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
-
-Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
-multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
-`
-
-const keysUsage = `Usage: classer-batch keys create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
-
-Manages API keys in the database directly, while the server is stopped (the database
-admits one process). A new key is printed once; only its hash is stored.
-`

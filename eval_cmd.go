@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
@@ -20,11 +19,19 @@ import (
 	"github.com/classer-ai/classer-batch/eval"
 )
 
+const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
+
+Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
+multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
+--model scores a model of the config's models section (default: the job's "model", else
+default_model, which is builtin unless configured); --reference runs on the built-in model.
+`
+
 // runEval scores the batch pipeline on labelled lines ({"text", "label"} or, in
 // multi mode, {"text", "labels":[…]}) and prints accuracy, macro-F1, per-label
 // scores, top confusions and calibration. With --examples K it first draws K
 // examples per label from the file into the spec and scores only the other lines.
-func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("eval", pflag.ContinueOnError)
 	jobPath := fs.String("job", "", "job.json: the body you would POST to /v1/batch")
 	k := fs.Int("examples", 0, "draw this many examples per label from the file into the spec")
@@ -34,11 +41,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	namesOnly := fs.Bool("names-only", false, "drop the job's descriptions and examples: label names only")
 	textType := fs.String("text-type", "", "set the spec's text_type (context about the texts)")
 	reference := fs.Bool("reference", false, "score the reference method (batch-centred SIF mean, argmax cosine) instead of the pipeline")
+	modelFlags(fs)
 	if err := parseFlags(fs, args, evalUsage, stdout, stderr); err != nil {
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("eval: usage: classer-batch eval --job job.json [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson")
+		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson")
 	}
 	spec, err := readJobSpecRaw(*jobPath)
 	if err != nil {
@@ -57,7 +65,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	exampleLines := drawExamples(golds, spec.Labels, *k, *seed)
+	exampleLines := eval.DrawExamples(golds, spec.Labels, *k, *seed)
 
 	// Pass 2: collect the drawn examples' texts into the spec.
 	if len(exampleLines) > 0 {
@@ -83,13 +91,20 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
 		return fmt.Errorf("%s: %w", *jobPath, err)
 	}
-	clf, err := classify.NewBuiltin()
+	if *reference {
+		// The reference is defined on the built-in model's word vectors and ranks.
+		if name := modelName(fs, spec); name != "" && name != classify.KindBuiltin {
+			return fmt.Errorf("eval: --reference runs on the built-in model only, not %q", name)
+		}
+		wv, err := classify.NewBuiltin()
+		if err != nil {
+			return err
+		}
+		return runReference(path, spec, golds, exampleLines, wv, *summary, stdout)
+	}
+	clf, err := offlineModels(fs, environ, &spec, stderr)
 	if err != nil {
 		return err
-	}
-
-	if *reference {
-		return runReference(path, spec, golds, exampleLines, clf, *summary, stdout)
 	}
 
 	// Pass 3: stream the scored lines through the same pipeline as a batch job,
@@ -108,33 +123,21 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	src := scoredLines(path, golds, exampleLines)
 	defer src.Close()
-	res := &resultCollector{}
+	res := &eval.Results{}
 	if _, err := batch.Process(ctx, src, res, spec, model, *workers, batch.Limits{}, nil); err != nil {
 		return err
 	}
-	if err := res.flush(); err != nil {
-		return err
+	gold := make([][]string, len(scored))
+	for i, line := range scored {
+		gold[i] = golds[line]
 	}
-	var items []eval.Item
-	failed := 0
-	for _, r := range res.results {
-		if r.Error != "" {
-			failed++
-			continue
-		}
-		it := eval.Item{Gold: golds[scored[r.Index]], Confidence: r.Confidence}
-		if r.Label != "" {
-			it.Pred = []string{r.Label}
-		}
-		for _, l := range r.Labels {
-			it.Pred = append(it.Pred, l.Label)
-		}
-		items = append(items, it)
+	items, failed, err := res.Items(gold)
+	if err != nil {
+		return err
 	}
 	rep := eval.Score(spec.Mode, spec.Labels, items, failed)
 	if *summary {
-		_, err := fmt.Fprintf(stdout, "%.4f %.4f %.4f %d\n", rep.MacroF1, rep.Accuracy, rep.ECE, rep.N)
-		return err
+		return rep.WriteSummary(stdout, true)
 	}
 	return rep.Write(stdout, 10)
 }
@@ -210,81 +213,6 @@ func readGolds(path string, multi bool) (map[int][]string, error) {
 	return golds, err
 }
 
-// drawExamples picks k lines per label (by seed, deterministically) to become
-// examples; in multi mode a line is drawn for each label it carries.
-func drawExamples(golds map[int][]string, labels []string, k int, seed uint64) map[int]string {
-	out := map[int]string{}
-	if k <= 0 {
-		return out
-	}
-	lines := make([]int, 0, len(golds))
-	for i := range golds {
-		lines = append(lines, i)
-	}
-	// Sort, then shuffle with the seed: map order must not leak into the draw.
-	slices.Sort(lines)
-	rnd := rand.New(rand.NewPCG(seed, seed^0x5bd1e995))
-	rnd.Shuffle(len(lines), func(a, b int) { lines[a], lines[b] = lines[b], lines[a] })
-	for _, label := range labels {
-		n := 0
-		for _, i := range lines {
-			if n == k {
-				break
-			}
-			if _, taken := out[i]; taken {
-				continue
-			}
-			for _, g := range golds[i] {
-				if g == label {
-					out[i] = label
-					n++
-					break
-				}
-			}
-		}
-	}
-	return out
-}
-
-// resultCollector decodes result lines as the pipeline writes them.
-type resultCollector struct {
-	buf     []byte
-	results []resultRow
-}
-
-type resultRow struct {
-	Index      int     `json:"index"`
-	Label      string  `json:"label"`
-	Confidence float64 `json:"confidence"`
-	Labels     []struct {
-		Label string `json:"label"`
-	} `json:"labels"`
-	Error string `json:"error"`
-}
-
-func (c *resultCollector) Write(p []byte) (int, error) {
-	c.buf = append(c.buf, p...)
-	for {
-		i := bytes.IndexByte(c.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		var r resultRow
-		if err := json.Unmarshal(c.buf[:i], &r); err != nil {
-			return 0, err
-		}
-		c.results = append(c.results, r)
-		c.buf = c.buf[i+1:]
-	}
-}
-
-func (c *resultCollector) flush() error {
-	if len(bytes.TrimSpace(c.buf)) > 0 {
-		return errors.New("eval: truncated result line")
-	}
-	return nil
-}
-
 // runReference scores the reference method (eval.Reference) on the lines eval would score.
 // It has no confidences, so the summary's ECE is "-".
 func runReference(path string, spec classify.Spec, golds map[int][]string, examples map[int]string, wv eval.WordVectors, summary bool, stdout io.Writer) error {
@@ -310,15 +238,9 @@ func runReference(path string, spec classify.Spec, golds map[int][]string, examp
 	if err != nil {
 		return err
 	}
-	pred := eval.Reference(wv, spec.Labels, spec.Descriptions, texts)
-	items := make([]eval.Item, len(texts))
-	for i, p := range pred {
-		items[i] = eval.Item{Gold: gold[i], Pred: []string{spec.Labels[p]}}
-	}
-	rep := eval.Score(spec.Mode, spec.Labels, items, 0)
+	rep := eval.ScoreReference(wv, spec.Labels, spec.Descriptions, texts, gold)
 	if summary {
-		_, err := fmt.Fprintf(stdout, "%.4f %.4f - %d\n", rep.MacroF1, rep.Accuracy, rep.N)
-		return err
+		return rep.WriteSummary(stdout, false)
 	}
 	return rep.Write(stdout, 10)
 }

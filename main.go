@@ -1,5 +1,7 @@
 // Command classer-batch is a self-hosted batch text-classification appliance.
-// main only wires: see serve.go for the server's lifecycle and the packages for the work.
+// main only wires: each command is in its <command>_cmd.go, the flag helpers they share in
+// cli.go, the job.json the offline commands read in jobfile.go, the server's lifecycle in
+// serve.go, and the work in the packages.
 package main
 
 import (
@@ -7,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,8 +19,8 @@ const usage = `classer-batch — self-hosted batch text classification
 
 Usage:
   classer-batch serve       [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
-  classer-batch classify    --job job.json [-o results.ndjson] input.ndjson
-  classer-batch eval        --job job.json [--examples K --seed S] labelled.ndjson
+  classer-batch classify    --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson
+  classer-batch eval        --job job.json [--config FILE] [--model NAME] [--examples K --seed S] labelled.ndjson
   classer-batch keys        create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
   classer-batch restore     [--config FILE] [--data-dir DIR] backup.db
   classer-batch healthcheck [--config FILE] [--addr ADDR] [--url URL] [--cert FILE | --self-signed | --insecure]
@@ -40,9 +41,6 @@ func main() {
 	}
 }
 
-// errUsage: the usage was printed to stderr already; exit 1 without another message.
-var errUsage = errors.New("usage")
-
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	err := dispatch(ctx, args, environ, stdin, stdout, stderr)
 	if errors.Is(err, errHelp) {
@@ -60,9 +58,9 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 	case "serve":
 		return runServe(ctx, args[1:], environ, stdout, stderr)
 	case "classify":
-		return runClassify(ctx, args[1:], stdin, stdout, stderr)
+		return runClassify(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "eval":
-		return runEval(ctx, args[1:], stdout, stderr)
+		return runEval(ctx, args[1:], environ, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], environ, stdout, stderr)
 	case "restore":
@@ -81,16 +79,4 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return errUsage
 	}
-}
-
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/classer-ai/classer-batch/classify"
 )
@@ -95,4 +98,58 @@ func loadModels(cfg Config, builtin *classify.Builtin, log *slog.Logger, getenv 
 		}
 	}
 	return ms
+}
+
+// offlineModels loads the model an offline command (classify, eval) runs, as the server
+// would run the job: --model, else the job's "model", else the configuration's
+// default_model. Only that model is loaded: the others would only slow the start (a static
+// model reads its file). spec.Model is set to the name, as the server sets it.
+func offlineModels(fs *pflag.FlagSet, environ []string, spec *classify.Spec, stderr io.Writer) (*classify.Models, error) {
+	cfg, err := loadConfig(fs, environ)
+	if err != nil {
+		return nil, err
+	}
+	name := modelName(fs, *spec)
+	if name == "" {
+		name = cfg.DefaultModel
+	}
+	mc, ok := cfg.Models[name]
+	if !ok && name != classify.KindBuiltin {
+		names := slices.Sorted(maps.Keys(cfg.Models))
+		names = append(names, classify.KindBuiltin) // always there, as in the server's message
+		slices.Sort(names)
+		return nil, fmt.Errorf("unknown model %q; the configured models are %s", name, strings.Join(names, ", "))
+	}
+	cfg.Models, cfg.DefaultModel = map[string]ModelConfig{}, name
+	if ok {
+		cfg.Models[name] = mc
+	}
+	builtin, err := classify.NewBuiltin()
+	if err != nil {
+		return nil, fmt.Errorf("load built-in model: %w", err)
+	}
+	spec.Model = name
+	return loadModels(cfg, builtin, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), envLookup(environ)), nil
+}
+
+// modelName is the model an offline command was asked for: --model, else the job's "model";
+// "" leaves the choice to the configuration's default_model.
+func modelName(fs *pflag.FlagSet, spec classify.Spec) string {
+	if name, _ := fs.GetString("model"); name != "" {
+		return name
+	}
+	return spec.Model
+}
+
+// envLookup is os.Getenv over environ, which commands take so that tests do not depend on
+// the process.
+func envLookup(environ []string) func(string) string {
+	return func(key string) string {
+		for _, kv := range slices.Backward(environ) {
+			if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+				return v
+			}
+		}
+		return ""
+	}
 }

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/blob"
 	"github.com/classer-ai/classer-batch/classify"
@@ -45,40 +43,6 @@ type Main struct {
 	// runnerBlobs, when a test sets it, wraps the storage the batch runner reads and
 	// writes through (to hold a job mid-way, for instance).
 	runnerBlobs func(batch.Blobs) batch.Blobs
-}
-
-func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	fs := serveFlags("serve")
-	addTLSFlags(fs)
-	if err := parseFlags(fs, args, serveUsage, stdout, stderr); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(fs, environ)
-	if err != nil {
-		return err
-	}
-	m := &Main{Config: cfg, Log: newLogger(stderr, cfg.LogLevel, cfg.LogFormat), Stderr: stderr}
-	if err := m.Run(ctx); err != nil {
-		m.Close()
-		return err
-	}
-	m.logStartup()
-	select {
-	case <-ctx.Done():
-	case err := <-m.served:
-		m.Log.Error("http server stopped", "err", err)
-	}
-	m.Log.Info("shutting down")
-	return m.Close()
-}
-
-func serveFlags(name string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.String("config", "", "YAML config file")
-	fs.String("addr", "", "listen address (default 127.0.0.1:8080)")
-	fs.String("data-dir", "", "data directory (default ./data)")
-	fs.String("public-url", "", "base URL handed out in upload and download URLs")
-	return fs
 }
 
 // Run opens the database and storage, resumes unfinished jobs and starts serving.

@@ -1,6 +1,9 @@
 // Package eval measures classification quality on labelled data: accuracy,
 // macro-F1, per-label precision/recall/F1, confusions and the expected
-// calibration error of the confidences.
+// calibration error of the confidences (Score, Report), from a batch job's result
+// lines (Results), with examples drawn from the labelled lines (DrawExamples), and
+// the reference method to compare with (reference.go). The eval command
+// (eval_cmd.go) only reads the files and runs the pipeline.
 package eval
 
 import (
@@ -178,6 +181,18 @@ func sameSet(a, b map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// WriteSummary prints the report as one line, "macro_f1 accuracy ece lines", for scripts
+// (scripts/eval.sh). A method whose answers have no confidence (the reference) has no ECE:
+// it prints "-" in its place.
+func (r Report) WriteSummary(w io.Writer, hasConfidence bool) error {
+	ece := "-"
+	if hasConfidence {
+		ece = fmt.Sprintf("%.4f", r.ECE)
+	}
+	_, err := fmt.Fprintf(w, "%.4f %.4f %s %d\n", r.MacroF1, r.Accuracy, ece, r.N)
+	return err
 }
 
 // Write prints the report as plain text: headline numbers, per-label scores,

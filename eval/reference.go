@@ -77,6 +77,17 @@ func Reference(wv WordVectors, labels []string, descriptions map[string]string, 
 	return out
 }
 
+// ScoreReference scores the reference's answers on texts against their gold labels, in
+// single mode (the reference answers one label). Its answers have no confidence.
+func ScoreReference(wv WordVectors, labels []string, descriptions map[string]string, texts []string, gold [][]string) Report {
+	pred := Reference(wv, labels, descriptions, texts)
+	items := make([]Item, len(texts))
+	for i, p := range pred {
+		items[i] = Item{Gold: gold[i], Pred: []string{labels[p]}}
+	}
+	return Score("single", labels, items, 0)
+}
+
 // refVector is the reference's text vector, or nil when no token is known (a zero vector).
 func refVector(wv WordVectors, text string) []float64 {
 	if utf8.RuneCountInString(text) > refMaxChars {

@@ -46,18 +46,24 @@ func TestRefVector(t *testing.T) {
 	}
 }
 
-// TestReferenceCentres: every text shares a large common direction that the label "alpha"
-// also points along; plain cosine would give alpha to every text, the centred reference
-// gives each text the label of what sets it apart.
-func TestReferenceCentres(t *testing.T) {
-	wv := fakeVectors{
+// centredVectors: every text shares a large common direction ("common") that the label
+// "alpha" also points along.
+var (
+	centredVectors = fakeVectors{
 		"common": {[]float32{10, 0, 0}, 50000},
 		"alpha":  {[]float32{5, 1, 0}, 50000},
 		"beta":   {[]float32{0, 0, 1}, 50000},
 		"a":      {[]float32{0, 1, 0}, 50000},
 		"b":      {[]float32{0, 0, 1}, 50000},
 	}
-	texts := []string{"common a", "common b", "common a", "common b"}
+	centredTexts = []string{"common a", "common b", "common a", "common b"}
+)
+
+// TestReferenceCentres: every text shares a large common direction that the label "alpha"
+// also points along; plain cosine would give alpha to every text, the centred reference
+// gives each text the label of what sets it apart.
+func TestReferenceCentres(t *testing.T) {
+	wv, texts := centredVectors, centredTexts
 	got := Reference(wv, []string{"alpha", "beta"}, nil, texts)
 	want := []int{0, 1, 0, 1}
 	for i := range want {
@@ -72,5 +78,18 @@ func TestReferenceCentres(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("with a description: Reference = %v, want %v", got, want)
 		}
+	}
+}
+
+// TestScoreReference: the reference's answers scored against the golds, in single mode.
+func TestScoreReference(t *testing.T) {
+	wv, texts := centredVectors, centredTexts
+	gold := [][]string{{"alpha"}, {"beta"}, {"beta"}, {"beta"}} // the reference answers alpha, beta, alpha, beta
+	r := ScoreReference(wv, []string{"alpha", "beta"}, nil, texts, gold)
+	if r.Mode != "single" || r.N != 4 || r.Failed != 0 || r.Accuracy != 0.75 {
+		t.Fatalf("%+v", r)
+	}
+	if len(r.Confusions) != 1 || r.Confusions[0] != (Confusion{"beta", "alpha", 1}) {
+		t.Fatalf("confusions %+v", r.Confusions)
 	}
 }

@@ -12,6 +12,12 @@ import (
 	"github.com/classer-ai/classer-batch/store"
 )
 
+const keysUsage = `Usage: classer-batch keys create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
+
+Manages API keys in the database directly, while the server is stopped (the database
+admits one process). A new key is printed once; only its hash is stored.
+`
+
 // runKeys manages keys directly in the database, for when the server is stopped
 // (bbolt allows one process at a time; store.Open says so when the server runs).
 func runKeys(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
