@@ -70,7 +70,7 @@ func newMetrics(st JobStatser) *metrics {
 			Name: "classer_upload_bytes_total", Help: "Bytes of job input received by the appliance's upload endpoint (not uploads that go straight to S3).",
 		}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "classer_rate_limited_total", Help: "Requests refused by a per-key rate limit.",
+			Name: "classer_rate_limited_total", Help: "Requests refused by a rate limit: per key (limit=\"requests\" or \"tokens\"), or per client address after failed authentications (limit=\"auth_failures\").",
 		}, []string{"limit"}),
 	}
 	reg.MustRegister(m.httpRequests, m.httpDuration, m.realtimeTexts, m.realtimeTokens, m.uploadBytes, m.rateLimited,
