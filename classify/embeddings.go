@@ -41,7 +41,7 @@ func NewOpenAIEmbeddings(cfg RemoteConfig, words *Builtin) *Embeddings {
 var (
 	_ Classifier   = (*Embeddings)(nil)
 	_ Fitter       = (*Embeddings)(nil)
-	_ vectorSource = (*Embeddings)(nil)
+	_ VectorSource = (*Embeddings)(nil)
 )
 
 // Dims is the vectors' length (0 until the server first answered).
@@ -63,17 +63,18 @@ func (e *Embeddings) Ping(ctx context.Context) error {
 	return err
 }
 
-func (e *Embeddings) dim() int            { return e.Dims() }
-func (e *Embeddings) wordModel() *Builtin { return e.words }
+// WordModel implements VectorSource: the built-in model (the student's words).
+func (e *Embeddings) WordModel() *Builtin { return e.words }
 
-func (e *Embeddings) textVectors(ctx context.Context, texts []string) ([][]float32, error) {
+// TextVectors implements VectorSource.
+func (e *Embeddings) TextVectors(ctx context.Context, texts []string) ([][]float32, error) {
 	v, _, err := e.embed(ctx, texts)
 	return v, err
 }
 
-// labelVectors embeds each label's prototype text: "label: description", or the name and its
+// LabelVectors implements VectorSource: it embeds each label's prototype text: "label: description", or the name and its
 // glossary expansion; the examples' centroid is added.
-func (e *Embeddings) labelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
+func (e *Embeddings) LabelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
 	var texts []string
 	type part struct{ label, text int }
 	var parts []part
@@ -219,7 +220,7 @@ func (e *Embeddings) Compile(spec Spec) (Model, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.c.cfg.Timeout*time.Duration(e.c.cfg.Retries+1))
 	defer cancel()
 	catch := catchAlls(spec)
-	protos, err := e.labelVectors(ctx, spec, catch)
+	protos, err := e.LabelVectors(ctx, spec, catch)
 	if err != nil {
 		return nil, err
 	}

@@ -421,25 +421,16 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 	return fitWith(context.Background(), b, spec, sample)
 }
 
-// vectorSource is what the decision layer reads of a model (the built-in and static models,
-// a remote embedding server): unit text vectors, its label prototypes, and the word model
-// whose vocabulary the student uses.
-type vectorSource interface {
-	dim() int
-	// textVectors returns a unit vector per text, nil for a text with nothing to embed.
-	textVectors(ctx context.Context, texts []string) ([][]float32, error)
-	// labelVectors returns each label's batch prototype (batchPrototype): unit, not
-	// centred, nil for a label with nothing to embed. Catch-alls are not asked for.
-	labelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error)
-	wordModel() *Builtin
-}
+var _ VectorSource = (*Builtin)(nil)
 
-var _ vectorSource = (*Builtin)(nil)
+// Dims is the length of the model's vectors.
+func (b *Builtin) Dims() int { return b.dims }
 
-func (b *Builtin) dim() int            { return b.dims }
-func (b *Builtin) wordModel() *Builtin { return b.words }
+// WordModel implements VectorSource: the built-in model (a static model is given it).
+func (b *Builtin) WordModel() *Builtin { return b.words }
 
-func (b *Builtin) textVectors(_ context.Context, texts []string) ([][]float32, error) {
+// TextVectors implements VectorSource.
+func (b *Builtin) TextVectors(_ context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	var t tokenizer
 	for i, text := range texts {
@@ -451,7 +442,8 @@ func (b *Builtin) textVectors(_ context.Context, texts []string) ([][]float32, e
 	return out, nil
 }
 
-func (b *Builtin) labelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
+// LabelVectors implements VectorSource.
+func (b *Builtin) LabelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
 	var t tokenizer
 	ctx := b.context(&t, spec.TextType)
 	out := make([][]float32, len(spec.Labels))
@@ -469,7 +461,7 @@ func (b *Builtin) labelVectors(_ context.Context, spec Spec, catchAll []bool) ([
 }
 
 // fitWith is Fit over any vector source; spec must be normalized.
-func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) ([]byte, error) {
+func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) ([]byte, error) {
 	texts := append([]string(nil), sample...)
 	labels := make([]int, len(sample))
 	for i := range labels {
@@ -481,16 +473,16 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 			labels = append(labels, l)
 		}
 	}
-	vecs, err := src.textVectors(ctx, texts)
+	vecs, err := src.TextVectors(ctx, texts)
 	if err != nil {
 		return nil, err
 	}
 	// (A remote model's dimension is known once it has answered.)
-	d, nl := src.dim(), len(spec.Labels)
+	d, nl := src.Dims(), len(spec.Labels)
 	if d == 0 {
 		return nil, errors.New("fit: the model gave no vector for any text of the sample")
 	}
-	words := src.wordModel()
+	words := src.WordModel()
 	multi := spec.Mode == ModeMulti
 	f := &fitted{nl: nl, d: d, multi: multi, centre: make([]float32, d), protos: make([]float32, nl*d),
 		catchAll: catchAlls(spec), wscale: make([]float32, nl), temp: fitTemp}
@@ -525,7 +517,7 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 			f.centre[j] = float32(cen[j] / float64(nSample+fitCentreTexts))
 		}
 	}
-	protos, err := src.labelVectors(ctx, spec, f.catchAll)
+	protos, err := src.LabelVectors(ctx, spec, f.catchAll)
 	if err != nil {
 		return nil, err
 	}
@@ -542,7 +534,7 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 		// The names reading (fitAgree): the prototypes a names-only job would have.
 		names := spec
 		names.Descriptions = nil
-		alt, err := src.labelVectors(ctx, names, f.catchAll)
+		alt, err := src.LabelVectors(ctx, names, f.catchAll)
 		if err != nil {
 			return nil, err
 		}

@@ -80,7 +80,7 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 }
 
 // previewWith is Preview over any vector source; spec must be normalized.
-func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []SampleText) (*Preview, error) {
+func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []SampleText) (*Preview, error) {
 	texts := make([]string, len(sample))
 	for i, s := range sample {
 		texts[i] = s.Text
@@ -93,9 +93,9 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 	if err != nil {
 		return nil, err
 	}
-	words := src.wordModel()
+	words := src.WordModel()
 	f.compile(words)
-	vecs, err := src.textVectors(ctx, texts)
+	vecs, err := src.TextVectors(ctx, texts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,50 @@
+package classify
+
+import "context"
+
+// VectorSource is a model as the batch decision layer reads it (fit.go, preview.go): unit
+// text vectors, the labels' prototypes, and the word model whose vocabulary the student
+// uses. The built-in and static models and a remote embedding server are vector sources;
+// a chat model is not (it answers each text itself).
+type VectorSource interface {
+	// Dims is the vectors' length (a remote model's is 0 until its server first answered).
+	Dims() int
+	// TextVectors returns a unit vector per text, nil for a text with nothing to embed.
+	TextVectors(ctx context.Context, texts []string) ([][]float32, error)
+	// LabelVectors returns each label's batch prototype (batchPrototype): unit, not
+	// centred, nil for a label with nothing to embed. Catch-alls are not asked for.
+	LabelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error)
+	WordModel() *Builtin
+}
+
+// The optional capabilities of a model, which the registry (Models) reports and routes by.
+type (
+	// Remote is a model served over the network: its fit waits on a server, and Ping says
+	// whether the server answers now.
+	Remote interface {
+		Ping(ctx context.Context) error
+	}
+	// Dimensioned is a model whose vectors' length can be shown (GET /v1/models).
+	Dimensioned interface {
+		Dims() int
+	}
+	// UsageCounter is a model whose server reports the tokens it used.
+	UsageCounter interface {
+		UsageTokens() int64
+	}
+	// Previewer is a model that can preview a spec on a sample (preview.go).
+	Previewer interface {
+		Preview(spec Spec, sample []SampleText) (*Preview, error)
+	}
+)
+
+var (
+	_ Remote       = (*Embeddings)(nil)
+	_ Remote       = (*Chat)(nil)
+	_ Dimensioned  = (*Builtin)(nil)
+	_ UsageCounter = (*Embeddings)(nil)
+	_ UsageCounter = (*Chat)(nil)
+	_ Previewer    = (*Builtin)(nil)
+	_ Previewer    = (*Embeddings)(nil)
+	_ Previewer    = (*Models)(nil)
+)
