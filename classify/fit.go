@@ -298,7 +298,7 @@ func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int)
 	for _, x := range logit {
 		z += math.Exp(temp * (x - logit[best]))
 	}
-	return Result{Label: labels[best], Confidence: round4(1 / z), Tokens: tokens}
+	return Result{Label: labels[best], Confidence: Round4(1 / z), Tokens: tokens}
 }
 
 // textTemp is the confidence temperature of a text of tokens tokens whose answer is best and
@@ -343,7 +343,7 @@ func (f *fitted) multiConfidences(logit []float64) []float64 {
 		if f.catchAll[l] {
 			x = -best
 		}
-		out[l] = round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
+		out[l] = Round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
 	}
 	return out
 }

@@ -425,7 +425,7 @@ func (m *model) unknown(tokens int) Result {
 	if m.multi {
 		return Result{Labels: []LabelScore{}, Tokens: tokens}
 	}
-	return Result{Label: m.labels[0], Confidence: round4(1 / float64(len(m.labels))), Tokens: tokens}
+	return Result{Label: m.labels[0], Confidence: Round4(1 / float64(len(m.labels))), Tokens: tokens}
 }
 
 func (m *model) singleResult(scores []float32, tokens int) Result {
@@ -440,7 +440,7 @@ func (m *model) singleResult(scores []float32, tokens int) Result {
 	for _, s := range scores {
 		z += math.Exp((float64(s) - top) / singleTemp)
 	}
-	return Result{Label: m.labels[best], Confidence: round4(1 / z), Tokens: tokens}
+	return Result{Label: m.labels[best], Confidence: Round4(1 / z), Tokens: tokens}
 }
 
 func (m *model) multiResult(scores []float32, tokens int) Result {
@@ -458,7 +458,7 @@ func (m *model) multiResult(scores []float32, tokens int) Result {
 		if m.catchAll[l] {
 			x = (catchAllZ - best) / multiScale
 		}
-		c := round4(1 / (1 + math.Exp(-x)))
+		c := Round4(1 / (1 + math.Exp(-x)))
 		if c >= m.threshold {
 			labels = append(labels, LabelScore{Label: m.labels[l], Confidence: c})
 		}
@@ -470,7 +470,8 @@ func (m *model) multiResult(scores []float32, tokens int) Result {
 	return Result{Labels: labels, Tokens: tokens}
 }
 
-func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+// Round4 rounds a confidence to the 4 decimals every answer shows.
+func Round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // axpy computes y += a*x.
 func axpy(y []float32, a float32, x []float32) {

@@ -39,12 +39,8 @@ type (
 )
 
 var (
-	_ Remote       = (*Embeddings)(nil)
-	_ Remote       = (*Chat)(nil)
-	_ Dimensioned  = (*Builtin)(nil)
-	_ UsageCounter = (*Embeddings)(nil)
-	_ UsageCounter = (*Chat)(nil)
-	_ Previewer    = (*Builtin)(nil)
-	_ Previewer    = (*Embeddings)(nil)
-	_ Previewer    = (*Models)(nil)
+	_ Dimensioned = (*Builtin)(nil)
+	_ Previewer   = (*Builtin)(nil)
+	_ Previewer   = (*Embeddings)(nil)
+	_ Previewer   = (*Models)(nil)
 )
