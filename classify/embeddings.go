@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Embeddings is the decision layer over a server's text vectors (openai.Embeddings makes
@@ -16,20 +15,6 @@ import (
 type Embeddings struct {
 	src   Embedder
 	words *Builtin
-}
-
-// Embedder is a server that embeds texts.
-type Embedder interface {
-	// Embed returns a vector per text (non-zero and finite, not necessarily unit), or nil
-	// with the reason in errs for a text the server gave no usable vector for; err is set
-	// when a request failed for good.
-	Embed(ctx context.Context, texts []string) (vecs [][]float32, errs []string, err error)
-	// Dims is the vectors' length, 0 until the server first answered.
-	Dims() int
-	// Concurrency is how many requests the server takes at once.
-	Concurrency() int
-	// Patience bounds a Compile, which embeds the labels: one request with all its retries.
-	Patience() time.Duration
 }
 
 // Real-time scores of a remote embedding model, set by reasoning (no embedding server runs

@@ -1,6 +1,9 @@
 package classify
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // VectorSource is a model as the batch decision layer reads it (fit.go, preview.go): unit
 // text vectors, the labels' prototypes, and the word model whose vocabulary the student
@@ -15,6 +18,21 @@ type VectorSource interface {
 	// centred, nil for a label with nothing to embed. Catch-alls are not asked for.
 	LabelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error)
 	WordModel() *Builtin
+}
+
+// Embedder is a server that embeds texts (openai.Embeddings has one): Embeddings is the
+// decision layer over its vectors, a VectorSource.
+type Embedder interface {
+	// Embed returns a vector per text (non-zero and finite, not necessarily unit), or nil
+	// with the reason in errs for a text the server gave no usable vector for; err is set
+	// when a request failed for good.
+	Embed(ctx context.Context, texts []string) (vecs [][]float32, errs []string, err error)
+	// Dims is the vectors' length, 0 until the server first answered.
+	Dims() int
+	// Concurrency is how many requests the server takes at once.
+	Concurrency() int
+	// Patience bounds a Compile, which embeds the labels: one request with all its retries.
+	Patience() time.Duration
 }
 
 // The optional capabilities of a model, which the registry (Models) reports and routes by.
