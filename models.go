@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/openai"
 )
 
 // ModelConfig is one entry of the config's models section (issue 13): a name users put in a
@@ -73,7 +74,7 @@ func loadModels(cfg Config, builtin *classify.Builtin, log *slog.Logger, getenv 
 	ms.Add(classify.KindBuiltin, classify.KindBuiltin, builtin, nil)
 	for _, name := range slices.Sorted(maps.Keys(cfg.Models)) {
 		mc := cfg.Models[name]
-		remote := classify.RemoteConfig{Name: name, URL: mc.URL, Model: mc.Model, MaxConcurrency: mc.MaxConcurrency,
+		remote := openai.Config{Name: name, URL: mc.URL, Model: mc.Model, MaxConcurrency: mc.MaxConcurrency,
 			BatchSize: mc.BatchSize, Timeout: mc.Timeout, Retries: mc.Retries, Log: log.With("model", name)}
 		if mc.APIKeyEnv != "" {
 			remote.APIKey = getenv(mc.APIKeyEnv)
@@ -92,9 +93,9 @@ func loadModels(cfg Config, builtin *classify.Builtin, log *slog.Logger, getenv 
 			log.Info("static model loaded", "model", name, "path", mc.Path, "ms", time.Since(t0).Milliseconds())
 			ms.Add(name, mc.Kind, m, nil)
 		case classify.KindOpenAIEmbeddings:
-			ms.Add(name, mc.Kind, classify.NewOpenAIEmbeddings(remote, builtin), nil)
+			ms.Add(name, mc.Kind, openai.NewEmbeddings(remote, builtin), nil)
 		case classify.KindOpenAIChat:
-			ms.Add(name, mc.Kind, classify.NewOpenAIChat(remote, builtin), nil)
+			ms.Add(name, mc.Kind, openai.NewChat(remote, builtin), nil)
 		}
 	}
 	return ms

@@ -25,12 +25,6 @@ func SampleKey(id string) string { return "jobs/" + id + "/sample.ndjson" }
 // LinesKey is the object key of a job's line index (lineMark pairs, little-endian int64s).
 func LinesKey(id string) string { return "jobs/" + id + "/lines.idx" }
 
-// previewer is implemented by classifiers that can preview a spec on a sample
-// (classify.Builtin).
-type previewer interface {
-	Preview(spec classify.Spec, sample []classify.SampleText) (*classify.Preview, error)
-}
-
 // putSample stores the sample a job's fit saw.
 func (r *Runner) putSample(ctx context.Context, id string, items []classify.SampleText) error {
 	var b bytes.Buffer
@@ -114,7 +108,7 @@ func (r *Runner) Sample(ctx context.Context, job *Job) ([]classify.SampleText, *
 // *classify.ValidationError for an invalid spec; errors.ErrUnsupported when the classifier
 // cannot preview.
 func (r *Runner) Preview(ctx context.Context, job *Job, spec classify.Spec) (*classify.Preview, error) {
-	pv, ok := r.clf.(previewer)
+	pv, ok := r.clf.(classify.Previewer)
 	if !ok {
 		return nil, fmt.Errorf("preview: %w by this classifier", errors.ErrUnsupported)
 	}

@@ -337,7 +337,7 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 		return job, err
 	}
 	fitter, fits := r.clf.(classify.Fitter)
-	if rm, ok := r.clf.(remoteModels); ok && at == "upload" && rm.Remote(job.Spec) {
+	if at == "upload" && classify.IsRemote(r.clf, job.Spec) {
 		// A remote model's fit waits on its server: not while the upload's client waits
 		// for its answer. The job fits when it starts (compile).
 		fits = false
@@ -440,12 +440,6 @@ func CleanFilename(name string) string {
 	return name[:cut] + ell
 }
 
-// remoteModels is a classifier that can say whether a spec's model answers over the
-// network (classify.Models).
-type remoteModels interface {
-	Remote(spec classify.Spec) bool
-}
-
 // compile builds the job's model, with its fitted state when it has one; a state fitted
 // for another spec (SetSpec changed it before start) is fitted again first, and so is a
 // remote model's job counted at upload (recordCount does not fit those).
@@ -456,7 +450,7 @@ func (r *Runner) compile(ctx context.Context, job *Job) (classify.Model, error) 
 func (r *Runner) compileOnce(ctx context.Context, job *Job, refitted bool) (classify.Model, error) {
 	fitter, fits := r.clf.(classify.Fitter)
 	if fits && job.Counted && !job.Fitted {
-		if rm, ok := r.clf.(remoteModels); ok && rm.Remote(job.Spec) {
+		if classify.IsRemote(r.clf, job.Spec) {
 			// Counted at upload without a fit (recordCount): fit now.
 			if err := r.Refit(ctx, job); err != nil {
 				return nil, err

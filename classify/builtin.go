@@ -146,7 +146,7 @@ func parseModel(s string) (*Builtin, error) {
 }
 
 // calibStats computes the reference distribution that label scores are calibrated against
-// (model.go): a "random word of running text" drawn with probability proportional to its
+// (realtime.go): a "random word of running text" drawn with probability proportional to its
 // weight in a SIF sentence sum, p(w)·a/(a+p(w)), over the statsWords most frequent words.
 // It stores the weighted mean m of their unit vectors and the weighted second moment M, so
 // that for any unit prototype p the mean cosine is m·p and the variance pᵀMp − (m·p)²,

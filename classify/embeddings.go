@@ -3,23 +3,18 @@ package classify
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 )
 
-// Embeddings is a model whose text vectors come from a server with the OpenAI embeddings API
-// (kind openai-embeddings): POST {url}/v1/embeddings {"model", "input": [texts]}. The vectors
-// go through the same decision layer as the built-in model's in a batch job (centring,
-// catch-alls, the naive Bayes student over the built-in model's words: fit.go); real-time
-// calls score the plain cosine with each label's prototype (there is no vocabulary to
-// calibrate against, as Compile does for static models).
+// Embeddings is the decision layer over a server's text vectors (openai.Embeddings makes
+// one for a server with the OpenAI embeddings API). The vectors go through the same
+// decision layer as the built-in model's in a batch job (centring, catch-alls, the naive
+// Bayes student over the built-in model's words: fit.go); real-time calls score the plain
+// cosine with each label's prototype (there is no vocabulary to calibrate against, as
+// Compile does for static models).
 type Embeddings struct {
-	c     *remoteClient
+	src   Embedder
 	words *Builtin
-	dims  atomic.Int64 // learned from the first answer
 }
 
 // Real-time scores of a remote embedding model, set by reasoning (no embedding server runs
@@ -32,48 +27,37 @@ const (
 	remoteMultiCentre = 0.5
 )
 
-// NewOpenAIEmbeddings returns the model; words is the built-in model (token counts, the
-// student's words, glossary expansions' tokenisation).
-func NewOpenAIEmbeddings(cfg RemoteConfig, words *Builtin) *Embeddings {
-	return &Embeddings{c: newRemoteClient(cfg), words: words}
+// NewEmbeddings returns the model over src's vectors; words is the built-in model (token
+// counts, the student's words, glossary expansions' tokenisation).
+func NewEmbeddings(src Embedder, words *Builtin) *Embeddings {
+	return &Embeddings{src: src, words: words}
 }
 
 var (
 	_ Classifier   = (*Embeddings)(nil)
 	_ Fitter       = (*Embeddings)(nil)
-	_ vectorSource = (*Embeddings)(nil)
+	_ VectorSource = (*Embeddings)(nil)
 )
 
 // Dims is the vectors' length (0 until the server first answered).
-func (e *Embeddings) Dims() int { return int(e.dims.Load()) }
-
-// UsageTokens is how many tokens the server reported using.
-func (e *Embeddings) UsageTokens() int64 { return e.c.tokens.Load() }
+func (e *Embeddings) Dims() int { return e.src.Dims() }
 
 // Tokens counts a text's tokens with the built-in tokenizer (the server's own count is in
 // UsageTokens).
 func (e *Embeddings) Tokens(text string) int { return e.words.Tokens(text) }
 
-// Ping embeds one short text: whether the server answers now.
-func (e *Embeddings) Ping(ctx context.Context) error {
-	_, errs, err := e.embed(ctx, []string{"ping"})
-	if err == nil && errs[0] != "" {
-		err = fmt.Errorf("%s", errs[0])
-	}
-	return err
-}
+// WordModel implements VectorSource: the built-in model (the student's words).
+func (e *Embeddings) WordModel() *Builtin { return e.words }
 
-func (e *Embeddings) dim() int            { return e.Dims() }
-func (e *Embeddings) wordModel() *Builtin { return e.words }
-
-func (e *Embeddings) textVectors(ctx context.Context, texts []string) ([][]float32, error) {
+// TextVectors implements VectorSource.
+func (e *Embeddings) TextVectors(ctx context.Context, texts []string) ([][]float32, error) {
 	v, _, err := e.embed(ctx, texts)
 	return v, err
 }
 
-// labelVectors embeds each label's prototype text: "label: description", or the name and its
+// LabelVectors implements VectorSource: it embeds each label's prototype text: "label: description", or the name and its
 // glossary expansion; the examples' centroid is added.
-func (e *Embeddings) labelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
+func (e *Embeddings) LabelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
 	var texts []string
 	type part struct{ label, text int }
 	var parts []part
@@ -133,82 +117,15 @@ func (e *Embeddings) labelVectors(ctx context.Context, spec Spec, catchAll []boo
 	return out, nil
 }
 
-// embed returns a unit vector per text (nil, with a reason in errs, for a text the server
-// gave no usable vector for: an empty one, or one of another length than its others), in
-// requests of BatchSize texts, as many at once as the server allows. err is set when a
-// request failed for good.
+// embed returns a unit vector per text, or nil with the reason in errs (Embedder.Embed).
 func (e *Embeddings) embed(ctx context.Context, texts []string) ([][]float32, []string, error) {
-	out := make([][]float32, len(texts))
-	errs := make([]string, len(texts))
-	bs := e.c.cfg.BatchSize
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for start := 0; start < len(texts); start += bs {
-		end := min(start+bs, len(texts))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := e.embedBatch(ctx, texts[start:end], out[start:end], errs[start:end]); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		}()
+	vecs, errs, err := e.src.Embed(ctx, texts)
+	for _, v := range vecs {
+		if v != nil {
+			normalize(v)
+		}
 	}
-	wg.Wait()
-	return out, errs, first
-}
-
-type embeddingsAnswer struct {
-	Data []struct {
-		Index     int       `json:"index"`
-		Embedding []float64 `json:"embedding"`
-	} `json:"data"`
-}
-
-func (e *Embeddings) embedBatch(ctx context.Context, texts []string, out [][]float32, errs []string) error {
-	var ans embeddingsAnswer
-	err := e.c.post(ctx, "/v1/embeddings", map[string]any{"model": e.c.cfg.Model, "input": texts}, &ans, func() error {
-		if len(ans.Data) != len(texts) {
-			return fmt.Errorf("%w: %d embeddings for %d texts", errBadAnswer, len(ans.Data), len(texts))
-		}
-		for _, d := range ans.Data {
-			if d.Index < 0 || d.Index >= len(texts) {
-				return fmt.Errorf("%w: embedding index %d for %d texts", errBadAnswer, d.Index, len(texts))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, d := range ans.Data {
-		n := int64(len(d.Embedding))
-		if n == 0 {
-			errs[d.Index] = "the model server returned an empty vector"
-			continue
-		}
-		if !e.dims.CompareAndSwap(0, n) && e.dims.Load() != n {
-			errs[d.Index] = fmt.Sprintf("the model server returned a vector of %d dimensions, not %d as before", n, e.dims.Load())
-			continue
-		}
-		v := make([]float32, n)
-		var ss float64
-		for j, x := range d.Embedding {
-			v[j] = float32(x)
-			ss += x * x
-		}
-		if ss == 0 || math.IsNaN(ss) || math.IsInf(ss, 0) {
-			errs[d.Index] = "the model server returned a zero or invalid vector"
-			continue
-		}
-		normalize(v)
-		out[d.Index] = v
-	}
-	return nil
+	return vecs, errs, err
 }
 
 // Compile implements Classifier: the labels' prototypes are embedded now.
@@ -216,10 +133,10 @@ func (e *Embeddings) Compile(spec Spec) (Model, error) {
 	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.c.cfg.Timeout*time.Duration(e.c.cfg.Retries+1))
+	ctx, cancel := context.WithTimeout(context.Background(), e.src.Patience())
 	defer cancel()
 	catch := catchAlls(spec)
-	protos, err := e.labelVectors(ctx, spec, catch)
+	protos, err := e.LabelVectors(ctx, spec, catch)
 	if err != nil {
 		return nil, err
 	}
@@ -276,11 +193,11 @@ type embeddingsModel struct {
 
 var _ ContextModel = (*embeddingsModel)(nil)
 
-func (m *embeddingsModel) Concurrency() int { return m.e.c.cfg.MaxConcurrency }
+func (m *embeddingsModel) Concurrency() int { return m.e.src.Concurrency() }
 
 func (m *embeddingsModel) Classify(texts []string, out []Result) {
 	if err := m.ClassifyContext(context.Background(), texts, out); err != nil {
-		failAll(out, err)
+		FailAll(out, err)
 	}
 }
 
@@ -348,11 +265,11 @@ func (m *embeddingsModel) realtime(v []float32, logit []float64, tokens int) Res
 	}
 	p := softmaxTemp(logit, 1)
 	best := argmax(p)
-	return Result{Label: m.spec.Labels[best], Confidence: round4(p[best]), Tokens: tokens}
+	return Result{Label: m.spec.Labels[best], Confidence: Round4(p[best]), Tokens: tokens}
 }
 
-// failAll answers every text with err (a Classify without a way to return it).
-func failAll(out []Result, err error) {
+// FailAll answers every text with err (a Classify without a way to return it).
+func FailAll(out []Result, err error) {
 	for i := range out {
 		out[i] = Result{Err: err.Error()}
 	}

@@ -3,9 +3,7 @@ package classify
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -133,253 +131,6 @@ const (
 	fitCentreTexts = 20
 )
 
-// fitted is a compiled corpus fit (see above).
-type fitted struct {
-	nl, d    int
-	multi    bool
-	centre   []float32 // d
-	protos   []float32 // nl×d, centred unit prototypes; a catch-all's row is zero
-	alt      []float32 // nl×d or nil: the names reading's centred prototypes (see fitAgree)
-	catchAll []bool
-	temp     float32   // the confidence temperature (see fitTemp)
-	words    []string  // the student's vocabulary
-	wscale   []float32 // nl: dequantises w
-	w        []int8    // len(words)×nl, word-major
-	// Built by compile: slot maps a model row to its index in words, or -1; protosT and altT
-	// are protos and alt transposed for dotColsAVX2 (nil without AVX2).
-	slot    []int32
-	protosT []float32
-	altT    []float32
-	stride  int
-}
-
-// fitScratch is the per-call scratch space of logits, so that classifying allocates nothing
-// per text.
-type fitScratch struct {
-	x   []float32 // d: the centred text vector
-	raw []float32 // stride: dot products (AVX2 path)
-	nb  []float32 // nl: the student's sums of int8 weights (exact: small integers)
-}
-
-func (f *fitted) scratch() *fitScratch {
-	return &fitScratch{x: make([]float32, f.d), raw: make([]float32, max(f.stride, f.nl)), nb: make([]float32, f.nl)}
-}
-
-// logits writes the fitted logit of every label for a text with unit vector v (the model rows
-// of its known words in rows) into out, leaving the centred text vector in sc.x.
-func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch) {
-	nl := f.nl
-	x := sc.x
-	for j := range x {
-		x[j] = v[j] - f.centre[j]
-	}
-	if !normalize(x) {
-		clear(out)
-		return
-	}
-	dots := f.dots(x, f.protos, f.protosT, sc)
-	for l := range nl {
-		s := float64(dots[l])
-		if f.catchAll[l] {
-			s = fitCatchScore
-		}
-		if f.multi {
-			out[l] = fitMultiKappa * (s - fitMultiCentre)
-		} else {
-			out[l] = fitKappa * s
-		}
-	}
-	if len(rows) == 0 || len(f.words) == 0 {
-		return
-	}
-	nb := sc.nb
-	clear(nb)
-	for _, r := range rows {
-		k := f.slot[r]
-		if k < 0 {
-			continue
-		}
-		w := f.w[int(k)*nl : int(k)*nl+nl]
-		l := 0
-		if useAVX2 && nl >= 8 {
-			l = nl &^ 7
-			axpyInt8AVX2(&nb[0], &w[0], 1, l)
-		}
-		for ; l < nl; l++ {
-			nb[l] += float32(w[l])
-		}
-	}
-	norm := fitBeta / math.Pow(float64(len(rows)), fitGamma)
-	for l := range nl {
-		out[l] += float64(nb[l]) * float64(f.wscale[l]) * norm
-	}
-}
-
-// dots returns the centred text vector x's dot product with each of the nl rows of protos
-// (protosT: their transpose for dotColsAVX2, or nil), in sc.raw.
-func (f *fitted) dots(x, protos, protosT []float32, sc *fitScratch) []float32 {
-	d, nl := f.d, f.nl
-	out := sc.raw[:nl]
-	if protosT != nil {
-		dotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
-		return out
-	}
-	for l := range nl {
-		p := protos[l*d : (l+1)*d]
-		var s float32
-		for j, a := range x {
-			s += a * p[j]
-		}
-		out[l] = s
-	}
-	return out
-}
-
-// namesAnswer returns the names reading's answer (fitAgree) for the text logits last scored
-// with sc, or -1 when the fit has no names reading. Only classifying asks for it, not the fit.
-// (A text logits could not centre has all logits 0, so its temperature does not matter.)
-func (f *fitted) namesAnswer(sc *fitScratch) int {
-	if f.alt == nil {
-		return -1
-	}
-	dots := f.dots(sc.x, f.alt, f.altT, sc)
-	best, top := -1, math.Inf(-1)
-	for l := range f.nl {
-		s := float64(dots[l])
-		if f.catchAll[l] {
-			s = fitCatchScore
-		}
-		if s > top {
-			best, top = l, s
-		}
-	}
-	return best
-}
-
-// compile prepares a decoded state for classifying with model b: the word slots and, with
-// AVX2, the prototypes transposed for dotColsAVX2 (d rows of stride labels, zero padded).
-func (f *fitted) compile(b *Builtin) {
-	f.slot = make([]int32, len(b.scale))
-	for i := range f.slot {
-		f.slot[i] = -1
-	}
-	for k, w := range f.words {
-		if r := b.table.get([]byte(w)); r >= 0 {
-			f.slot[r] = int32(k)
-		}
-	}
-	// (b is the word model: the student's words are the built-in model's.)
-	if useAVX2 {
-		f.stride = (f.nl + 7) &^ 7
-		f.protosT = f.transpose(f.protos)
-		if f.alt != nil {
-			f.altT = f.transpose(f.alt)
-		}
-	}
-}
-
-// transpose returns nl×d prototypes as d rows of stride labels, zero padded (dotColsAVX2).
-func (f *fitted) transpose(protos []float32) []float32 {
-	t := make([]float32, f.d*f.stride)
-	for l := range f.nl {
-		for j := range f.d {
-			t[j*f.stride+l] = protos[l*f.d+j]
-		}
-	}
-	return t
-}
-
-// singleResult is the answer for a text of tokens tokens with logits logit; alt is the names
-// reading's answer (namesAnswer).
-func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int) Result {
-	best := argmax(logit)
-	var z float64
-	temp := f.textTemp(tokens, best, alt)
-	for _, x := range logit {
-		z += math.Exp(temp * (x - logit[best]))
-	}
-	return Result{Label: labels[best], Confidence: round4(1 / z), Tokens: tokens}
-}
-
-// textTemp is the confidence temperature of a text of tokens tokens whose answer is best and
-// whose names reading's answer is alt (-1: none): the job's temperature (fitTemp), lowered for
-// a long text (fitLongText) and raised where the names reading agrees (fitAgree).
-func (f *fitted) textTemp(tokens, best, alt int) float64 {
-	temp := float64(f.temp)
-	if tokens > fitLongText {
-		temp *= math.Pow(fitLongText/float64(tokens), fitLongExp)
-	}
-	if alt == best {
-		temp *= fitAgree
-	}
-	return temp
-}
-
-func (f *fitted) multiResult(labels []string, logit []float64, threshold float64, tokens int) Result {
-	var out []LabelScore
-	for l, c := range f.multiConfidences(logit) {
-		if c >= threshold {
-			out = append(out, LabelScore{Label: labels[l], Confidence: c})
-		}
-	}
-	sortScores(out)
-	if out == nil {
-		out = []LabelScore{}
-	}
-	return Result{Labels: out, Tokens: tokens}
-}
-
-// multiConfidences turns multi-mode logits into each label's confidence (4 decimals). A
-// catch-all applies when no specific label does: its logit is minus the best one's.
-func (f *fitted) multiConfidences(logit []float64) []float64 {
-	best := math.Inf(-1)
-	for l, x := range logit {
-		if !f.catchAll[l] {
-			best = max(best, x)
-		}
-	}
-	out := make([]float64, len(logit))
-	for l, x := range logit {
-		if f.catchAll[l] {
-			x = -best
-		}
-		out[l] = round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
-	}
-	return out
-}
-
-// sortScores orders labels highest first; ties keep label order (insertion sort, stable:
-// few labels pass a threshold).
-func sortScores(labels []LabelScore) {
-	for i := 1; i < len(labels); i++ {
-		for j := i; j > 0 && labels[j].Confidence > labels[j-1].Confidence; j-- {
-			labels[j], labels[j-1] = labels[j-1], labels[j]
-		}
-	}
-}
-
-var _ Fitter = (*Builtin)(nil)
-
-// CompileFitted implements Fitter: Compile, then the fitted state. A nil state is Compile.
-func (b *Builtin) CompileFitted(spec Spec, state []byte) (Model, error) {
-	mdl, err := b.Compile(spec)
-	if err != nil || state == nil {
-		return mdl, err
-	}
-	m := mdl.(*model)
-	f, err := decodeFit(state)
-	if err != nil {
-		return nil, err
-	}
-	if f.nl != len(m.labels) || f.d != b.dims || f.multi != m.multi {
-		return nil, fmt.Errorf("fit state: %d labels × %d dims (multi %v), spec has %d × %d (multi %v)",
-			f.nl, f.d, f.multi, len(m.labels), b.dims, m.multi)
-	}
-	f.compile(b.words)
-	m.fit = f
-	return m, nil
-}
-
 // batchPrototype writes label l's prototype for a fit into p (unit; zero if it has no known
 // word): the vector of "label: description" as one text (the name and the user's words
 // weighed by SIF together), or, without a description, the name and its glossary expansion
@@ -421,25 +172,16 @@ func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
 	return fitWith(context.Background(), b, spec, sample)
 }
 
-// vectorSource is what the decision layer reads of a model (the built-in and static models,
-// a remote embedding server): unit text vectors, its label prototypes, and the word model
-// whose vocabulary the student uses.
-type vectorSource interface {
-	dim() int
-	// textVectors returns a unit vector per text, nil for a text with nothing to embed.
-	textVectors(ctx context.Context, texts []string) ([][]float32, error)
-	// labelVectors returns each label's batch prototype (batchPrototype): unit, not
-	// centred, nil for a label with nothing to embed. Catch-alls are not asked for.
-	labelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error)
-	wordModel() *Builtin
-}
+var _ VectorSource = (*Builtin)(nil)
 
-var _ vectorSource = (*Builtin)(nil)
+// Dims is the length of the model's vectors.
+func (b *Builtin) Dims() int { return b.dims }
 
-func (b *Builtin) dim() int            { return b.dims }
-func (b *Builtin) wordModel() *Builtin { return b.words }
+// WordModel implements VectorSource: the built-in model (a static model is given it).
+func (b *Builtin) WordModel() *Builtin { return b.words }
 
-func (b *Builtin) textVectors(_ context.Context, texts []string) ([][]float32, error) {
+// TextVectors implements VectorSource.
+func (b *Builtin) TextVectors(_ context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	var t tokenizer
 	for i, text := range texts {
@@ -451,7 +193,8 @@ func (b *Builtin) textVectors(_ context.Context, texts []string) ([][]float32, e
 	return out, nil
 }
 
-func (b *Builtin) labelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
+// LabelVectors implements VectorSource.
+func (b *Builtin) LabelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
 	var t tokenizer
 	ctx := b.context(&t, spec.TextType)
 	out := make([][]float32, len(spec.Labels))
@@ -469,7 +212,7 @@ func (b *Builtin) labelVectors(_ context.Context, spec Spec, catchAll []bool) ([
 }
 
 // fitWith is Fit over any vector source; spec must be normalized.
-func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) ([]byte, error) {
+func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) ([]byte, error) {
 	texts := append([]string(nil), sample...)
 	labels := make([]int, len(sample))
 	for i := range labels {
@@ -481,16 +224,16 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 			labels = append(labels, l)
 		}
 	}
-	vecs, err := src.textVectors(ctx, texts)
+	vecs, err := src.TextVectors(ctx, texts)
 	if err != nil {
 		return nil, err
 	}
 	// (A remote model's dimension is known once it has answered.)
-	d, nl := src.dim(), len(spec.Labels)
+	d, nl := src.Dims(), len(spec.Labels)
 	if d == 0 {
 		return nil, errors.New("fit: the model gave no vector for any text of the sample")
 	}
-	words := src.wordModel()
+	words := src.WordModel()
 	multi := spec.Mode == ModeMulti
 	f := &fitted{nl: nl, d: d, multi: multi, centre: make([]float32, d), protos: make([]float32, nl*d),
 		catchAll: catchAlls(spec), wscale: make([]float32, nl), temp: fitTemp}
@@ -525,7 +268,7 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 			f.centre[j] = float32(cen[j] / float64(nSample+fitCentreTexts))
 		}
 	}
-	protos, err := src.labelVectors(ctx, spec, f.catchAll)
+	protos, err := src.LabelVectors(ctx, spec, f.catchAll)
 	if err != nil {
 		return nil, err
 	}
@@ -542,7 +285,7 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 		// The names reading (fitAgree): the prototypes a names-only job would have.
 		names := spec
 		names.Descriptions = nil
-		alt, err := src.labelVectors(ctx, names, f.catchAll)
+		alt, err := src.LabelVectors(ctx, names, f.catchAll)
 		if err != nil {
 			return nil, err
 		}
@@ -688,90 +431,6 @@ func fitWith(ctx context.Context, src vectorSource, spec Spec, sample []string) 
 	return encodeFit(f), nil
 }
 
-// fitRow is a text of a fit: a sample text, or a spec's example.
-type fitRow struct {
-	v     []float32 // unit text vector
-	rows  []int32   // the word model's rows of its known words
-	label int       // an example's label, or -1
-	t0    []float64 // the teacher's logits
-}
-
-// trainStudent returns the student's weights (V×nl, word-major): each vocabulary word's
-// log-likelihood ratio per label under the teacher's soft labels q (multi mode: of the label
-// applying against not applying), spec examples counting fitExampleWeight texts each.
-func trainStudent(rs []fitRow, q [][]float64, index map[int32]int, V, nl, vocabAll int, multi bool) []float64 {
-	weight := studentWeights(rs, q, multi)
-	cnt := make([]float64, V*nl) // soft counts (multi: of the label applying)
-	neg := make([]float64, V*nl) // multi: soft counts of the label not applying
-	occ := make([]float64, V)    // occurrences
-	tot := make([]float64, nl)
-	totNeg := make([]float64, nl)
-	var nWords float64
-	for i, r := range rs {
-		wt := weight[i]
-		for _, w := range r.rows {
-			k, ok := index[w]
-			if !ok {
-				continue
-			}
-			occ[k] += wt
-			for l := range nl {
-				cnt[k*nl+l] += wt * q[i][l]
-				neg[k*nl+l] += wt * (1 - q[i][l])
-			}
-		}
-		n := float64(len(r.rows))
-		nWords += wt * n
-		for l := range nl {
-			tot[l] += wt * q[i][l] * n
-			totNeg[l] += wt * (1 - q[i][l]) * n
-		}
-	}
-	W := make([]float64, V*nl)
-	for k := range V {
-		c := cnt[k*nl : k*nl+nl]
-		// Add-one smoothing spread by the word's overall frequency (vocabAll words).
-		pw := (occ[k] + 1) / (nWords + float64(vocabAll))
-		for l := range nl {
-			if multi {
-				W[k*nl+l] = math.Log((c[l]+pw)/(tot[l]+1)) - math.Log((neg[k*nl+l]+pw)/(totNeg[l]+1))
-			} else {
-				W[k*nl+l] = math.Log((c[l]+pw)/(tot[l]+1)) - math.Log(pw)
-			}
-		}
-	}
-	return W
-}
-
-// studentWeights returns each row's weight in the student: a spec example fitExampleWeight, a
-// sample text (single mode) its teacher's top posterior q to the power fitSureExp, scaled so
-// that the sample's weights average 1 (multi mode: 1).
-func studentWeights(rs []fitRow, q [][]float64, multi bool) []float64 {
-	w := make([]float64, len(rs))
-	var sum float64
-	n := 0
-	for i, r := range rs {
-		switch {
-		case r.label >= 0:
-			w[i] = fitExampleWeight
-		case multi:
-			w[i] = 1
-		default:
-			w[i] = math.Pow(slices.Max(q[i]), fitSureExp)
-			sum += w[i]
-			n++
-		}
-	}
-	if sum > 0 {
-		for i, r := range rs {
-			if r.label < 0 && !multi {
-				w[i] *= float64(n) / sum
-			}
-		}
-	}
-	return w
-}
-
 // refine moves each specific label's prototype towards the centroid of the centred sample
 // texts rs weighted by the label's posterior post (step 4 of the fit): the two unit vectors
 // are added, the centroid weighted n/(n+fitCentreTexts) for its n texts (soft count).
@@ -834,115 +493,4 @@ func posterior(p []float64, multi bool) {
 	for l := range p {
 		p[l] /= s
 	}
-}
-
-// ErrFitState wraps the error of a fit state that cannot be read: corrupt, or written by
-// another version of the classifier (the batch runner then fits the job again).
-var ErrFitState = errors.New("fit state")
-
-// State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt) |
-// uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] |
-// nl uint8 catch-all | nl float32 wscale | float32 temp | words × (uvarint len, bytes) |
-// words*nl int8.
-func encodeFit(f *fitted) []byte {
-	out := []byte(fitMagic)
-	u32 := func(x uint32) { out = binary.LittleEndian.AppendUint32(out, x) }
-	f32 := func(xs []float32) {
-		for _, x := range xs {
-			u32(math.Float32bits(x))
-		}
-	}
-	flags := uint32(0)
-	if f.multi {
-		flags |= 1
-	}
-	if f.alt != nil {
-		flags |= 2
-	}
-	u32(uint32(f.nl))
-	u32(uint32(f.d))
-	u32(flags)
-	u32(uint32(len(f.words)))
-	f32(f.centre)
-	f32(f.protos)
-	f32(f.alt)
-	for _, c := range f.catchAll {
-		if c {
-			out = append(out, 1)
-		} else {
-			out = append(out, 0)
-		}
-	}
-	f32(f.wscale)
-	f32([]float32{f.temp})
-	for _, w := range f.words {
-		out = binary.AppendUvarint(out, uint64(len(w)))
-		out = append(out, w...)
-	}
-	for _, x := range f.w {
-		out = append(out, byte(x))
-	}
-	return out
-}
-
-func decodeFit(s []byte) (*fitted, error) {
-	bad := fmt.Errorf("%w: corrupt, or written by another version", ErrFitState)
-	if len(s) < 4+4*4 || string(s[:4]) != fitMagic {
-		return nil, bad
-	}
-	s = s[4:]
-	u32 := func() uint32 { x := binary.LittleEndian.Uint32(s); s = s[4:]; return x }
-	f := &fitted{}
-	f.nl, f.d = int(u32()), int(u32())
-	flags := u32()
-	f.multi = flags&1 != 0
-	nw := int(u32())
-	if f.nl <= 0 || f.nl > MaxLabels || f.d <= 0 || f.d > 4096 || nw < 0 || nw*f.nl > fitMaxWeights {
-		return nil, bad
-	}
-	if len(s) < 4*(f.d+f.nl*f.d+f.nl)+f.nl {
-		return nil, bad
-	}
-	f32s := func(n int) []float32 {
-		xs := make([]float32, n)
-		for i := range xs {
-			xs[i] = math.Float32frombits(u32())
-		}
-		return xs
-	}
-	f.centre = f32s(f.d)
-	f.protos = f32s(f.nl * f.d)
-	if flags&2 != 0 {
-		if len(s) < 4*(f.nl*f.d+f.nl)+f.nl {
-			return nil, bad
-		}
-		f.alt = f32s(f.nl * f.d)
-	}
-	f.catchAll = make([]bool, f.nl)
-	for l := range f.nl {
-		f.catchAll[l] = s[l] == 1
-	}
-	s = s[f.nl:]
-	f.wscale = f32s(f.nl)
-	if len(s) < 4 {
-		return nil, bad
-	}
-	f.temp = f32s(1)[0]
-	f.words = make([]string, nw)
-	for k := range nw {
-		n, m := binary.Uvarint(s)
-		if m <= 0 || n > uint64(len(s)-m) {
-			return nil, bad
-		}
-		f.words[k] = string(s[m : m+int(n)])
-		s = s[m+int(n):]
-	}
-	if len(s) != nw*f.nl {
-		return nil, bad
-	}
-	f.w = make([]int8, nw*f.nl)
-	for i := range f.w {
-		f.w[i] = int8(s[i])
-	}
-	return f, nil
 }

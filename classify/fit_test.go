@@ -352,13 +352,13 @@ func TestFitLongTextConfidence(t *testing.T) {
 	logit := []float64{10, 0}
 	short := f.singleResult(labels, logit, fitLongText, -1)
 	long := f.singleResult(labels, logit, 16*fitLongText, -1)
-	want := round4(1 / (1 + math.Exp(-0.2*10*math.Pow(1.0/16, fitLongExp))))
+	want := Round4(1 / (1 + math.Exp(-0.2*10*math.Pow(1.0/16, fitLongExp))))
 	if short.Label != "a" || long.Label != "a" {
 		t.Fatalf("labels %q / %q, want a for both", short.Label, long.Label)
 	}
-	if short.Confidence != round4(1/(1+math.Exp(-2))) || long.Confidence != want {
+	if short.Confidence != Round4(1/(1+math.Exp(-2))) || long.Confidence != want {
 		t.Fatalf("confidence %v at %d tokens and %v at %d, want %v and %v",
-			short.Confidence, fitLongText, long.Confidence, 16*fitLongText, round4(1/(1+math.Exp(-2))), want)
+			short.Confidence, fitLongText, long.Confidence, 16*fitLongText, Round4(1/(1+math.Exp(-2))), want)
 	}
 }
 

@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// Model kinds (issue 13).
+// Model kinds (issue 13): the config's names for the providers. The registry only shows
+// them (ModelInfo.Kind); what a model can do it learns from its capabilities (provider.go).
 const (
 	KindBuiltin          = "builtin"
 	KindStatic           = "static"
@@ -33,7 +34,7 @@ type Models struct {
 }
 
 type modelEntry struct {
-	kind string
+	kind string     // shown, never compared
 	clf  Classifier // nil if it could not be loaded
 	err  error      // why it could not be loaded
 
@@ -42,17 +43,13 @@ type modelEntry struct {
 	pingErr error
 }
 
-// pinger is a model that can say whether its server answers now.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // NewModels returns a set with no model; def names the default (added with Add).
 func NewModels(def string) *Models {
 	return &Models{def: def, entries: map[string]*modelEntry{}}
 }
 
-// Add adds a model under name: clf, or, if loading it failed, err.
+// Add adds a model under name: clf, or, if loading it failed, err; kind is the config's
+// name for its provider.
 func (m *Models) Add(name, kind string, clf Classifier, err error) {
 	m.entries[name] = &modelEntry{kind: kind, clf: clf, err: err}
 }
@@ -148,8 +145,26 @@ func (m *Models) Remote(spec Spec) bool {
 	if err != nil {
 		return false
 	}
-	k := m.entries[name].kind
-	return k == KindOpenAIEmbeddings || k == KindOpenAIChat
+	_, ok := m.entries[name].clf.(Remote)
+	return ok
+}
+
+// ResolveModel is the model name a spec's Model field means with clf ("" is the default):
+// what Models resolves it to, or name itself when clf is a single model.
+func ResolveModel(clf Classifier, name string) (string, error) {
+	if m, ok := clf.(*Models); ok {
+		return m.Resolve(name)
+	}
+	return name, nil
+}
+
+// IsRemote reports whether the model clf uses for spec answers over the network.
+func IsRemote(clf Classifier, spec Spec) bool {
+	if m, ok := clf.(*Models); ok {
+		return m.Remote(spec)
+	}
+	_, ok := clf.(Remote)
+	return ok
 }
 
 // Preview previews spec on sample with the model it names (preview.go).
@@ -158,9 +173,7 @@ func (m *Models) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, ok := c.(interface {
-		Preview(Spec, []SampleText) (*Preview, error)
-	})
+	p, ok := c.(Previewer)
 	if !ok {
 		return nil, verr("model", "model %q cannot preview (a chat model answers each text on its own: try it with /v1/classify)", spec.Model)
 	}
@@ -192,28 +205,24 @@ func (m *Models) Infos(ctx context.Context) []ModelInfo {
 		if e.err != nil {
 			info.Error = e.err.Error()
 		}
-		switch c := e.clf.(type) {
-		case *Builtin:
-			info.Dims = c.dims
-		case *Embeddings:
-			info.UsageTokens = c.UsageTokens()
-		case *Chat:
-			info.UsageTokens = c.UsageTokens()
+		if u, ok := e.clf.(UsageCounter); ok {
+			info.UsageTokens = u.UsageTokens()
 		}
-		if p, ok := e.clf.(pinger); ok {
+		if p, ok := e.clf.(Remote); ok {
 			if err := e.ping(ctx, p); err != nil {
 				info.Ready, info.Error = false, err.Error()
 			}
 		}
-		if c, ok := e.clf.(*Embeddings); ok {
-			info.Dims = c.Dims()
+		// After the ping: a remote model learns its dimensions from its first answer.
+		if d, ok := e.clf.(Dimensioned); ok {
+			info.Dims = d.Dims()
 		}
 		out = append(out, info)
 	}
 	return out
 }
 
-func (e *modelEntry) ping(ctx context.Context, p pinger) error {
+func (e *modelEntry) ping(ctx context.Context, p Remote) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if time.Since(e.checked) < pingEvery && !e.checked.IsZero() {

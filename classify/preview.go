@@ -80,7 +80,7 @@ func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 }
 
 // previewWith is Preview over any vector source; spec must be normalized.
-func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []SampleText) (*Preview, error) {
+func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []SampleText) (*Preview, error) {
 	texts := make([]string, len(sample))
 	for i, s := range sample {
 		texts[i] = s.Text
@@ -93,9 +93,9 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 	if err != nil {
 		return nil, err
 	}
-	words := src.wordModel()
+	words := src.WordModel()
 	f.compile(words)
-	vecs, err := src.textVectors(ctx, texts)
+	vecs, err := src.TextVectors(ctx, texts)
 	if err != nil {
 		return nil, err
 	}
@@ -174,17 +174,17 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 		}
 		pl.Count = len(members)
 		if len(sample) > 0 {
-			pl.Share = round4(float64(pl.Count) / float64(len(sample)))
+			pl.Share = Round4(float64(pl.Count) / float64(len(sample)))
 		}
 		if pl.Count > 0 {
-			pl.MeanConfidence = round4(sum / float64(pl.Count))
+			pl.MeanConfidence = Round4(sum / float64(pl.Count))
 		}
 		// Most confident first; ties by line number, so the preview is deterministic.
 		slices.SortStableFunc(members, func(x, y int) int {
 			return cmp.Or(cmp.Compare(answers[y].conf[l], answers[x].conf[l]), cmp.Compare(sample[x].Index, sample[y].Index))
 		})
 		for _, i := range members[:min(previewTexts, len(members))] {
-			pl.Examples = append(pl.Examples, PreviewText{Index: sample[i].Index, Text: cut(texts[i], previewTextChars), Confidence: round4(answers[i].conf[l])})
+			pl.Examples = append(pl.Examples, PreviewText{Index: sample[i].Index, Text: Cut(texts[i], previewTextChars), Confidence: Round4(answers[i].conf[l])})
 		}
 		// Borderline: single mode, the smallest margin to the runner-up; multi mode, the
 		// confidence nearest the threshold, on either side.
@@ -210,7 +210,7 @@ func previewWith(ctx context.Context, src vectorSource, spec Spec, sample []Samp
 			})
 		}
 		for _, i := range border[:min(previewTexts, len(border))] {
-			pt := PreviewText{Index: sample[i].Index, Text: cut(texts[i], previewTextChars), Confidence: round4(answers[i].conf[l])}
+			pt := PreviewText{Index: sample[i].Index, Text: Cut(texts[i], previewTextChars), Confidence: Round4(answers[i].conf[l])}
 			if !multi {
 				pt.RunnerUp = spec.Labels[answers[i].runnerUp]
 			}
@@ -367,8 +367,8 @@ func argmax(xs []float64) int {
 	return best
 }
 
-// cut shortens s to at most n characters, marking the cut.
-func cut(s string, n int) string {
+// Cut shortens s to at most n characters, marking the cut.
+func Cut(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s

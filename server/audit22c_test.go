@@ -11,6 +11,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/modeltest"
+	"github.com/classer-ai/classer-batch/classify/openai"
 )
 
 // TestCachePerAccount: the real-time cache is kept per account, so an answer's "cached"
@@ -72,9 +73,9 @@ func failingModelsEnv(t *testing.T) *testEnv {
 		ms := classify.NewModels(classify.KindBuiltin)
 		ms.Add(classify.KindBuiltin, classify.KindBuiltin, b, nil)
 		for name, u := range fs.URLs {
-			cfg := classify.RemoteConfig{Name: "e-" + name, URL: modeltest.WithUserinfo(u, modelUser, modelPassword),
+			cfg := openai.Config{Name: "e-" + name, URL: modeltest.WithUserinfo(u, modelUser, modelPassword),
 				Model: "m", APIKey: modelAPIKey, Timeout: 300 * time.Millisecond, Retries: -1, Backoff: time.Millisecond}
-			ms.Add(cfg.Name, classify.KindOpenAIEmbeddings, classify.NewOpenAIEmbeddings(cfg, b), nil)
+			ms.Add(cfg.Name, classify.KindOpenAIEmbeddings, openai.NewEmbeddings(cfg, b), nil)
 		}
 		return ms
 	}})

@@ -107,13 +107,11 @@ func (s *Server) handleSaveClassifier(c echo.Context) error {
 		spec.TextType = f.SourceType
 	}
 	// A classifier version keeps the model it resolved (the default, if it names none).
-	if r, ok := s.clf.(modelResolver); ok {
-		name, err := r.Resolve(spec.Model)
-		if err != nil {
-			return err
-		}
-		spec.Model = name
+	name, err := classify.ResolveModel(s.clf, spec.Model)
+	if err != nil {
+		return err
 	}
+	spec.Model = name
 	// Validate a copy with the batch defaults, but store mode and threshold only when the
 	// client set them, so that each endpoint's own default still applies otherwise.
 	check := spec

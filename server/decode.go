@@ -95,19 +95,12 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 	}
 	// The model a spec names is resolved now (the default when it names none), so a job or
 	// a saved classifier keeps the model it was made with.
-	if r, ok := s.clf.(modelResolver); ok {
-		name, err := r.Resolve(spec.Model)
-		if err != nil {
-			return classify.Spec{}, "", err
-		}
-		spec.Model = name
+	name, err := classify.ResolveModel(s.clf, spec.Model)
+	if err != nil {
+		return classify.Spec{}, "", err
 	}
+	spec.Model = name
 	return spec, ref, nil
-}
-
-// modelResolver is a classifier with several models by name (classify.Models).
-type modelResolver interface {
-	Resolve(name string) (string, error)
 }
 
 // savedClassifier resolves a "name" (latest) or "name@vN" reference for the account.

@@ -231,9 +231,7 @@ func (s *Server) handlePreview(c echo.Context) error {
 		}
 		sample = append(sample, classify.SampleText{Index: int64(i), Text: t})
 	}
-	pv, ok := s.clf.(interface {
-		Preview(classify.Spec, []classify.SampleText) (*classify.Preview, error)
-	})
+	pv, ok := s.clf.(classify.Previewer)
 	if !ok {
 		return previewErr(errors.ErrUnsupported)
 	}

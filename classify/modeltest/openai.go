@@ -1,6 +1,7 @@
 package modeltest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -190,7 +191,11 @@ func (s *OpenAIServer) serve(w http.ResponseWriter, r *http.Request) {
 			content = "I cannot decide"
 		}
 		if len(body.ResponseFormat) > 0 && string(body.ResponseFormat) != "null" && !notLabel {
-			b, _ := json.Marshal(map[string]string{"label": label})
+			var ans any = map[string]string{"label": label}
+			if bytes.Contains(body.ResponseFormat, []byte(`"labels"`)) { // the multi-label schema
+				ans = map[string][]string{"labels": {label}}
+			}
+			b, _ := json.Marshal(ans)
 			content = string(b)
 		}
 		resp := map[string]any{

@@ -518,8 +518,8 @@ var mutations = []mutation{
 	{
 		name:  "the upload of a remote model's job does not wait on the model server",
 		file:  "batch/runner.go",
-		old:   "if rm, ok := r.clf.(remoteModels); ok && at == \"upload\" && rm.Remote(job.Spec) {",
-		new:   "if rm, ok := r.clf.(remoteModels); ok && at == \"upload\" && rm.Remote(job.Spec) && false {",
+		old:   "if at == \"upload\" && classify.IsRemote(r.clf, job.Spec) {",
+		new:   "if at == \"upload\" && classify.IsRemote(r.clf, job.Spec) && false {",
 		note:  "the test waits 30 s for the upload before it fails",
 		tests: []string{".:TestRemoteModelOutages"},
 	},

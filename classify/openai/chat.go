@@ -1,4 +1,4 @@
-package classify
+package openai
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/classer-ai/classer-batch/classify"
 )
 
 // Chat is a model that classifies each text by asking a chat-completion server with the
@@ -21,31 +23,40 @@ import (
 // 1 (the server gave no probability: read it as "the model's answer", not as a calibrated
 // value). Chat models do not fit a corpus.
 type Chat struct {
-	c     *remoteClient
-	words *Builtin
+	c     *client
+	words Tokenizer
 	// noSchema is set once the server refused response_format.
 	noSchema atomic.Bool
+}
+
+// Tokenizer counts a text's tokens (classify.Builtin does).
+type Tokenizer interface {
+	Tokens(text string) int
 }
 
 // chatTries is how often a text whose answer is not a label is asked again.
 const chatTries = 3
 
-// NewOpenAIChat returns the model; words is the built-in model (token counts).
-func NewOpenAIChat(cfg RemoteConfig, words *Builtin) *Chat {
-	return &Chat{c: newRemoteClient(cfg), words: words}
+// NewChat returns the model; words counts a text's tokens (the built-in model).
+func NewChat(cfg Config, words Tokenizer) *Chat {
+	return &Chat{c: newClient(cfg), words: words}
 }
 
-var _ Classifier = (*Chat)(nil)
+var (
+	_ classify.Classifier   = (*Chat)(nil)
+	_ classify.Remote       = (*Chat)(nil)
+	_ classify.UsageCounter = (*Chat)(nil)
+)
 
 // UsageTokens is how many tokens the server reported using.
 func (c *Chat) UsageTokens() int64 { return c.c.tokens.Load() }
 
-// Tokens counts a text's tokens with the built-in tokenizer.
+// Tokens counts a text's tokens with words (the server's own count is in UsageTokens).
 func (c *Chat) Tokens(text string) int { return c.words.Tokens(text) }
 
 // Compile implements Classifier.
-func (c *Chat) Compile(spec Spec) (Model, error) {
-	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+func (c *Chat) Compile(spec classify.Spec) (classify.Model, error) {
+	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
 	return &chatModel{c: c, spec: spec, system: chatPrompt(spec)}, nil
@@ -60,9 +71,9 @@ func (c *Chat) Ping(ctx context.Context) error {
 
 // chatPrompt is the system message: the task, the labels with their descriptions and
 // examples, and what kind of texts these are.
-func chatPrompt(spec Spec) string {
+func chatPrompt(spec classify.Spec) string {
 	var b strings.Builder
-	if spec.Mode == ModeMulti {
+	if spec.Mode == classify.ModeMulti {
 		b.WriteString("You classify texts. Answer with every label below that applies to the text (possibly none), exactly as written.\n")
 	} else {
 		b.WriteString("You classify texts. Answer with the one label below that fits the text best, exactly as written.\n")
@@ -81,7 +92,7 @@ func chatPrompt(spec Spec) string {
 			fmt.Fprintf(&b, "  example: %q\n", ex)
 		}
 	}
-	if spec.Mode == ModeMulti {
+	if spec.Mode == classify.ModeMulti {
 		b.WriteString("\nReply with JSON: {\"labels\": [...]}.")
 	} else {
 		b.WriteString("\nReply with JSON: {\"label\": \"...\"}.")
@@ -91,24 +102,24 @@ func chatPrompt(spec Spec) string {
 
 type chatModel struct {
 	c      *Chat
-	spec   Spec
+	spec   classify.Spec
 	system string
 }
 
-var _ ContextModel = (*chatModel)(nil)
+var _ classify.ContextModel = (*chatModel)(nil)
 
 func (m *chatModel) Concurrency() int { return m.c.c.cfg.MaxConcurrency }
 
-func (m *chatModel) Classify(texts []string, out []Result) {
+func (m *chatModel) Classify(texts []string, out []classify.Result) {
 	if err := m.ClassifyContext(context.Background(), texts, out); err != nil {
-		failAll(out, err)
+		classify.FailAll(out, err)
 	}
 }
 
 // ClassifyContext asks the server about every text, as many at once as the server allows.
 // A text whose answer is not a label after chatTries asks fails alone; a server that does
 // not answer after the client's retries fails the call.
-func (m *chatModel) ClassifyContext(ctx context.Context, texts []string, out []Result) error {
+func (m *chatModel) ClassifyContext(ctx context.Context, texts []string, out []classify.Result) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -151,7 +162,7 @@ type chatAnswer struct {
 
 // one classifies one text: nil error with a Result (Err set if no ask gave a label), or the
 // error of a server that did not answer.
-func (m *chatModel) one(ctx context.Context, text string) (Result, error) {
+func (m *chatModel) one(ctx context.Context, text string) (classify.Result, error) {
 	tokens := m.c.words.Tokens(text)
 	var lastAnswer string
 	for range chatTries {
@@ -175,13 +186,13 @@ func (m *chatModel) one(ctx context.Context, text string) (Result, error) {
 			}
 			return nil
 		})
-		var re *RemoteError
+		var re *classify.RemoteError
 		if useSchema && errors.As(err, &re) && re.Status >= 400 && re.Status < 500 && strings.Contains(strings.ToLower(re.Message), "response_format") {
 			m.c.noSchema.Store(true) // this server has no structured output: ask again without
 			continue
 		}
 		if err != nil {
-			return Result{}, err
+			return classify.Result{}, err
 		}
 		ch := ans.Choices[0]
 		lastAnswer = ch.Message.Content
@@ -197,12 +208,12 @@ func (m *chatModel) one(ctx context.Context, text string) (Result, error) {
 			return r, nil
 		}
 	}
-	return Result{Err: fmt.Sprintf("the model's answer %q is not one of the labels", cut(lastAnswer, 200)), Tokens: tokens}, nil
+	return classify.Result{Err: fmt.Sprintf("the model's answer %q is not one of the labels", classify.Cut(lastAnswer, 200)), Tokens: tokens}, nil
 }
 
 // parse reads an answer: the JSON the schema asks for, or a bare label (quotes, spaces and a
 // final period aside), matched case-insensitively.
-func (m *chatModel) parse(content string, conf float64, tokens int) (Result, bool) {
+func (m *chatModel) parse(content string, conf float64, tokens int) (classify.Result, bool) {
 	content = strings.TrimSpace(content)
 	find := func(s string) (string, bool) {
 		s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "\"'`."))
@@ -213,8 +224,8 @@ func (m *chatModel) parse(content string, conf float64, tokens int) (Result, boo
 		}
 		return "", false
 	}
-	conf = round4(min(max(conf, 0), 1))
-	if m.spec.Mode == ModeMulti {
+	conf = classify.Round4(min(max(conf, 0), 1))
+	if m.spec.Mode == classify.ModeMulti {
 		var j struct {
 			Labels []string `json:"labels"`
 		}
@@ -227,15 +238,15 @@ func (m *chatModel) parse(content string, conf float64, tokens int) (Result, boo
 				names = nil
 			}
 		}
-		out := []LabelScore{}
+		out := []classify.LabelScore{}
 		for _, n := range names {
 			l, ok := find(n)
 			if !ok {
-				return Result{}, false
+				return classify.Result{}, false
 			}
-			out = append(out, LabelScore{Label: l, Confidence: conf})
+			out = append(out, classify.LabelScore{Label: l, Confidence: conf})
 		}
-		return Result{Labels: out, Tokens: tokens}, true
+		return classify.Result{Labels: out, Tokens: tokens}, true
 	}
 	var j struct {
 		Label string `json:"label"`
@@ -245,17 +256,17 @@ func (m *chatModel) parse(content string, conf float64, tokens int) (Result, boo
 	}
 	l, ok := find(content)
 	if !ok {
-		return Result{}, false
+		return classify.Result{}, false
 	}
-	return Result{Label: l, Confidence: conf, Tokens: tokens}, true
+	return classify.Result{Label: l, Confidence: conf, Tokens: tokens}, true
 }
 
 // chatSchema is the response_format that constrains the answer to the labels.
-func chatSchema(spec Spec) map[string]any {
+func chatSchema(spec classify.Spec) map[string]any {
 	label := map[string]any{"type": "string", "enum": spec.Labels}
 	props := map[string]any{"label": label}
 	required := []string{"label"}
-	if spec.Mode == ModeMulti {
+	if spec.Mode == classify.ModeMulti {
 		props = map[string]any{"labels": map[string]any{"type": "array", "items": label}}
 		required = []string{"labels"}
 	}

@@ -1,4 +1,4 @@
-package classify
+package openai
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/modeltest"
 )
 
@@ -17,10 +18,10 @@ const (
 	secretAPIKey   = "sk-live-abcdef0123456789"
 )
 
-// failureKinds is the kind of RemoteError each of modeltest.FailingServers gives.
+// failureKinds is the kind of classify.RemoteError each of modeltest.FailingServers gives.
 var failureKinds = map[string]string{
-	"refused": RemoteUnreachable, "silent": RemoteTimeout, "failing": RemoteFailed,
-	"malformed": RemoteBadAnswer, "keyecho": RemoteRefused, "redirect": RemoteRefused,
+	"refused": classify.RemoteUnreachable, "silent": classify.RemoteTimeout, "failing": classify.RemoteFailed,
+	"malformed": classify.RemoteBadAnswer, "keyecho": classify.RemoteRefused, "redirect": classify.RemoteRefused,
 }
 
 // leaks says which secret of a model's configuration msg shows, if any: the URL's
@@ -34,7 +35,7 @@ func leaks(msg string) string {
 	return ""
 }
 
-// TestRemoteFailureKinds: every way a model server fails is a *RemoteError of its kind,
+// TestRemoteFailureKinds: every way a model server fails is a *classify.RemoteError of its kind,
 // whose text names the model and never the URL, its credentials or the API key; a
 // redirect is not followed (issue 22, findings 6, 11 and 15).
 func TestRemoteFailureKinds(t *testing.T) {
@@ -47,22 +48,22 @@ func TestRemoteFailureKinds(t *testing.T) {
 	defer close(hold)
 	for name, want := range failureKinds {
 		c := struct{ name, url, kind string }{name, modeltest.WithUserinfo(fs.URLs[name], secretUser, secretPassword), want}
-		for _, kind := range []string{KindOpenAIEmbeddings, KindOpenAIChat} {
-			cfg := RemoteConfig{Name: c.name, URL: c.url, Model: "m", APIKey: secretAPIKey,
+		for _, kind := range []string{classify.KindOpenAIEmbeddings, classify.KindOpenAIChat} {
+			cfg := Config{Name: c.name, URL: c.url, Model: "m", APIKey: secretAPIKey,
 				Timeout: 300 * time.Millisecond, Retries: -1, Backoff: time.Millisecond}
-			var m Model
+			var m classify.Model
 			var err error
-			if kind == KindOpenAIEmbeddings {
-				m, err = NewOpenAIEmbeddings(cfg, testBuiltin(t)).Compile(remoteSpec)
+			if kind == classify.KindOpenAIEmbeddings {
+				m, err = NewEmbeddings(cfg, testBuiltin(t)).Compile(remoteSpec)
 			} else {
-				m, err = NewOpenAIChat(cfg, testBuiltin(t)).Compile(remoteSpec)
+				m, err = NewChat(cfg, testBuiltin(t)).Compile(remoteSpec)
 				if err == nil {
-					err = m.(ContextModel).ClassifyContext(context.Background(), remoteTexts[:1], make([]Result, 1))
+					err = m.(classify.ContextModel).ClassifyContext(context.Background(), remoteTexts[:1], make([]classify.Result, 1))
 				}
 			}
-			var re *RemoteError
+			var re *classify.RemoteError
 			if !errors.As(err, &re) || re.Kind != c.kind || re.Model != c.name {
-				t.Errorf("%s %s: %v (%#v), want a RemoteError of kind %s for model %s", kind, c.name, err, re, c.kind, c.name)
+				t.Errorf("%s %s: %v (%#v), want a classify.RemoteError of kind %s for model %s", kind, c.name, err, re, c.kind, c.name)
 				continue
 			}
 			if !strings.HasPrefix(err.Error(), "model "+c.name+": ") {
@@ -85,11 +86,11 @@ func TestRemoteCompileDeadline(t *testing.T) {
 	defer srv.Close()
 	srv.Fail500 = 1 << 30
 	// Compile allows Timeout × (Retries+1); backoffs of at least a second each outlast it.
-	e := NewOpenAIEmbeddings(RemoteConfig{Name: "slowretry", URL: srv.URL, Model: "m", Timeout: 50 * time.Millisecond,
+	e := NewEmbeddings(Config{Name: "slowretry", URL: srv.URL, Model: "m", Timeout: 50 * time.Millisecond,
 		Retries: 3, Backoff: 2 * time.Second, MaxBackoff: 2 * time.Second}, testBuiltin(t))
 	_, err := e.Compile(remoteSpec)
-	var re *RemoteError
-	if !errors.As(err, &re) || re.Kind != RemoteTimeout || !strings.Contains(err.Error(), "model slowretry") {
-		t.Fatalf("Compile past its deadline: %v, want a timeout RemoteError", err)
+	var re *classify.RemoteError
+	if !errors.As(err, &re) || re.Kind != classify.RemoteTimeout || !strings.Contains(err.Error(), "model slowretry") {
+		t.Fatalf("Compile past its deadline: %v, want a timeout classify.RemoteError", err)
 	}
 }

@@ -1,4 +1,4 @@
-package classify
+package openai
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/modeltest"
 )
 
@@ -14,12 +15,12 @@ import (
 // the test that implements /v1/embeddings and /v1/chat/completions as the OpenAI API
 // documents them (no model server can run here), with injected faults.
 
-func remoteCfg(srv *modeltest.OpenAIServer) RemoteConfig {
-	return RemoteConfig{Name: "test", URL: srv.URL, Model: "m", MaxConcurrency: 3, BatchSize: 4,
+func remoteCfg(srv *modeltest.OpenAIServer) Config {
+	return Config{Name: "test", URL: srv.URL, Model: "m", MaxConcurrency: 3, BatchSize: 4,
 		Timeout: 500 * time.Millisecond, Retries: 3, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
 }
 
-var remoteSpec = Spec{Labels: []string{"billing", "technical", "sales"}, Descriptions: map[string]string{
+var remoteSpec = classify.Spec{Labels: []string{"billing", "technical", "sales"}, Descriptions: map[string]string{
 	"billing":   "invoice charge payment refund",
 	"technical": "error crash bug server",
 	"sales":     "price quote demo plan",
@@ -41,14 +42,14 @@ func remoteWant() []string {
 func TestEmbeddingsFaults(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(32)
 	defer srv.Close()
-	e := NewOpenAIEmbeddings(remoteCfg(srv), testBuiltin(t))
+	e := NewEmbeddings(remoteCfg(srv), testBuiltin(t))
 	m, err := e.Compile(remoteSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm := m.(ContextModel)
-	classify := func() ([]Result, error) {
-		out := make([]Result, len(remoteTexts))
+	cm := m.(classify.ContextModel)
+	run := func() ([]classify.Result, error) {
+		out := make([]classify.Result, len(remoteTexts))
 		return out, cm.ClassifyContext(context.Background(), remoteTexts, out)
 	}
 	for _, fault := range []func(s *modeltest.OpenAIServer){
@@ -58,7 +59,7 @@ func TestEmbeddingsFaults(t *testing.T) {
 		func(s *modeltest.OpenAIServer) { s.Slow, s.SlowBy = 1, 2*time.Second },
 	} {
 		srv.SetFaults(fault)
-		out, err := classify()
+		out, err := run()
 		if err != nil {
 			t.Fatalf("a fault that clears was not retried to success: %v", err)
 		}
@@ -69,7 +70,7 @@ func TestEmbeddingsFaults(t *testing.T) {
 		}
 	}
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.BadDims[remoteTexts[1]] = true })
-	out, err := classify()
+	out, err := run()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func TestEmbeddingsFaults(t *testing.T) {
 	}
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { delete(s.BadDims, remoteTexts[1]); s.Fail500 = 1000 })
 	before := srv.Requests.Load()
-	_, err = classify()
-	var re *RemoteError
+	_, err = run()
+	var re *classify.RemoteError
 	if !errors.As(err, &re) || re.Status != 500 || !strings.Contains(re.Message, "CUDA out of memory") {
 		t.Fatalf("a failing server: %v, want its 500 and its message", err)
 	}
@@ -88,7 +89,7 @@ func TestEmbeddingsFaults(t *testing.T) {
 		t.Fatalf("%d requests for a failing server, want at most 8 (bounded retries)", n)
 	}
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Fail500 = 0 })
-	bad := NewOpenAIEmbeddings(RemoteConfig{Name: "x", URL: srv.URL, Retries: 3, Backoff: time.Millisecond}, testBuiltin(t))
+	bad := NewEmbeddings(Config{Name: "x", URL: srv.URL, Retries: 3, Backoff: time.Millisecond}, testBuiltin(t))
 	before = srv.Requests.Load()
 	if _, err := bad.Compile(remoteSpec); !errors.As(err, &re) || re.Status != 400 {
 		t.Fatalf("a request the server refuses (no model): %v, want its 400", err)
@@ -105,7 +106,7 @@ func TestEmbeddingsFaults(t *testing.T) {
 func TestEmbeddingsCancel(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(16)
 	defer srv.Close()
-	e := NewOpenAIEmbeddings(remoteCfg(srv), testBuiltin(t))
+	e := NewEmbeddings(remoteCfg(srv), testBuiltin(t))
 	m, err := e.Compile(remoteSpec)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +116,9 @@ func TestEmbeddingsCancel(t *testing.T) {
 	srv.SetFaults(func(s *modeltest.OpenAIServer) { s.Hold = hold })
 	ctx, cancel := context.WithCancelCause(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.(ContextModel).ClassifyContext(ctx, remoteTexts, make([]Result, len(remoteTexts))) }()
+	go func() {
+		done <- m.(classify.ContextModel).ClassifyContext(ctx, remoteTexts, make([]classify.Result, len(remoteTexts)))
+	}()
 	for srv.Requests.Load() == 0 {
 		time.Sleep(time.Millisecond) // waiting for the request to arrive, not a timing assertion
 	}
@@ -130,7 +133,7 @@ func TestEmbeddingsCancel(t *testing.T) {
 func TestEmbeddingsFit(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(32)
 	defer srv.Close()
-	e := NewOpenAIEmbeddings(remoteCfg(srv), testBuiltin(t))
+	e := NewEmbeddings(remoteCfg(srv), testBuiltin(t))
 	var sample []string
 	for range 20 {
 		sample = append(sample, remoteTexts...)
@@ -143,8 +146,8 @@ func TestEmbeddingsFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]Result, len(remoteTexts))
-	if err := m.(ContextModel).ClassifyContext(context.Background(), remoteTexts, out); err != nil {
+	out := make([]classify.Result, len(remoteTexts))
+	if err := m.(classify.ContextModel).ClassifyContext(context.Background(), remoteTexts, out); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range out {
@@ -155,7 +158,7 @@ func TestEmbeddingsFit(t *testing.T) {
 	if e.Dims() != 32 || e.UsageTokens() == 0 {
 		t.Errorf("dims %d, usage %d", e.Dims(), e.UsageTokens())
 	}
-	p, err := e.Preview(remoteSpec, []SampleText{{Index: 0, Text: remoteTexts[0]}, {Index: 1, Text: remoteTexts[1]}})
+	p, err := e.Preview(remoteSpec, []classify.SampleText{{Index: 0, Text: remoteTexts[0]}, {Index: 1, Text: remoteTexts[1]}})
 	if err != nil || p.SampleLines != 2 {
 		t.Fatalf("preview: %v %+v", err, p)
 	}
@@ -167,15 +170,15 @@ func TestEmbeddingsFit(t *testing.T) {
 func TestChat(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(8)
 	defer srv.Close()
-	c := NewOpenAIChat(remoteCfg(srv), testBuiltin(t))
+	c := NewChat(remoteCfg(srv), testBuiltin(t))
 	for _, noSchema := range []bool{false, true} {
 		srv.SetFaults(func(s *modeltest.OpenAIServer) { s.NoSchema = noSchema; s.NotALabel[remoteTexts[2]] = true })
 		m, err := c.Compile(remoteSpec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := make([]Result, len(remoteTexts))
-		if err := m.(ContextModel).ClassifyContext(context.Background(), remoteTexts, out); err != nil {
+		out := make([]classify.Result, len(remoteTexts))
+		if err := m.(classify.ContextModel).ClassifyContext(context.Background(), remoteTexts, out); err != nil {
 			t.Fatal(err)
 		}
 		for i, r := range out {
@@ -194,43 +197,14 @@ func TestChat(t *testing.T) {
 		t.Error("the server refused response_format but the model did not remember it")
 	}
 	multi := remoteSpec
-	multi.Mode = ModeMulti
+	multi.Mode = classify.ModeMulti
 	m, _ := c.Compile(multi)
-	out := make([]Result, 1)
-	if err := m.(ContextModel).ClassifyContext(context.Background(), remoteTexts[:1], out); err != nil || len(out[0].Labels) != 1 || out[0].Labels[0].Label != "billing" {
+	out := make([]classify.Result, 1)
+	if err := m.(classify.ContextModel).ClassifyContext(context.Background(), remoteTexts[:1], out); err != nil || len(out[0].Labels) != 1 || out[0].Labels[0].Label != "billing" {
 		t.Fatalf("multi: %v %+v", err, out[0])
 	}
 	srv.Down.Store(true)
-	if err := m.(ContextModel).ClassifyContext(context.Background(), remoteTexts[:1], out); err == nil {
+	if err := m.(classify.ContextModel).ClassifyContext(context.Background(), remoteTexts[:1], out); err == nil {
 		t.Fatal("a server that is down answered")
-	}
-}
-
-// TestModels: the registry resolves names, refuses unknown ones naming the configured ones,
-// and keeps a model that could not be loaded listed but unusable.
-func TestModels(t *testing.T) {
-	b := testBuiltin(t)
-	ms := NewModels("builtin")
-	ms.Add("builtin", KindBuiltin, b, nil)
-	ms.Add("broken", KindStatic, nil, errors.New("open /models/x: no such file"))
-	if n, err := ms.Resolve(""); n != "builtin" || err != nil {
-		t.Fatalf("default: %q %v", n, err)
-	}
-	var ve *ValidationError
-	if _, err := ms.Resolve("gpt"); !errors.As(err, &ve) || ve.Field != "model" || !strings.Contains(ve.Message, "broken, builtin") {
-		t.Fatalf("unknown model: %v", err)
-	}
-	spec := remoteSpec
-	spec.Model = "broken"
-	if _, err := ms.Compile(spec); !errors.Is(err, ErrModelUnavailable) || !strings.Contains(err.Error(), "no such file") {
-		t.Fatalf("broken model: %v", err)
-	}
-	infos := ms.Infos(context.Background())
-	if len(infos) != 2 || infos[0].Name != "broken" || infos[0].Ready || infos[1].Dims != 100 || !infos[1].Default {
-		t.Fatalf("infos: %+v", infos)
-	}
-	spec.Model = ""
-	if m, err := ms.CompileFitted(spec, nil); err != nil || m == nil {
-		t.Fatalf("default model: %v", err)
 	}
 }

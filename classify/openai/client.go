@@ -1,4 +1,7 @@
-package classify
+// Package openai is the provider for model servers with the OpenAI HTTP API (vLLM, Ollama,
+// llama.cpp's server, Text Embeddings Inference): the HTTP client with its retries and
+// typed failures (classify.RemoteError), embeddings and chat.
+package openai
 
 import (
 	"bytes"
@@ -18,11 +21,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/classer-ai/classer-batch/classify"
 )
 
-// RemoteConfig is a model served over the OpenAI HTTP API (vLLM, Ollama, llama.cpp's
+// Config is a model served over the OpenAI HTTP API (vLLM, Ollama, llama.cpp's
 // server, Text Embeddings Inference): kinds openai-embeddings and openai-chat.
-type RemoteConfig struct {
+type Config struct {
 	Name  string // the model's name in the appliance's config
 	URL   string // the server's base URL; requests go to URL + "/v1/embeddings" etc.
 	Model string // the model name the server knows
@@ -43,7 +48,7 @@ type RemoteConfig struct {
 	Log                 *slog.Logger
 }
 
-func (c *RemoteConfig) defaults() {
+func (c *Config) defaults() {
 	if c.MaxConcurrency <= 0 {
 		c.MaxConcurrency = 4
 	}
@@ -70,50 +75,17 @@ func (c *RemoteConfig) defaults() {
 	c.URL = strings.TrimRight(c.URL, "/")
 }
 
-// Kinds of RemoteError: how a model server failed, which decides the HTTP status a client
-// gets (server/errors.go).
-const (
-	RemoteUnreachable = "unreachable" // no connection: refused, no route, a name that does not resolve, TLS
-	RemoteTimeout     = "timeout"     // no answer within the model's timeout
-	RemoteOverloaded  = "overloaded"  // still 429 after the retries
-	RemoteFailed      = "failed"      // a 5xx, or a connection dropped before the answer
-	RemoteRefused     = "refused"     // another 4xx, or a redirect: the request or the model's config is wrong
-	RemoteBadAnswer   = "bad_answer"  // a 2xx whose body could not be used
-)
-
-// RemoteError is a request to a model server that failed for good. Its text goes to every
-// tenant (an HTTP error, a job's error, GET /v1/models), so it names the model by its
-// configured name and says what kind of failure it was, but never holds the server's URL:
-// the URL may carry credentials, and its host is the operator's business. Err, with the
-// detail, is for the operator's log.
-type RemoteError struct {
-	Model   string // the configured name
-	Kind    string // Remote*
-	Status  int    // the server's HTTP status; 0 when no HTTP answer came
-	Message string // what went wrong, in words safe to show any tenant
-	Err     error  // the cause, which may name the URL: logs only
-}
-
-func (e *RemoteError) Error() string {
-	if e.Status == 0 {
-		return fmt.Sprintf("model %s: %s", e.Model, e.Message)
-	}
-	return fmt.Sprintf("model %s: HTTP %d: %s", e.Model, e.Status, e.Message)
-}
-
-func (e *RemoteError) Unwrap() error { return e.Err }
-
-// remoteClient sends JSON requests to one model server, at most MaxConcurrency at a time.
-type remoteClient struct {
-	cfg    RemoteConfig
+// client sends JSON requests to one model server, at most MaxConcurrency at a time.
+type client struct {
+	cfg    Config
 	http   *http.Client
 	sem    chan struct{}
 	tokens atomic.Int64 // tokens the server reported using
 }
 
-func newRemoteClient(cfg RemoteConfig) *remoteClient {
+func newClient(cfg Config) *client {
 	cfg.defaults()
-	return &remoteClient{
+	return &client{
 		cfg:  cfg,
 		http: &http.Client{Timeout: cfg.Timeout, CheckRedirect: noRedirects},
 		sem:  make(chan struct{}, cfg.MaxConcurrency),
@@ -131,13 +103,13 @@ var errBadAnswer = errors.New("bad answer")
 // post sends body to path and decodes the JSON answer into out (check, if not nil, may
 // refuse it with an error wrapping errBadAnswer, which is retried). A 429, a 5xx, a
 // timeout, a refused connection or a bad answer are retried with backoff; other 4xx are
-// final. The error of the last attempt is a *RemoteError.
-func (c *remoteClient) post(ctx context.Context, path string, body any, out any, check func() error) error {
+// final. The error of the last attempt is a *classify.RemoteError.
+func (c *client) post(ctx context.Context, path string, body any, out any, check func() error) error {
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	var last *RemoteError
+	var last *classify.RemoteError
 	for attempt := 0; ; attempt++ {
 		wait, rerr := c.once(ctx, path, payload, out, check)
 		if rerr == nil {
@@ -171,16 +143,16 @@ func (c *remoteClient) post(ctx context.Context, path string, body any, out any,
 // stopped is the error of a request whose context ended: a deadline (the caller's bound
 // on the model, as Compile sets) is the server's timeout; a cancel is the caller's, and
 // its cause is returned as it is (a client that went away, a cancelled job).
-func (c *remoteClient) stopped(ctx context.Context) error {
+func (c *client) stopped(ctx context.Context) error {
 	cause := context.Cause(ctx)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &RemoteError{Model: c.cfg.Name, Kind: RemoteTimeout, Message: "the model server did not answer in time", Err: cause}
+		return &classify.RemoteError{Model: c.cfg.Name, Kind: classify.RemoteTimeout, Message: "the model server did not answer in time", Err: cause}
 	}
 	return cause
 }
 
 // redactedURL is the server's URL for the operator's log, without its password.
-func (c *remoteClient) redactedURL() string {
+func (c *client) redactedURL() string {
 	u, err := url.Parse(c.cfg.URL)
 	if err != nil {
 		return "(unparsable url)"
@@ -190,20 +162,20 @@ func (c *remoteClient) redactedURL() string {
 
 // once sends one request. It returns nil on success, or the error with how long to wait
 // before a retry (0: the backoff's choice; negative: do not retry).
-func (c *remoteClient) once(ctx context.Context, path string, payload []byte, out any, check func() error) (time.Duration, *RemoteError) {
-	fail := func(kind string, status int, cause error, format string, args ...any) *RemoteError {
-		return &RemoteError{Model: c.cfg.Name, Kind: kind, Status: status, Message: fmt.Sprintf(format, args...), Err: cause}
+func (c *client) once(ctx context.Context, path string, payload []byte, out any, check func() error) (time.Duration, *classify.RemoteError) {
+	fail := func(kind string, status int, cause error, format string, args ...any) *classify.RemoteError {
+		return &classify.RemoteError{Model: c.cfg.Name, Kind: kind, Status: status, Message: fmt.Sprintf(format, args...), Err: cause}
 	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return -1, fail(RemoteTimeout, 0, context.Cause(ctx), "the request was stopped before it was sent")
+		return -1, fail(classify.RemoteTimeout, 0, context.Cause(ctx), "the request was stopped before it was sent")
 	}
 	defer func() { <-c.sem }()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL+path, bytes.NewReader(payload))
 	if err != nil {
 		// err quotes the URL: it stays in the log.
-		return -1, fail(RemoteUnreachable, 0, err, "the model's url is not usable")
+		return -1, fail(classify.RemoteUnreachable, 0, err, "the model's url is not usable")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.cfg.APIKey != "" {
@@ -212,10 +184,10 @@ func (c *remoteClient) once(ctx context.Context, path string, payload []byte, ou
 	res, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return -1, fail(RemoteTimeout, 0, err, "the request was stopped before an answer came")
+			return -1, fail(classify.RemoteTimeout, 0, err, "the request was stopped before an answer came")
 		}
 		kind, msg := transportFailure(err)
-		if kind == RemoteTimeout {
+		if kind == classify.RemoteTimeout {
 			msg = fmt.Sprintf("the model server did not answer within %s", c.cfg.Timeout)
 		}
 		return 0, fail(kind, 0, err, "%s", msg)
@@ -224,8 +196,8 @@ func (c *remoteClient) once(ctx context.Context, path string, payload []byte, ou
 	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
 	if err != nil {
 		kind, msg := transportFailure(err)
-		if kind == RemoteUnreachable {
-			kind = RemoteFailed // it did answer: the answer broke off
+		if kind == classify.RemoteUnreachable {
+			kind = classify.RemoteFailed // it did answer: the answer broke off
 		}
 		return 0, fail(kind, res.StatusCode, err, "reading the answer: %s", msg)
 	}
@@ -233,19 +205,19 @@ func (c *remoteClient) once(ctx context.Context, path string, payload []byte, ou
 		msg := serverMessage(raw)
 		switch {
 		case res.StatusCode == http.StatusTooManyRequests:
-			return retryAfter(res.Header.Get("Retry-After")), fail(RemoteOverloaded, res.StatusCode, nil, "the model server is overloaded: %s", msg)
+			return retryAfter(res.Header.Get("Retry-After")), fail(classify.RemoteOverloaded, res.StatusCode, nil, "the model server is overloaded: %s", msg)
 		case res.StatusCode >= 500:
-			return retryAfter(res.Header.Get("Retry-After")), fail(RemoteFailed, res.StatusCode, nil, "the model server failed: %s", msg)
+			return retryAfter(res.Header.Get("Retry-After")), fail(classify.RemoteFailed, res.StatusCode, nil, "the model server failed: %s", msg)
 		case res.StatusCode >= 300 && res.StatusCode < 400:
 			// The Location may name an internal address: the log has it, tenants do not.
-			return -1, fail(RemoteRefused, res.StatusCode, fmt.Errorf("redirect to %q", res.Header.Get("Location")),
+			return -1, fail(classify.RemoteRefused, res.StatusCode, fmt.Errorf("redirect to %q", res.Header.Get("Location")),
 				"the model server answered with a redirect, which is not followed: check the model's url")
 		case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
 			// Some servers quote part of the key they refused: their words stay in the log.
-			return -1, fail(RemoteRefused, res.StatusCode, errors.New(msg),
+			return -1, fail(classify.RemoteRefused, res.StatusCode, errors.New(msg),
 				"the model server refused the appliance's credentials: check the model's api_key_env")
 		}
-		return -1, fail(RemoteRefused, res.StatusCode, nil, "the model server refused the request: %s", msg)
+		return -1, fail(classify.RemoteRefused, res.StatusCode, nil, "the model server refused the request: %s", msg)
 	}
 	var usage struct {
 		Usage struct {
@@ -253,11 +225,11 @@ func (c *remoteClient) once(ctx context.Context, path string, payload []byte, ou
 		} `json:"usage"`
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return 0, fail(RemoteBadAnswer, res.StatusCode, err, "the model server's answer is not the JSON expected: %v", err)
+		return 0, fail(classify.RemoteBadAnswer, res.StatusCode, err, "the model server's answer is not the JSON expected: %v", err)
 	}
 	if check != nil {
 		if err := check(); err != nil {
-			return 0, fail(RemoteBadAnswer, res.StatusCode, err, "the model server's answer is not usable: %v", err)
+			return 0, fail(classify.RemoteBadAnswer, res.StatusCode, err, "the model server's answer is not usable: %v", err)
 		}
 	}
 	if json.Unmarshal(raw, &usage) == nil {
@@ -275,17 +247,17 @@ func transportFailure(err error) (kind, msg string) {
 	var rec tls.RecordHeaderError
 	switch {
 	case errors.As(err, &ne) && ne.Timeout():
-		return RemoteTimeout, "no answer in time"
+		return classify.RemoteTimeout, "no answer in time"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return RemoteUnreachable, "the model server could not be reached: connection refused"
+		return classify.RemoteUnreachable, "the model server could not be reached: connection refused"
 	case errors.As(err, &dns):
-		return RemoteUnreachable, "the model server could not be reached: its host name does not resolve"
+		return classify.RemoteUnreachable, "the model server could not be reached: its host name does not resolve"
 	case errors.As(err, &cert), errors.As(err, &rec):
-		return RemoteUnreachable, "the model server could not be reached: the TLS handshake failed"
+		return classify.RemoteUnreachable, "the model server could not be reached: the TLS handshake failed"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return RemoteFailed, "the model server closed the connection before answering"
+		return classify.RemoteFailed, "the model server closed the connection before answering"
 	}
-	return RemoteUnreachable, "the model server could not be reached"
+	return classify.RemoteUnreachable, "the model server could not be reached"
 }
 
 // serverMessage is the error message of an OpenAI-style error body, or the body itself.

@@ -1,0 +1,119 @@
+package classify
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrFitState wraps the error of a fit state that cannot be read: corrupt, or written by
+// another version of the classifier (the batch runner then fits the job again).
+var ErrFitState = errors.New("fit state")
+
+// State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt) |
+// uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] |
+// nl uint8 catch-all | nl float32 wscale | float32 temp | words × (uvarint len, bytes) |
+// words*nl int8.
+func encodeFit(f *fitted) []byte {
+	out := []byte(fitMagic)
+	u32 := func(x uint32) { out = binary.LittleEndian.AppendUint32(out, x) }
+	f32 := func(xs []float32) {
+		for _, x := range xs {
+			u32(math.Float32bits(x))
+		}
+	}
+	flags := uint32(0)
+	if f.multi {
+		flags |= 1
+	}
+	if f.alt != nil {
+		flags |= 2
+	}
+	u32(uint32(f.nl))
+	u32(uint32(f.d))
+	u32(flags)
+	u32(uint32(len(f.words)))
+	f32(f.centre)
+	f32(f.protos)
+	f32(f.alt)
+	for _, c := range f.catchAll {
+		if c {
+			out = append(out, 1)
+		} else {
+			out = append(out, 0)
+		}
+	}
+	f32(f.wscale)
+	f32([]float32{f.temp})
+	for _, w := range f.words {
+		out = binary.AppendUvarint(out, uint64(len(w)))
+		out = append(out, w...)
+	}
+	for _, x := range f.w {
+		out = append(out, byte(x))
+	}
+	return out
+}
+
+func decodeFit(s []byte) (*fitted, error) {
+	bad := fmt.Errorf("%w: corrupt, or written by another version", ErrFitState)
+	if len(s) < 4+4*4 || string(s[:4]) != fitMagic {
+		return nil, bad
+	}
+	s = s[4:]
+	u32 := func() uint32 { x := binary.LittleEndian.Uint32(s); s = s[4:]; return x }
+	f := &fitted{}
+	f.nl, f.d = int(u32()), int(u32())
+	flags := u32()
+	f.multi = flags&1 != 0
+	nw := int(u32())
+	if f.nl <= 0 || f.nl > MaxLabels || f.d <= 0 || f.d > 4096 || nw < 0 || nw*f.nl > fitMaxWeights {
+		return nil, bad
+	}
+	if len(s) < 4*(f.d+f.nl*f.d+f.nl)+f.nl {
+		return nil, bad
+	}
+	f32s := func(n int) []float32 {
+		xs := make([]float32, n)
+		for i := range xs {
+			xs[i] = math.Float32frombits(u32())
+		}
+		return xs
+	}
+	f.centre = f32s(f.d)
+	f.protos = f32s(f.nl * f.d)
+	if flags&2 != 0 {
+		if len(s) < 4*(f.nl*f.d+f.nl)+f.nl {
+			return nil, bad
+		}
+		f.alt = f32s(f.nl * f.d)
+	}
+	f.catchAll = make([]bool, f.nl)
+	for l := range f.nl {
+		f.catchAll[l] = s[l] == 1
+	}
+	s = s[f.nl:]
+	f.wscale = f32s(f.nl)
+	if len(s) < 4 {
+		return nil, bad
+	}
+	f.temp = f32s(1)[0]
+	f.words = make([]string, nw)
+	for k := range nw {
+		n, m := binary.Uvarint(s)
+		if m <= 0 || n > uint64(len(s)-m) {
+			return nil, bad
+		}
+		f.words[k] = string(s[m : m+int(n)])
+		s = s[m+int(n):]
+	}
+	if len(s) != nw*f.nl {
+		return nil, bad
+	}
+	f.w = make([]int8, nw*f.nl)
+	for i := range f.w {
+		f.w[i] = int8(s[i])
+	}
+	return f, nil
+}

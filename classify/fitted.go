@@ -1,0 +1,255 @@
+package classify
+
+import (
+	"fmt"
+	"math"
+)
+
+// The compiled corpus fit (fit.go): a batch job's logits and answers for each text.
+
+// fitted is a compiled corpus fit.
+type fitted struct {
+	nl, d    int
+	multi    bool
+	centre   []float32 // d
+	protos   []float32 // nl×d, centred unit prototypes; a catch-all's row is zero
+	alt      []float32 // nl×d or nil: the names reading's centred prototypes (see fitAgree)
+	catchAll []bool
+	temp     float32   // the confidence temperature (see fitTemp)
+	words    []string  // the student's vocabulary
+	wscale   []float32 // nl: dequantises w
+	w        []int8    // len(words)×nl, word-major
+	// Built by compile: slot maps a model row to its index in words, or -1; protosT and altT
+	// are protos and alt transposed for dotColsAVX2 (nil without AVX2).
+	slot    []int32
+	protosT []float32
+	altT    []float32
+	stride  int
+}
+
+// fitScratch is the per-call scratch space of logits, so that classifying allocates nothing
+// per text.
+type fitScratch struct {
+	x   []float32 // d: the centred text vector
+	raw []float32 // stride: dot products (AVX2 path)
+	nb  []float32 // nl: the student's sums of int8 weights (exact: small integers)
+}
+
+func (f *fitted) scratch() *fitScratch {
+	return &fitScratch{x: make([]float32, f.d), raw: make([]float32, max(f.stride, f.nl)), nb: make([]float32, f.nl)}
+}
+
+// logits writes the fitted logit of every label for a text with unit vector v (the model rows
+// of its known words in rows) into out, leaving the centred text vector in sc.x.
+func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch) {
+	nl := f.nl
+	x := sc.x
+	for j := range x {
+		x[j] = v[j] - f.centre[j]
+	}
+	if !normalize(x) {
+		clear(out)
+		return
+	}
+	dots := f.dots(x, f.protos, f.protosT, sc)
+	for l := range nl {
+		s := float64(dots[l])
+		if f.catchAll[l] {
+			s = fitCatchScore
+		}
+		if f.multi {
+			out[l] = fitMultiKappa * (s - fitMultiCentre)
+		} else {
+			out[l] = fitKappa * s
+		}
+	}
+	if len(rows) == 0 || len(f.words) == 0 {
+		return
+	}
+	nb := sc.nb
+	clear(nb)
+	for _, r := range rows {
+		k := f.slot[r]
+		if k < 0 {
+			continue
+		}
+		w := f.w[int(k)*nl : int(k)*nl+nl]
+		l := 0
+		if useAVX2 && nl >= 8 {
+			l = nl &^ 7
+			axpyInt8AVX2(&nb[0], &w[0], 1, l)
+		}
+		for ; l < nl; l++ {
+			nb[l] += float32(w[l])
+		}
+	}
+	norm := fitBeta / math.Pow(float64(len(rows)), fitGamma)
+	for l := range nl {
+		out[l] += float64(nb[l]) * float64(f.wscale[l]) * norm
+	}
+}
+
+// dots returns the centred text vector x's dot product with each of the nl rows of protos
+// (protosT: their transpose for dotColsAVX2, or nil), in sc.raw.
+func (f *fitted) dots(x, protos, protosT []float32, sc *fitScratch) []float32 {
+	d, nl := f.d, f.nl
+	out := sc.raw[:nl]
+	if protosT != nil {
+		dotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		return out
+	}
+	for l := range nl {
+		p := protos[l*d : (l+1)*d]
+		var s float32
+		for j, a := range x {
+			s += a * p[j]
+		}
+		out[l] = s
+	}
+	return out
+}
+
+// namesAnswer returns the names reading's answer (fitAgree) for the text logits last scored
+// with sc, or -1 when the fit has no names reading. Only classifying asks for it, not the fit.
+// (A text logits could not centre has all logits 0, so its temperature does not matter.)
+func (f *fitted) namesAnswer(sc *fitScratch) int {
+	if f.alt == nil {
+		return -1
+	}
+	dots := f.dots(sc.x, f.alt, f.altT, sc)
+	best, top := -1, math.Inf(-1)
+	for l := range f.nl {
+		s := float64(dots[l])
+		if f.catchAll[l] {
+			s = fitCatchScore
+		}
+		if s > top {
+			best, top = l, s
+		}
+	}
+	return best
+}
+
+// compile prepares a decoded state for classifying with model b: the word slots and, with
+// AVX2, the prototypes transposed for dotColsAVX2 (d rows of stride labels, zero padded).
+func (f *fitted) compile(b *Builtin) {
+	f.slot = make([]int32, len(b.scale))
+	for i := range f.slot {
+		f.slot[i] = -1
+	}
+	for k, w := range f.words {
+		if r := b.table.get([]byte(w)); r >= 0 {
+			f.slot[r] = int32(k)
+		}
+	}
+	// (b is the word model: the student's words are the built-in model's.)
+	if useAVX2 {
+		f.stride = (f.nl + 7) &^ 7
+		f.protosT = f.transpose(f.protos)
+		if f.alt != nil {
+			f.altT = f.transpose(f.alt)
+		}
+	}
+}
+
+// transpose returns nl×d prototypes as d rows of stride labels, zero padded (dotColsAVX2).
+func (f *fitted) transpose(protos []float32) []float32 {
+	t := make([]float32, f.d*f.stride)
+	for l := range f.nl {
+		for j := range f.d {
+			t[j*f.stride+l] = protos[l*f.d+j]
+		}
+	}
+	return t
+}
+
+// singleResult is the answer for a text of tokens tokens with logits logit; alt is the names
+// reading's answer (namesAnswer).
+func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int) Result {
+	best := argmax(logit)
+	var z float64
+	temp := f.textTemp(tokens, best, alt)
+	for _, x := range logit {
+		z += math.Exp(temp * (x - logit[best]))
+	}
+	return Result{Label: labels[best], Confidence: Round4(1 / z), Tokens: tokens}
+}
+
+// textTemp is the confidence temperature of a text of tokens tokens whose answer is best and
+// whose names reading's answer is alt (-1: none): the job's temperature (fitTemp), lowered for
+// a long text (fitLongText) and raised where the names reading agrees (fitAgree).
+func (f *fitted) textTemp(tokens, best, alt int) float64 {
+	temp := float64(f.temp)
+	if tokens > fitLongText {
+		temp *= math.Pow(fitLongText/float64(tokens), fitLongExp)
+	}
+	if alt == best {
+		temp *= fitAgree
+	}
+	return temp
+}
+
+func (f *fitted) multiResult(labels []string, logit []float64, threshold float64, tokens int) Result {
+	var out []LabelScore
+	for l, c := range f.multiConfidences(logit) {
+		if c >= threshold {
+			out = append(out, LabelScore{Label: labels[l], Confidence: c})
+		}
+	}
+	sortScores(out)
+	if out == nil {
+		out = []LabelScore{}
+	}
+	return Result{Labels: out, Tokens: tokens}
+}
+
+// multiConfidences turns multi-mode logits into each label's confidence (4 decimals). A
+// catch-all applies when no specific label does: its logit is minus the best one's.
+func (f *fitted) multiConfidences(logit []float64) []float64 {
+	best := math.Inf(-1)
+	for l, x := range logit {
+		if !f.catchAll[l] {
+			best = max(best, x)
+		}
+	}
+	out := make([]float64, len(logit))
+	for l, x := range logit {
+		if f.catchAll[l] {
+			x = -best
+		}
+		out[l] = Round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
+	}
+	return out
+}
+
+// sortScores orders labels highest first; ties keep label order (insertion sort, stable:
+// few labels pass a threshold).
+func sortScores(labels []LabelScore) {
+	for i := 1; i < len(labels); i++ {
+		for j := i; j > 0 && labels[j].Confidence > labels[j-1].Confidence; j-- {
+			labels[j], labels[j-1] = labels[j-1], labels[j]
+		}
+	}
+}
+
+var _ Fitter = (*Builtin)(nil)
+
+// CompileFitted implements Fitter: Compile, then the fitted state. A nil state is Compile.
+func (b *Builtin) CompileFitted(spec Spec, state []byte) (Model, error) {
+	mdl, err := b.Compile(spec)
+	if err != nil || state == nil {
+		return mdl, err
+	}
+	m := mdl.(*model)
+	f, err := decodeFit(state)
+	if err != nil {
+		return nil, err
+	}
+	if f.nl != len(m.labels) || f.d != b.dims || f.multi != m.multi {
+		return nil, fmt.Errorf("fit state: %d labels × %d dims (multi %v), spec has %d × %d (multi %v)",
+			f.nl, f.d, f.multi, len(m.labels), b.dims, m.multi)
+	}
+	f.compile(b.words)
+	m.fit = f
+	return m, nil
+}

@@ -1,0 +1,20 @@
+package openai
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/classer-ai/classer-batch/classify"
+)
+
+// The model is read-only once built, so one instance serves every test of the binary.
+var builtinOnce = sync.OnceValues(classify.NewBuiltin)
+
+func testBuiltin(tb testing.TB) *classify.Builtin {
+	tb.Helper()
+	b, err := builtinOnce()
+	if err != nil {
+		tb.Fatalf("NewBuiltin: %v", err)
+	}
+	return b
+}
