@@ -34,10 +34,16 @@ text_type() {
   done
   case "$1" in
     atis) echo "air travel questions" ;;
+    alexa_reviews) echo "product reviews" ;;
     bitext_support_categories) echo "customer support requests" ;;
+    clickbait_headlines) echo "news headlines" ;;
     clinc150) echo "requests to a virtual assistant" ;;
+    disaster_tweets | tweeteval_irony) echo "tweets" ;;
     emotion) echo "tweets" ;;
+    financial_phrasebank) echo "financial news sentences" ;;
     fortunes) echo "jokes and quotations" ;;
+    goemotions) echo "Reddit comments" ;;
+    movie_genres) echo "movie plot summaries" ;;
     reuters_grain | reuters_grain_corn_multi) echo "news articles" ;;
     sms_spam) echo "text messages" ;;
     snips) echo "requests to a voice assistant" ;;
