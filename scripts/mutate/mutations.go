@@ -246,7 +246,8 @@ var mutations = []mutation{
 		file:  "blob/sign.go",
 		old:   "if !p.expiration.After(l.now()) {",
 		new:   "if false {",
-		tests: []string{"blob:TestUploadExpired", "server:TestUploadRejections"},
+		tests: []string{"blob:TestUploadExpired"},
+		note:  "server:TestUploadRejections also sends an expired upload, but the URL's own signed expiry (checked before the body since issue 22) refuses it first, so it passes with this mutation",
 	},
 	{
 		name:  "an upload URL's signature is checked",
