@@ -977,3 +977,26 @@ func TestParsePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestPutObserverStopsTheUpload: an observer (the server's NDJSON sniffer) that refuses
+// the file on its first bytes stops the upload there: put returns its error and reads no
+// more of a 1 GiB body than the block it refused, and nothing is stored.
+func TestPutObserverStopsTheUpload(t *testing.T) {
+	env := newTestEnv(t)
+	refusal := errors.New("not NDJSON")
+	src := &countingReader{r: io.LimitReader(zeros{}, 1<<30)}
+	_, err := env.l.put(context.Background(), "observed", src, 0, 1<<30, refusingWriter{refusal})
+	if !errors.Is(err, refusal) {
+		t.Fatalf("put = %v; want the observer's refusal", err)
+	}
+	if src.n > 8<<20 {
+		t.Errorf("read %d bytes of a 1 GiB body after the observer refused; want at most a block or two", src.n)
+	}
+	if _, err := env.l.Stat(context.Background(), "observed"); err == nil {
+		t.Error("the refused file was stored")
+	}
+}
+
+type refusingWriter struct{ err error }
+
+func (w refusingWriter) Write([]byte) (int, error) { return 0, w.err }

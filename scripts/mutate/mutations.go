@@ -492,7 +492,8 @@ var mutations = []mutation{
 		file:  "blob/filecopy.go",
 		old:   "if _, err := tee.Write(b); err != nil {",
 		new:   "if _, err := tee.Write(b); err != nil && false {",
-		tests: []string{"server:TestUploadNotNDJSON"},
+		tests: []string{"blob:TestPutObserverStopsTheUpload"},
+		note:  "server:TestUploadNotNDJSON still gets its 400 under this mutation (since issue 22 the sniffer's error is also returned at the end of the file, through End), so it no longer shows that the refusal stops the upload early",
 	},
 	{
 		name:  "a completed job whose results object is gone answers 410, not a URL that fails",
