@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"slices"
@@ -87,7 +89,7 @@ func loadModels(cfg Config, builtin *classify.Builtin, log *slog.Logger, getenv 
 			m, err := classify.LoadStatic(mc.Path, builtin)
 			if err != nil {
 				log.Error("static model not loaded", "model", name, "path", mc.Path, "err", err)
-				ms.Add(name, mc.Kind, nil, err)
+				ms.Add(name, mc.Kind, nil, staticLoadError(err))
 				continue
 			}
 			log.Info("static model loaded", "model", name, "path", mc.Path, "ms", time.Since(t0).Milliseconds())
@@ -153,4 +155,18 @@ func envLookup(environ []string) func(string) string {
 		}
 		return ""
 	}
+}
+
+// staticLoadError is what tenants see of a static model that could not be loaded (GET
+// /v1/models, 503 answers): a plain reason without the server's file paths, which only
+// the log shows (issue 22, finding 6).
+func staticLoadError(err error) error {
+	reason := "its files are not a valid static model"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		reason = "its path does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		reason = "its files cannot be read"
+	}
+	return errors.New(reason + " (the server log names the file)")
 }

@@ -147,10 +147,18 @@ func runStartedModelJob(t *testing.T, c *client, id string) (jobView, []resultLi
 func TestConfiguredModels(t *testing.T) {
 	srv := modeltest.NewOpenAIServer(512)
 	defer srv.Close()
-	m := startMain(t, modelsConfig(t, srv))
+	cfg := modelsConfig(t, srv)
+	logs := &syncBuffer{}
+	m := startMain(t, cfg, func(m *Main) { m.Log = newLogger(logs, "info", "text") })
 	defer m.Close()
 	c := newClient(t, m.URL, acmeKey)
 
+	// Tenants see the model's name and a plain reason; only the log names the server's file
+	// (issue 22, finding 6).
+	missingPath := cfg.Models["missing"].Path
+	if s := logs.String(); !strings.Contains(s, missingPath) {
+		t.Errorf("the log does not name the missing model's path %s:\n%s", missingPath, s)
+	}
 	var models struct {
 		Models []classify.ModelInfo `json:"models"`
 	}
@@ -160,8 +168,8 @@ func TestConfiguredModels(t *testing.T) {
 	ready := map[string]bool{}
 	for _, mi := range models.Models {
 		ready[mi.Name] = mi.Ready
-		if mi.Name == "missing" && !strings.Contains(mi.Error, "nope") {
-			t.Errorf("the model that could not load says %q", mi.Error)
+		if mi.Name == "missing" && (!strings.Contains(mi.Error, "does not exist") || strings.Contains(mi.Error, "nope")) {
+			t.Errorf("the model that could not load says %q, want a plain reason without its path", mi.Error)
 		}
 	}
 	if !ready["builtin"] || !ready["potion"] || !ready["vec"] || !ready["bge"] || !ready["llm"] || ready["missing"] {
@@ -188,7 +196,9 @@ func TestConfiguredModels(t *testing.T) {
 		!strings.Contains(fmt.Sprint(e["message"]), "builtin, llm, missing, potion, vec") {
 		t.Fatalf("unknown model: %d %v", code, e)
 	}
-	if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "x", "labels": []string{"a", "b"}, "model": "missing"}, &e); code != 503 {
+	if code, _ := c.do("POST", "/v1/classify", map[string]any{"text": "x", "labels": []string{"a", "b"}, "model": "missing"}, &e); code != 503 ||
+		!strings.Contains(fmt.Sprint(e["message"]), "missing") || !strings.Contains(fmt.Sprint(e["message"]), "does not exist") ||
+		strings.Contains(fmt.Sprint(e["message"]), "nope") {
 		t.Fatalf("a model that could not load: %d %v", code, e)
 	}
 

@@ -33,6 +33,9 @@ const (
 	browseScan = 200000
 	// browseTextChars cuts each text in a page (the input holds the whole text).
 	browseTextChars = 2000
+	// browseCheckEvery is how many lines a page reads between looks at its context: a
+	// check costs little next to a JSON decode, and a few thousand lines are under a MB.
+	browseCheckEvery = 1024
 )
 
 // LinesQuery asks for a page of a job's lines: from input line Offset (0-based), at most
@@ -180,7 +183,11 @@ func (r *Runner) scanResults(ctx context.Context, job *Job, q LinesQuery, fn fun
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 256<<10)
 	scanned := 0
-	for {
+	for n := 0; ; n++ {
+		// A filtered page may read browseScan results: it stops when the client goes away.
+		if n%browseCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		line, err := br.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) > 0 {
 			var rl resultLine
@@ -229,7 +236,12 @@ func (r *Runner) resultMarks(ctx context.Context, job *Job) ([]lineMark, error) 
 	br := bufio.NewReaderSize(rc, 256<<10)
 	var marks []lineMark
 	var off int64
-	for {
+	for n := 0; ; n++ {
+		// The pass reads all the results: it stops when the client goes away (the index is
+		// then made by a later page).
+		if n%browseCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			return nil, errors.New("read results: a result line is over 256 KiB")

@@ -202,6 +202,26 @@ func (rr *recordingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// CheckDownloadURL verifies a download URL's path and signature as ServeDownload does,
+// without touching the object, so that a caller can give the connection more time only
+// to a signed request (issue 22). Errors wrap ErrAccessDenied.
+func (l *Local) CheckDownloadURL(r *http.Request) error {
+	_, _, err := l.checkDownload(r)
+	return err
+}
+
+func (l *Local) checkDownload(r *http.Request) (key, filename string, err error) {
+	key, ok := strings.CutPrefix(r.URL.Path, downloadPath)
+	if !ok {
+		return "", "", fmt.Errorf("%w: not a download URL", ErrAccessDenied)
+	}
+	if !validKey(key) {
+		return "", "", fmt.Errorf("%w: invalid object key in download URL", ErrAccessDenied)
+	}
+	filename, err = l.verifyDownload(key, r.URL.Query())
+	return key, filename, err
+}
+
 // ServeDownload answers GET and HEAD on a URL from PresignDownload: the path
 // is "/_blob/download/<key>" and the query must carry a valid, unexpired
 // signature for exactly that key and the filename. The object is served with
@@ -213,14 +233,7 @@ func (rr *recordingReader) Read(p []byte) (int, error) {
 // wrap ErrAccessDenied; a missing object wraps ErrNotExist. On error nothing
 // has been written, so the caller writes the error response.
 func (l *Local) ServeDownload(w http.ResponseWriter, r *http.Request) error {
-	key, ok := strings.CutPrefix(r.URL.Path, downloadPath)
-	if !ok {
-		return fmt.Errorf("%w: not a download URL", ErrAccessDenied)
-	}
-	if !validKey(key) {
-		return fmt.Errorf("%w: invalid object key in download URL", ErrAccessDenied)
-	}
-	filename, err := l.verifyDownload(key, r.URL.Query())
+	key, filename, err := l.checkDownload(r)
 	if err != nil {
 		return err
 	}

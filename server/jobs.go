@@ -499,7 +499,13 @@ func jobIDFromInputKey(key string) (string, bool) {
 	return id, true
 }
 
+// handleBlobDownload serves a local download. Only a signed URL gets the long transfer
+// deadlines: an unsigned request keeps the server's short ones, so it cannot hold a
+// connection open by sending a slow body (issue 22).
 func (s *Server) handleBlobDownload(c echo.Context) error {
+	if err := s.local.CheckDownloadURL(c.Request()); err != nil {
+		return err
+	}
 	s.extendDeadlines(c)
 	return s.local.ServeDownload(c.Response(), c.Request())
 }

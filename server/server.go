@@ -116,6 +116,7 @@ type Blobs interface {
 type localEndpoints interface {
 	CheckUploadURL(r *http.Request) (key string, err error)
 	ReceiveUpload(ctx context.Context, r *http.Request, allow func(ctx context.Context, key, filename string) (io.Writer, error)) (key string, n int64, err error)
+	CheckDownloadURL(r *http.Request) error
 	ServeDownload(w http.ResponseWriter, r *http.Request) error
 }
 

@@ -191,3 +191,30 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// TestBlobDownloadShortTimeoutsUntilSigned: a download request whose URL is not validly
+// signed keeps the server's read timeout: a client that sends a slow body with it (the
+// server reads an unread small body before it answers) is cut off, instead of holding the
+// connection for the transfer timeout (issue 22).
+func TestBlobDownloadShortTimeoutsUntilSigned(t *testing.T) {
+	e := newEnv(t, envOptions{cfg: Config{TransferTimeout: time.Hour}})
+	const readTimeout = 300 * time.Millisecond
+	ts := httptest.NewUnstartedServer(e.srv.Handler())
+	ts.Config.ReadTimeout = readTimeout
+	ts.Start()
+	defer ts.Close()
+	addr := ts.Listener.Addr().String()
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	path := "/_blob/download/jobs/j1/results.ndjson?exp=9999999999&filename=r.ndjson&sig=bad"
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\nsome", path, addr, 100<<10)
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err = io.ReadAll(c) // until the server closes the connection
+	if isTimeout(err) {
+		t.Fatalf("the connection of an unsigned download was still open after 30 s (read timeout %s)", readTimeout)
+	}
+}
