@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"net/url"
@@ -36,18 +35,7 @@ func startProcConfig(t *testing.T, bin, dataDir, config string) *proc {
 		}
 	})
 	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.logs.Write(append(sc.Bytes(), '\n'))
-			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
+	go scanServeLog(stderr, p.logs, found)
 	select {
 	case p.url = <-found:
 	case <-time.After(30 * time.Second):

@@ -360,16 +360,7 @@ func startUnit(t *testing.T, svc map[string][]string, root, work string) (url st
 	found := make(chan string, 1)
 	exited := make(chan error, 1)
 	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.Write(append(sc.Bytes(), '\n'))
-			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
+		scanServeLog(stderr, logs, found)
 		exited <- serve.Wait()
 	}()
 	t.Cleanup(func() {

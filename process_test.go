@@ -98,6 +98,21 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// scanServeLog copies a serving process's log lines into logs and sends the first URL it
+// announces (url=…) on found, without blocking; it returns when r ends.
+func scanServeLog(r io.Reader, logs *syncBuffer, found chan<- string) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		logs.Write(append(sc.Bytes(), '\n'))
+		if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+			select {
+			case found <- m[1]:
+			default:
+			}
+		}
+	}
+}
+
 // startProcAt starts the binary on addr; env adds or overrides variables.
 func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
 	t.Helper()
@@ -116,18 +131,7 @@ func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
 	}
 	found := make(chan string, 1)
 	logs := &syncBuffer{}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.Write(append(sc.Bytes(), '\n'))
-			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
+	go scanServeLog(stderr, logs, found)
 	p := &proc{cmd: cmd, logs: logs}
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {

@@ -131,12 +131,7 @@ func TestBlobUploadRefusedBeforeBody(t *testing.T) {
 // upload may take longer than the read timeout.
 func TestBlobUploadShortTimeoutsUntilAuthorised(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: Config{TransferTimeout: time.Hour}})
-	const readTimeout = 300 * time.Millisecond
-	ts := httptest.NewUnstartedServer(e.srv.Handler())
-	ts.Config.ReadTimeout = readTimeout
-	ts.Start()
-	defer ts.Close()
-	addr := ts.Listener.Addr().String()
+	addr := serveWithReadTimeout(t, e, readTimeout)
 
 	created := e.createJob(t, e.keyA, `{`+spec3+`}`)
 	u, err := url.Parse(created.str("upload_url"))
@@ -187,6 +182,20 @@ func TestBlobUploadShortTimeoutsUntilAuthorised(t *testing.T) {
 	}
 }
 
+// readTimeout is the server's read timeout in the tests of what a connection may hold
+// before it is authorised; the transfer timeout there is an hour.
+const readTimeout = 300 * time.Millisecond
+
+// serveWithReadTimeout serves e's handler on loopback with http.Server's ReadTimeout set,
+// as serve sets http.read_timeout, and returns its address.
+func serveWithReadTimeout(t *testing.T, e *testEnv, d time.Duration) string {
+	ts := httptest.NewUnstartedServer(e.srv.Handler())
+	ts.Config.ReadTimeout = d
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts.Listener.Addr().String()
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
@@ -198,12 +207,7 @@ func isTimeout(err error) bool {
 // connection for the transfer timeout (issue 22).
 func TestBlobDownloadShortTimeoutsUntilSigned(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: Config{TransferTimeout: time.Hour}})
-	const readTimeout = 300 * time.Millisecond
-	ts := httptest.NewUnstartedServer(e.srv.Handler())
-	ts.Config.ReadTimeout = readTimeout
-	ts.Start()
-	defer ts.Close()
-	addr := ts.Listener.Addr().String()
+	addr := serveWithReadTimeout(t, e, readTimeout)
 
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
