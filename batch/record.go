@@ -72,7 +72,6 @@ func parseLineBuf(data []byte, maxTextChars int, scratch *[]byte) (record, error
 		if len(bytes.TrimSpace(inner)) == 0 {
 			return rec, errors.New(`"text" is empty`)
 		}
-		// Counted as a borrowed string: utf8.RuneCount would copy inner to the heap.
 		if n := utf8.RuneCountInString(unsafe.String(unsafe.SliceData(inner), len(inner))); n > maxTextChars {
 			return rec, errors.New(`"text" is ` + strconv.Itoa(n) + " characters, over the limit of " + strconv.Itoa(maxTextChars))
 		}
