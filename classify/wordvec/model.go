@@ -51,8 +51,9 @@ type Model struct {
 	refMean []float64
 	refMom  []float64
 	// stats computes refMean and refMom once. NewBuiltin starts it in the background (it
-	// takes ~60 ms, several times that under the race detector) and Compile calls it, so
-	// Compile waits only if it has not finished; sync.Once orders the writes before reads.
+	// takes ~60 ms, several times that under the race detector) and Calibration (which the
+	// decision layer's Compile calls) waits only if it has not finished; sync.Once orders the
+	// writes before reads.
 	stats func()
 
 	// ranked: rows are in frequency order, of a vocabulary of zipfN words (SIF weights and
@@ -141,7 +142,7 @@ func parseModel(s string) (*Model, error) {
 }
 
 // calibStats computes the reference distribution that label scores are calibrated against
-// (realtime.go): a "random word of running text" drawn with probability proportional to its
+// (classify/realtime.go): a "random word of running text" drawn with probability proportional to its
 // weight in a SIF sentence sum, p(w)·a/(a+p(w)), over the statsWords most frequent words.
 // It stores the weighted mean m of their unit vectors and the weighted second moment M, so
 // that for any unit prototype p the mean cosine is m·p and the variance pᵀMp − (m·p)²,
