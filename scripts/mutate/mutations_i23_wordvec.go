@@ -11,5 +11,12 @@ func init() {
 			new:   "if b.words != nil {",
 			tests: []string{"./classify:TestStaticStudentReadsBuiltinWords"},
 		},
+		{
+			name:  "preview keywords skip the commonest words (SIF weight under one half)",
+			file:  "classify/preview.go",
+			old:   "factor < scale/2 {",
+			new:   "factor < 0*scale {",
+			tests: []string{"./classify:TestPreviewKeywordsSkipCommonWords"},
+		},
 	}...)
 }
