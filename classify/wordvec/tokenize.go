@@ -3,6 +3,7 @@ package wordvec
 import (
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The tokenizer follows the Stanford (PTB-style) tokenisation that GloVe 6B was trained on,
@@ -108,7 +109,8 @@ func (t *tokenizer) appendLower(r rune) {
 	t.buf = utf8.AppendRune(t.buf, unicode.ToLower(r))
 }
 
-// next returns the next token, lowercased. The slice is valid until the following call.
+// next returns the next token, lowercased. The slice is valid until the following call and
+// must not be written to: it may be the text's own bytes.
 func (t *tokenizer) next() ([]byte, bool) {
 	if t.pend > 0 {
 		tok := t.buf[t.pend:]
@@ -122,6 +124,9 @@ func (t *tokenizer) next() ([]byte, bool) {
 	}
 	if t.i < len(t.s) {
 		if c := t.s[t.i]; 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+			if tok, ok := t.plainWord(); ok {
+				return tok, true
+			}
 			return t.word(), true
 		}
 	}
@@ -138,6 +143,18 @@ func (t *tokenizer) next() ([]byte, bool) {
 		}
 		t.i += size
 	}
+	if r < utf8.RuneSelf && !isWordRune(r) {
+		// ASCII punctuation is its own lowercase: the token is the text's own bytes.
+		j := t.i + 1
+		if r == '.' || r == '-' {
+			for j < len(t.s) && rune(t.s[j]) == r {
+				j++
+			}
+		}
+		tok := t.s[t.i:j]
+		t.i = j
+		return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
+	}
 	if !isWordRune(r) || isCJK(r) {
 		t.appendLower(r)
 		t.i += size
@@ -150,6 +167,31 @@ func (t *tokenizer) next() ([]byte, bool) {
 		return t.buf, true
 	}
 	return t.word(), true
+}
+
+// plainWord is word for the common case, which needs no copy: a run of lowercase ASCII
+// letters and digits at t.i that ends the word (at the end of the text, or at an ASCII
+// character that cannot continue it). Otherwise it returns false and leaves t.i alone.
+func (t *tokenizer) plainWord() ([]byte, bool) {
+	s := t.s
+	j := t.i
+	for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || '0' <= s[j] && s[j] <= '9') {
+		j++
+	}
+	if j < len(s) {
+		switch c := s[j]; {
+		case c >= utf8.RuneSelf || 'A' <= c && c <= 'Z':
+			return nil, false // a non-ASCII or uppercase character: word's full rules
+		case c == '-' || c == '.' || c == ',' || c == ':' || c == '/' || c == '\'':
+			// These join what follows a word character to the word; anything else ends it.
+			if j+1 < len(s) && (s[j+1] >= utf8.RuneSelf || isWordRune(rune(s[j+1]))) {
+				return nil, false
+			}
+		}
+	}
+	tok := s[t.i:j]
+	t.i = j
+	return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
 }
 
 // word scans a word starting at t.i (a word rune) into t.buf and sets t.pend if a clitic
