@@ -1,6 +1,10 @@
 package wordvec
 
-import "github.com/classer-ai/classer-batch/classify/internal/vec"
+import (
+	"encoding/binary"
+
+	"github.com/classer-ai/classer-batch/classify/internal/vec"
+)
 
 // Text vectors of a word model (the built-in or a static one), which the decision layer
 // (classify) reads once per text through Reader.
@@ -12,7 +16,7 @@ import "github.com/classer-ai/classer-batch/classify/internal/vec"
 // looked up by row: one tokenisation serves both). With v nil it only appends the rows of
 // text's known words, with the word tokenizer.
 func (b *Model) Reader() func(text string, v []float32, uniform bool, rows *[]int32) (known, tokens int) {
-	t := &tokenizer{buf: make([]byte, 0, 64)}
+	t := newTokenizer()
 	return func(text string, v []float32, uniform bool, rows *[]int32) (int, int) {
 		if v == nil {
 			return b.wordRows(t, text, rows)
@@ -27,21 +31,24 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 		return b.embedTokens(text, v, rows)
 	}
 	clear(v)
-	t.reset(text)
+	// Tokenise and hash the whole text first, then look every token up, then sum: the
+	// look-ups of one text do not depend on each other, so the processor overlaps their
+	// cache misses instead of waiting for each in turn.
+	keys := b.keys(t, text)
+	tokens = len(keys)
+	found := t.rows[:0]
+	for i := range keys {
+		if row := b.find(&keys[i]); row >= 0 && b.scale[row] != 0 {
+			found = append(found, row)
+		}
+	}
+	t.rows = found
+	if rows != nil {
+		*rows = append(*rows, found...)
+	}
+	known = len(found)
 	d := b.dims
-	for {
-		tok, ok := t.next()
-		if !ok {
-			break
-		}
-		tokens++
-		row := b.lookup(tok)
-		if row < 0 || b.scale[row] == 0 {
-			continue
-		}
-		if rows != nil {
-			*rows = append(*rows, row)
-		}
+	for _, row := range found {
 		f := b.factor[row]
 		if uniform {
 			f = b.scale[row]
@@ -67,7 +74,6 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 		for ; j < len(v); j++ {
 			v[j] += float32(f * float32(q[j]))
 		}
-		known++
 	}
 	if known == 0 {
 		return 0, tokens
@@ -121,16 +127,55 @@ func axpyRow(v []float32, q []int8, f float32) {
 // wordRows appends the rows of text's known words (with the word tokenizer, even for a
 // model with its own).
 func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, tokens int) {
-	t.reset(text)
-	for {
-		tok, ok := t.next()
-		if !ok {
-			return known, tokens
-		}
-		tokens++
-		if r := b.lookup(tok); r >= 0 && b.scale[r] != 0 {
+	keys := b.keys(t, text)
+	for i := range keys {
+		if r := b.find(&keys[i]); r >= 0 && b.scale[r] != 0 {
 			*rows = append(*rows, r)
 			known++
 		}
 	}
+	return known, len(keys)
+}
+
+// tokenKey is a token's hash and first bytes (wordKey), and the token itself when the first
+// bytes do not hold it all.
+type tokenKey struct {
+	h, tag, key uint64
+	long        []byte // the token, if it is longer than 8 bytes
+}
+
+// keys tokenises text into t.keys.
+func (b *Model) keys(t *tokenizer, text string) []tokenKey {
+	t.reset(text)
+	keys := t.keys[:0]
+	t.long = t.long[:0]
+	for {
+		tok, ok := t.next()
+		if !ok {
+			break
+		}
+		k := tokenKey{}
+		k.h, k.tag, k.key = wordKey(tok)
+		if len(tok) > 8 {
+			// tok may be the tokenizer's buffer, which the next token overwrites.
+			n := len(t.long)
+			t.long = append(t.long, tok...)
+			k.long = t.long[n:len(t.long):len(t.long)]
+		}
+		keys = append(keys, k)
+	}
+	t.keys = keys
+	return keys
+}
+
+// find is lookup for a tokenKey.
+func (b *Model) find(k *tokenKey) int32 {
+	if r := b.table.find(k.h, k.tag, k.key, k.long); r >= 0 || k.long != nil {
+		return r
+	}
+	// A short token is all in key: rebuild it for the clitic aliases.
+	n := int(k.tag>>32) & 0xff
+	var w [8]byte
+	binary.LittleEndian.PutUint64(w[:], k.key)
+	return b.alias(w[:n])
 }

@@ -234,6 +234,11 @@ func (b *Model) lookup(tok []byte) int32 {
 	if r := b.table.get(tok); r >= 0 {
 		return r
 	}
+	return b.alias(tok)
+}
+
+// alias is lookup for a token that is not in the table.
+func (b *Model) alias(tok []byte) int32 {
 	var alias string
 	switch string(tok) {
 	case "n't":
@@ -313,6 +318,11 @@ func (t *wordTable) getString(w string) (int32, bool) {
 // get returns w's row or -1.
 func (t *wordTable) get(w []byte) int32 {
 	h, tag, key := wordKey(w)
+	return t.find(h, tag, key, w)
+}
+
+// find is get with w's wordKey computed; w is needed only if it is longer than 8 bytes.
+func (t *wordTable) find(h, tag, key uint64, w []byte) int32 {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
 		if s.meta == 0 {
