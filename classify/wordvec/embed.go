@@ -36,45 +36,22 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 	// cache misses instead of waiting for each in turn.
 	keys := b.keys(t, text)
 	tokens = len(keys)
-	found := t.rows[:0]
+	found, fs := t.rows[:0], t.factors[:0]
 	for i := range keys {
 		if row := b.find(&keys[i]); row >= 0 && b.scale[row] != 0 {
-			found = append(found, row)
+			f := b.factor[row]
+			if uniform {
+				f = b.scale[row]
+			}
+			found, fs = append(found, row), append(fs, f)
 		}
 	}
-	t.rows = found
+	t.rows, t.factors = found, fs
 	if rows != nil {
 		*rows = append(*rows, found...)
 	}
 	known = len(found)
-	d := b.dims
-	for _, row := range found {
-		f := b.factor[row]
-		if uniform {
-			f = b.scale[row]
-		}
-		q := b.vecs[int(row)*d : int(row)*d+d]
-		q = q[:len(v)]
-		// Unrolled by 4 (each component's operations are unchanged, so the sum is too).
-		// The explicit float32 conversion forbids fusing into an FMA, so results are the
-		// same on every architecture, not only run to run.
-		j := 0
-		if vec.UseAVX2 && len(v) >= 8 {
-			j = len(v) &^ 7
-			vec.AxpyInt8AVX2(&v[0], &q[0], f, j)
-		}
-		for ; j+4 <= len(v); j += 4 {
-			w := v[j : j+4 : j+4]
-			x := q[j : j+4 : j+4]
-			w[0] += float32(f * float32(x[0]))
-			w[1] += float32(f * float32(x[1]))
-			w[2] += float32(f * float32(x[2]))
-			w[3] += float32(f * float32(x[3]))
-		}
-		for ; j < len(v); j++ {
-			v[j] += float32(f * float32(q[j]))
-		}
-	}
+	vec.SumRowsInt8(v, b.vecs, b.dims, found, fs)
 	if known == 0 {
 		return 0, tokens
 	}

@@ -33,19 +33,21 @@ type tokenizer struct {
 	pend int // >0: buf[pend:] is a clitic still to be returned
 
 	// Scratch space of Model.keys and embed, reused across texts.
-	keys []tokenKey
-	long []byte
-	rows []int32
+	keys    []tokenKey
+	long    []byte
+	rows    []int32
+	factors []float32
 
 	// Room for a typical text's tokens, in the same allocation as the tokenizer.
-	bufArr  [64]byte
-	keysArr [64]tokenKey
-	rowsArr [64]int32
+	bufArr     [64]byte
+	keysArr    [64]tokenKey
+	rowsArr    [64]int32
+	factorsArr [64]float32
 }
 
 func newTokenizer() *tokenizer {
 	t := &tokenizer{}
-	t.buf, t.keys, t.rows = t.bufArr[:0], t.keysArr[:0], t.rowsArr[:0]
+	t.buf, t.keys, t.rows, t.factors = t.bufArr[:0], t.keysArr[:0], t.rowsArr[:0], t.factorsArr[:0]
 	return t
 }
 
