@@ -28,7 +28,7 @@ func (b *Model) Reader() func(text string, v []float32, uniform bool, rows *[]in
 // embed is Reader's text vector.
 func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows *[]int32) (known, tokens int) {
 	if b.hf != nil {
-		return b.embedTokens(text, v, rows)
+		return b.embedTokens(t, text, v, rows)
 	}
 	clear(v)
 	// Tokenise and hash the whole text first, then look every token up, then sum: the
@@ -67,38 +67,26 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 
 // embedTokens is embed for a model with a Hugging Face tokenizer: the mean of its token
 // rows (each weighs as its vector does: the model's own weighting), normalised.
-func (b *Model) embedTokens(text string, v []float32, rows *[]int32) (known, tokens int) {
+func (b *Model) embedTokens(t *tokenizer, text string, v []float32, rows *[]int32) (known, tokens int) {
 	clear(v)
-	ids := b.hf.tokenize(text, nil)
-	d := b.dims
+	ids := b.hf.tokenize(text, t.ids[:0])
+	t.ids = ids
+	found, fs := t.rows[:0], t.factors[:0]
 	for _, id := range ids {
 		if id < 0 || int(id) >= len(b.scale) || b.scale[id] == 0 {
 			continue
 		}
-		if rows != nil {
-			*rows = append(*rows, id)
-		}
-		q := b.vecs[int(id)*d : int(id)*d+d]
-		j := 0
-		if vec.UseAVX2 && d >= 8 {
-			j = d &^ 7
-			vec.AxpyInt8AVX2(&v[0], &q[0], b.factor[id], j)
-		}
-		axpyRow(v[j:], q[j:], b.factor[id])
-		known++
+		found, fs = append(found, id), append(fs, b.factor[id])
 	}
-	if known == 0 || !vec.Normalize(v) {
+	t.rows, t.factors = found, fs
+	if rows != nil {
+		*rows = append(*rows, found...)
+	}
+	vec.SumRowsInt8(v, b.vecs, b.dims, found, fs)
+	if len(found) == 0 || !vec.Normalize(v) {
 		return 0, len(ids)
 	}
-	return known, len(ids)
-}
-
-// axpyRow adds f times the int8 row q to v.
-func axpyRow(v []float32, q []int8, f float32) {
-	q = q[:len(v)]
-	for j := range v {
-		v[j] += float32(f * float32(q[j]))
-	}
+	return len(found), len(ids)
 }
 
 // wordRows appends the rows of text's known words (with the word tokenizer, even for a

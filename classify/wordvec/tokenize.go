@@ -37,6 +37,7 @@ type tokenizer struct {
 	long    []byte
 	rows    []int32
 	factors []float32
+	ids     []int32 // a Hugging Face tokenizer's ids (embedTokens)
 
 	// Room for a typical text's tokens, in the same allocation as the tokenizer.
 	bufArr     [64]byte
