@@ -1,5 +1,6 @@
 package main
 
+// Issue 23, the hot path: the fast paths must give what the general ones give.
 func init() {
 	mutations = append(mutations, []mutation{
 		{
@@ -8,6 +9,34 @@ func init() {
 			old:   "(ip == nil || !ip.IsLoopback())",
 			new:   "(ip == nil)",
 			tests: []string{".:TestPprofAddrLoopbackOnly"},
+		},
+		{
+			name:  "the copy-free word path leaves a word with an uppercase letter to the full rules",
+			file:  "classify/wordvec/tokenize.go",
+			old:   "case c >= utf8.RuneSelf || 'A' <= c && c <= 'Z':",
+			new:   "case c >= utf8.RuneSelf:",
+			tests: []string{"classify/wordvec:TestPlainWordAgreesWithWord"},
+		},
+		{
+			name:  "the copy-free word path leaves '-', '.', ',', ':', '/' and ' before a word character to the full rules",
+			file:  "classify/wordvec/tokenize.go",
+			old:   "if j+1 < len(s) && (s[j+1] >= utf8.RuneSelf || isWordRune(rune(s[j+1]))) {",
+			new:   "if false {",
+			tests: []string{"classify/wordvec:TestPlainWordAgreesWithWord"},
+		},
+		{
+			name:  "a clitic the vocabulary lacks counts as its word on the phased look-up path",
+			file:  "classify/wordvec/embed.go",
+			old:   "return b.alias(w[:n])",
+			new:   "return b.alias(w[n:])",
+			tests: []string{"classify/wordvec:TestCliticRows"},
+		},
+		{
+			name:  "SumRowsInt8 adds the components past the AVX2 kernel's once",
+			file:  "classify/internal/vec/vec.go",
+			old:   "\t\tk := j\n",
+			new:   "\t\tk := 0\n",
+			tests: []string{"classify/internal/vec:TestSumRowsInt8Exact"},
 		},
 	}...)
 }
