@@ -1,6 +1,8 @@
 package wordvec
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -194,9 +196,18 @@ func (t *tokenizer) next() ([]byte, bool) {
 func (t *tokenizer) plainWord() ([]byte, bool) {
 	s := t.s
 	j := t.i
+	// Eight bytes at a time while eight remain: most words end within the first eight.
+	for j+8 <= len(s) {
+		if m := notLowerOrDigit(binary.LittleEndian.Uint64([]byte(s[j : j+8]))); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			goto end
+		}
+		j += 8
+	}
 	for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || '0' <= s[j] && s[j] <= '9') {
 		j++
 	}
+end:
 	if j < len(s) {
 		switch c := s[j]; {
 		case c >= utf8.RuneSelf || 'A' <= c && c <= 'Z':
@@ -211,6 +222,19 @@ func (t *tokenizer) plainWord() ([]byte, bool) {
 	tok := s[t.i:j]
 	t.i = j
 	return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
+}
+
+// notLowerOrDigit returns the high bit of each byte of x (eight bytes of text, little-endian)
+// that is not an ASCII lowercase letter or digit. Each byte's low seven bits plus a constant
+// of at most 0x80 stay within the byte, so no carry crosses into the next.
+func notLowerOrDigit(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	x7 := x &^ high
+	inRange := func(lo, hi uint64) uint64 {
+		return (x7 + (0x80-lo)*ones) &^ (x7 + (0x80-hi-1)*ones) & high
+	}
+	word := (inRange('a', 'z') | inRange('0', '9')) &^ x
+	return ^word & high
 }
 
 // word scans a word starting at t.i (a word rune) into t.buf and sets t.pend if a clitic

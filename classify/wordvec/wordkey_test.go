@@ -31,3 +31,21 @@ func TestWordKeyReads(t *testing.T) {
 		}
 	}
 }
+
+// TestNotLowerOrDigit: every byte value, at every position of the eight, is flagged exactly
+// when it is not an ASCII lowercase letter or digit.
+func TestNotLowerOrDigit(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			x := uint64(0x6161616161616161) // "aaaaaaaa"
+			x = x&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := uint64(0)
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+				want = 0x80 << (8 * pos)
+			}
+			if got := notLowerOrDigit(x); got != want {
+				t.Fatalf("byte %#x at %d: %#x, want %#x", c, pos, got, want)
+			}
+		}
+	}
+}
