@@ -32,6 +32,13 @@ func init() {
 			tests: []string{"classify/wordvec:TestCliticRows"},
 		},
 		{
+			name:  "wordKey's second 4-byte read of a 4-7 byte word lands on the word's last bytes",
+			file:  "classify/wordvec/model.go",
+			old:   "uint64(binary.LittleEndian.Uint32(w[n-4:]))<<(8*(n-4))",
+			new:   "uint64(binary.LittleEndian.Uint32(w[n-4:]))<<(8*(n-3))",
+			tests: []string{"classify/wordvec:TestWordKeyReads"},
+		},
+		{
 			name:  "SumRowsInt8 adds the components past the AVX2 kernel's once",
 			file:  "classify/internal/vec/vec.go",
 			old:   "\t\tk := j\n",
