@@ -16,7 +16,9 @@
 # N labels; `predict-prob model.bin half 1` in 2 processes, one per half of the plain texts;
 # its wall and CPU seconds (bash's time, children included). The last lines per label count are
 # the ratios: the work tree over BASE in MB per CPU-second, and the work tree's job over fastText
-# on the same texts, by wall time and by CPU time. Needs go, curl, jq and fasttext.
+# on the same texts, by wall time and by CPU time. RUNS=n (default 1) runs each binary's job n
+# times, alternating, and takes the ratios from the medians: on a shared machine one run can
+# be far off. Needs go, curl, jq and fasttext.
 set -eu
 CORPUS=${1:-/tmp/classer-c300.ndjson}
 BASE_REV=${2:-a2b2121}
@@ -73,14 +75,23 @@ job() {
 
 echo "corpus: $CORPUS, $(wc -l < "$CORPUS") lines, $BYTES bytes NDJSON, $PBYTES bytes plain"
 printf '%-6s %-16s %8s %8s %8s %10s %10s %8s\n' labels run MB/s seconds cpu_s MB/cpu_s peakRSS_MB dl_s
+RUNS=${RUNS:-1}
+# median: the median of its arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+row() { printf '%-6s %-16s %8.1f %8.2f %8.2f %10.1f %10.1f %8.2f\n' "$1" "$2" "$(echo "$BYTES/1000000/$SECS" | bc -l)" "$SECS" "$CPUS" "$(echo "$BYTES/1000000/$CPUS" | bc -l)" "$RSS" "$DL"; }
 for N in $LABELS; do
-	BIN=$TMP/cb-base job "$N" base
-	bc_=$CPUS
-	printf '%-6s %-16s %8.1f %8.2f %8.2f %10.1f %10.1f %8.2f\n' "$N" "$BASE_REV" "$(echo "$BYTES/1000000/$SECS" | bc -l)" "$SECS" "$CPUS" "$(echo "$BYTES/1000000/$CPUS" | bc -l)" "$RSS" "$DL"
-	BIN= job "$N" new
-	printf '%-6s %-16s %8.1f %8.2f %8.2f %10.1f %10.1f %8.2f\n' "$N" "$NEW" "$(echo "$BYTES/1000000/$SECS" | bc -l)" "$SECS" "$CPUS" "$(echo "$BYTES/1000000/$CPUS" | bc -l)" "$RSS" "$DL"
-	if cmp -s "$TMP/out-base" "$TMP/out-new"; then same=identical; else same=DIFFERENT; fi
-	rm -f "$TMP/out-base" "$TMP/out-new"
+	bcs= ncs= nss= same=identical
+	for r in $(seq "$RUNS"); do
+		BIN=$TMP/cb-base job "$N" base
+		row "$N" "$BASE_REV"
+		bcs="$bcs $CPUS"
+		BIN= job "$N" new
+		row "$N" "$NEW"
+		ncs="$ncs $CPUS" nss="$nss $SECS"
+		cmp -s "$TMP/out-base" "$TMP/out-new" || same=DIFFERENT
+		rm -f "$TMP/out-base" "$TMP/out-new"
+	done
+	bc_=$(median $bcs) CPUS=$(median $ncs) SECS=$(median $nss)
 
 	head -n 300000 "$PLAIN" | awk -v n="$N" 'BEGIN { srand(11) } { printf "__label__c%d %s\n", int(rand() * n), $0 }' > "$TMP/train.txt"
 	fasttext supervised -input "$TMP/train.txt" -output "$TMP/ft" -dim 100 -epoch 1 -thread 2 -verbose 0 > /dev/null
@@ -90,6 +101,6 @@ for N in $LABELS; do
 	read -r fs fu fsys <<< "$FT"
 	fc=$(echo "$fu + $fsys" | bc)
 	printf '%-6s %-16s %8.1f %8.2f %8.2f %10.1f %10s %8s\n' "$N" "fastText x2" "$(echo "$PBYTES/1000000/$fs" | bc -l)" "$fs" "$fc" "$(echo "$PBYTES/1000000/$fc" | bc -l)" - -
-	printf '       results %s; MB/cpu_s %s over %s: %.2fx; job over fastText: %.2fx wall, %.2fx CPU\n' \
+	printf '       results %s; median MB/cpu_s %s over %s: %.2fx; job over fastText: %.2fx wall, %.2fx CPU\n' \
 		"$same" "$NEW" "$BASE_REV" "$(echo "$bc_/$CPUS" | bc -l)" "$(echo "$fs/$SECS" | bc -l)" "$(echo "$fc/$CPUS" | bc -l)"
 done
