@@ -148,6 +148,9 @@ func (t *tokenizer) next() ([]byte, bool) {
 			if tok, ok := t.plainWord(); ok {
 				return tok, true
 			}
+			if tok, ok := t.asciiWord(); ok {
+				return tok, true
+			}
 			return t.word(), true
 		}
 	}
@@ -208,20 +211,54 @@ func (t *tokenizer) plainWord() ([]byte, bool) {
 		j++
 	}
 end:
-	if j < len(s) {
-		switch c := s[j]; {
-		case c >= utf8.RuneSelf || 'A' <= c && c <= 'Z':
-			return nil, false // a non-ASCII or uppercase character: word's full rules
-		case c == '-' || c == '.' || c == ',' || c == ':' || c == '/' || c == '\'':
-			// These join what follows a word character to the word; anything else ends it.
-			if j+1 < len(s) && (s[j+1] >= utf8.RuneSelf || isWordRune(rune(s[j+1]))) {
-				return nil, false
-			}
-		}
+	if j < len(s) && 'A' <= s[j] && s[j] <= 'Z' || !t.endsWord(j) {
+		return nil, false // an uppercase letter (asciiWord) or a character that may continue the word (word)
 	}
 	tok := s[t.i:j]
 	t.i = j
 	return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
+}
+
+// asciiWord is plainWord for a word of ASCII letters and digits with uppercase letters in
+// it, lowered into t.buf.
+func (t *tokenizer) asciiWord() ([]byte, bool) {
+	s := t.s
+	j := t.i
+	for j < len(s) {
+		if c := s[j]; 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+			j++
+			continue
+		}
+		break
+	}
+	if !t.endsWord(j) {
+		return nil, false
+	}
+	buf := append(t.buf[:0], s[t.i:j]...)
+	for k, c := range buf {
+		if 'A' <= c && c <= 'Z' {
+			buf[k] = c + ('a' - 'A')
+		}
+	}
+	t.buf, t.i = buf, j
+	return buf, true
+}
+
+// endsWord reports whether a word of ASCII letters and digits ending before s[j] ends there
+// under word's rules: at the end of the text or at an ASCII character that cannot continue it.
+func (t *tokenizer) endsWord(j int) bool {
+	s := t.s
+	if j >= len(s) {
+		return true
+	}
+	switch c := s[j]; {
+	case c >= utf8.RuneSelf:
+		return false // an ignorable, a letter, a mark or ’: word's full rules
+	case c == '-' || c == '.' || c == ',' || c == ':' || c == '/' || c == '\'':
+		// These join what follows a word character to the word; anything else ends it.
+		return j+1 >= len(s) || s[j+1] < utf8.RuneSelf && !isWordRune(rune(s[j+1]))
+	}
+	return true
 }
 
 // notLowerOrDigit returns the high bit of each byte of x (eight bytes of text, little-endian)
