@@ -59,8 +59,10 @@ const slotGrace = 30 * time.Second
 // Store is the JetStream KV implementation of the store. It is safe for concurrent use,
 // from any number of processes.
 type Store struct {
-	kv  jetstream.KeyValue
-	now func() time.Time
+	kv     jetstream.KeyValue
+	stream jetstream.Stream // the bucket's stream, for listing keys (keysUnder)
+	bucket string
+	now    func() time.Time
 }
 
 // Config configures Open.
@@ -91,10 +93,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		// Bounded per attempt: a request that no meta leader answers would otherwise
 		// wait for all of ctx.
 		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
-		kv, err := openBucket(attempt, js, kvCfg)
+		kv, stream, err := openBucket(attempt, js, kvCfg)
 		cancel()
 		if err == nil {
-			return &Store{kv: kv, now: now}, nil
+			return &Store{kv: kv, stream: stream, bucket: kvCfg.Bucket, now: now}, nil
 		}
 		if !retryableCreate(err) {
 			return nil, fmt.Errorf("kvstore: open bucket %s: %w", kvCfg.Bucket, err)
@@ -111,7 +113,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 // turned off: a direct get may be answered by a follower that has not applied the latest
 // write yet, and a node must read its own writes (the create-then-list of a job, the
 // slot it just took). Reads then go to the stream's leader.
-func openBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+func openBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, jetstream.Stream, error) {
 	_, err := js.KeyValue(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		_, err = js.CreateKeyValue(ctx, cfg)
@@ -120,19 +122,20 @@ func openBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyVa
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stream, err := js.Stream(ctx, "KV_"+cfg.Bucket)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sc := stream.CachedInfo().Config; sc.AllowDirect {
 		sc.AllowDirect = false
-		if _, err := js.UpdateStream(ctx, sc); err != nil {
-			return nil, err
+		if stream, err = js.UpdateStream(ctx, sc); err != nil {
+			return nil, nil, err
 		}
 	}
-	return js.KeyValue(ctx, cfg.Bucket)
+	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	return kv, stream, err
 }
 
 // retryableCreate reports whether a bucket creation failed only because the cluster is
@@ -210,46 +213,44 @@ func missing(err error) bool {
 	return errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted)
 }
 
-// keysUnder lists the keys under prefix (which ends in "."), in no particular order.
+// keysUnder lists the keys under prefix (which ends in "."), in no particular order. It
+// asks the stream's leader which subjects hold messages, rather than running a KV
+// watcher: the watcher's consumer may sit on a follower that has not seen this node's
+// latest write. Deleted keys still hold their delete marker, so callers read each key
+// and skip the missing ones.
 func (s *Store) keysUnder(ctx context.Context, prefix string) ([]string, error) {
-	l, err := s.kv.ListKeysFiltered(ctx, prefix+">")
+	subjectPrefix := "$KV." + s.bucket + "."
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+prefix+">"))
 	if err != nil {
-		if errors.Is(err, jetstream.ErrNoKeysFound) {
-			return nil, nil
-		}
 		return nil, fmt.Errorf("kvstore: list %s: %w", prefix, err)
 	}
-	defer l.Stop()
-	var out []string
-	for k := range l.Keys() {
-		out = append(out, k)
+	out := make([]string, 0, len(info.State.Subjects))
+	for subj := range info.State.Subjects {
+		out = append(out, strings.TrimPrefix(subj, subjectPrefix))
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
-// valuesUnder reads every value under prefix, in no particular order.
+// valuesUnder reads every value under prefix, in no particular order, each from the
+// stream's leader (see keysUnder).
 func (s *Store) valuesUnder(ctx context.Context, prefix string, fn func(key string, v []byte) error) error {
-	w, err := s.kv.Watch(ctx, prefix+">", jetstream.IgnoreDeletes())
+	keys, err := s.keysUnder(ctx, prefix)
 	if err != nil {
-		return fmt.Errorf("kvstore: read %s: %w", prefix, err)
+		return err
 	}
-	defer w.Stop()
-	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return fmt.Errorf("kvstore: read %s: watcher closed", prefix)
-			}
-			if e == nil { // every current value has been delivered
-				return nil
-			}
-			if err := fn(e.Key(), e.Value()); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
+	for _, k := range keys {
+		e, err := s.kv.Get(ctx, k)
+		if missing(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("kvstore: read %s: %w", k, err)
+		}
+		if err := fn(k, e.Value()); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // ---- jobs ----
@@ -526,12 +527,15 @@ func (s *Store) takeSlot(ctx context.Context, account, id string, maxActive int)
 			if err != nil {
 				return "", 0, fmt.Errorf("kvstore: malformed slot key %q", k)
 			}
-			holder, ok, err := s.slotHolder(ctx, k)
+			holder, state, err := s.slotHolder(ctx, k)
 			if err != nil {
 				return "", 0, err
 			}
-			if !ok {
-				retry = true // a stale slot was removed, or vanished meanwhile
+			switch state {
+			case slotFree:
+				continue
+			case slotFreed:
+				retry = true // a stale slot was removed: count again
 				continue
 			}
 			used[n] = true
@@ -560,29 +564,37 @@ func (s *Store) takeSlot(ctx context.Context, account, id string, maxActive int)
 	}
 }
 
-// slotHolder returns the job holding slot key, and false if the slot is gone or was stale
-// and has been removed.
-func (s *Store) slotHolder(ctx context.Context, key string) (string, bool, error) {
+type slotState int
+
+const (
+	slotHeld  slotState = iota
+	slotFree            // no slot (a deleted one's marker)
+	slotFreed           // a stale slot, removed just now
+)
+
+// slotHolder returns the job holding slot key. A slot whose job is not processing and
+// that is older than slotGrace is stale: it is removed, by revision.
+func (s *Store) slotHolder(ctx context.Context, key string) (string, slotState, error) {
 	e, err := s.kv.Get(ctx, key)
 	if missing(err) {
-		return "", false, nil
+		return "", slotFree, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("kvstore: read slot %s: %w", key, err)
+		return "", 0, fmt.Errorf("kvstore: read slot %s: %w", key, err)
 	}
 	holder := string(e.Value())
 	j, _, err := s.job(ctx, "", holder)
 	if err != nil && !errors.Is(err, batch.ErrNotFound) {
-		return "", false, err
+		return "", 0, err
 	}
 	if err == nil && j.Status == batch.StatusProcessing || time.Since(e.Created()) < slotGrace {
-		return holder, true, nil
+		return holder, slotHeld, nil
 	}
 	err = s.kv.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !missing(err) {
-		return "", false, fmt.Errorf("kvstore: remove stale slot %s: %w", key, err)
+		return "", 0, fmt.Errorf("kvstore: remove stale slot %s: %w", key, err)
 	}
-	return "", false, nil
+	return "", slotFreed, nil
 }
 
 // releaseSlot removes the slot that job id of account holds, if any.
@@ -1071,9 +1083,15 @@ func (s *Store) DeleteClassifier(ctx context.Context, account, name string) (int
 	}
 	n := 0
 	for _, k := range keys {
-		err := s.kv.Purge(ctx, k)
+		e, err := s.kv.Get(ctx, k)
 		if missing(err) {
-			continue
+			continue // deleted before: only its marker is left
+		}
+		if err == nil {
+			err = s.kv.Purge(ctx, k, jetstream.LastRevision(e.Revision()))
+		}
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			continue // deleted by someone else meanwhile (versions are never rewritten)
 		}
 		if err != nil {
 			return n, fmt.Errorf("kvstore: delete classifier %s: %w", name, err)
