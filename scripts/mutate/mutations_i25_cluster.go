@@ -1,0 +1,43 @@
+package main
+
+// Issue 25, the foundation: the JetStream KV store passes the store suite, and the
+// cluster.* configuration is checked.
+func init() {
+	mutations = append(mutations, []mutation{
+		{
+			name:  "kvstore: an account with maxActive processing jobs refuses another start (the active slots)",
+			file:  "store/kvstore/kvstore.go",
+			old:   "if len(active) >= maxActive {",
+			new:   "if false {",
+			tests: []string{"store/kvstore:TestSuiteSingleNode"},
+		},
+		{
+			name:  "kvstore: a job that stops processing gives its account's slot back",
+			file:  "store/kvstore/kvstore.go",
+			old:   "if wasStatus == batch.StatusProcessing && j.Status != batch.StatusProcessing {",
+			new:   "if false {",
+			tests: []string{"store/kvstore:TestSuiteSingleNode"},
+		},
+		{
+			name:  "kvstore: a revoked key does not authenticate",
+			file:  "store/kvstore/kvstore.go",
+			old:   "if rec == nil || rec.Revoked() {",
+			new:   "if rec == nil {",
+			tests: []string{"store/kvstore:TestSuiteSingleNode"},
+		},
+		{
+			name:  "cluster mode requires S3 storage",
+			file:  "cluster_config.go",
+			old:   `if c.Storage.Kind != "s3" {`,
+			new:   "if false {",
+			tests: []string{".:TestClusterConfig"},
+		},
+		{
+			name:  "a valid cluster setup refuses to start until serve uses it",
+			file:  "cluster_config.go",
+			old:   "if len(errs) == 0 {",
+			new:   "if false {",
+			tests: []string{".:TestClusterConfig"},
+		},
+	}...)
+}
