@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
@@ -110,87 +109,4 @@ func TestClassifierNames(t *testing.T) {
 func openTestDB(t *testing.T) *DB {
 	db, _ := openTest(t)
 	return db
-}
-
-func TestUsageRecordAndRange(t *testing.T) {
-	ctx := context.Background()
-	db := openTestDB(t)
-	d1 := time.Date(2025, 3, 1, 23, 59, 0, 0, time.UTC)
-	d2 := time.Date(2025, 3, 2, 0, 1, 0, 0, time.FixedZone("x", 3600)) // 2025-03-01 23:01 UTC
-	d3 := time.Date(2025, 3, 5, 10, 0, 0, 0, time.UTC)
-	for _, r := range []struct {
-		account string
-		day     time.Time
-		u       Usage
-	}{
-		{"acme", d1, Usage{Requests: 1, RealtimeTokens: 10}},
-		{"acme", d2, Usage{Requests: 2, RealtimeTokens: 5}},
-		{"acme", d3, Usage{Jobs: 1, BatchLines: 7, BatchTokens: 70}},
-		{"acmex", d1, Usage{Requests: 100}},
-		{"globex", d1, Usage{Requests: 100}},
-	} {
-		if err := db.RecordUsages(ctx, []UsageDelta{{Account: r.account, Day: r.day, Usage: r.u}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	days, err := db.UsageRange(ctx, "acme", time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []UsageDay{
-		{"2025-03-01", Usage{Requests: 3, RealtimeTokens: 15}},
-		{"2025-03-05", Usage{Jobs: 1, BatchLines: 7, BatchTokens: 70}},
-	}
-	if !slices.Equal(days, want) {
-		t.Fatalf("UsageRange = %+v, want %+v", days, want)
-	}
-	// Both ends are inclusive; a range without rows is empty.
-	days, _ = db.UsageRange(ctx, "acme", d3, d3)
-	if len(days) != 1 || days[0].Date != "2025-03-05" {
-		t.Fatalf("one-day range = %+v", days)
-	}
-	days, _ = db.UsageRange(ctx, "initech", d1, d3)
-	if len(days) != 0 {
-		t.Fatalf("other account = %+v", days)
-	}
-}
-
-// TestUpdateJobBooksUsage: the transition to completed charges the job once, in the
-// transaction that marks it completed; progress feeds the appliance-wide totals.
-func TestUpdateJobBooksUsage(t *testing.T) {
-	ctx := context.Background()
-	db := openTestDB(t)
-	j := newJob("batch_u", "acme", t0, batch.StatusProcessing)
-	mustCreate(t, db, j)
-	step := func(fn func(*batch.Job)) {
-		t.Helper()
-		if _, err := db.UpdateJob(ctx, j.ID, func(j *batch.Job) error { fn(j); return nil }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step(func(j *batch.Job) { j.Checkpoint = batch.Checkpoint{Completed: 3, Failed: 1, Tokens: 30} })
-	step(func(j *batch.Job) { j.Status = batch.StatusFailed })
-	step(func(j *batch.Job) { j.Status = batch.StatusProcessing })
-	done := time.Date(2025, 4, 2, 8, 0, 0, 0, time.UTC)
-	step(func(j *batch.Job) {
-		j.Status = batch.StatusCompleted
-		j.CompletedAt = done
-		j.Checkpoint = batch.Checkpoint{Completed: 5, Failed: 1, Tokens: 50}
-	})
-	step(func(j *batch.Job) { j.Error = "" }) // a later update of a completed job charges nothing
-
-	days, err := db.UsageRange(ctx, "acme", done, done)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []UsageDay{{"2025-04-02", Usage{Jobs: 1, BatchLines: 6, BatchTokens: 50}}}; !slices.Equal(days, want) {
-		t.Fatalf("usage = %+v, want %+v", days, want)
-	}
-	st, err := db.JobStats(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Totals != (BatchTotals{LinesCompleted: 5, LinesFailed: 1, Tokens: 50}) || st.ByStatus[batch.StatusCompleted] != 1 {
-		t.Fatalf("JobStats = %+v", st)
-	}
 }

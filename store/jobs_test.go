@@ -82,29 +82,6 @@ func TestCreateJobAndGet(t *testing.T) {
 	}
 }
 
-func TestCreateJobDefaultsAndRejects(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTest(t)
-	j := &batch.Job{ID: "batch_d", Account: "acme"}
-	mustCreate(t, db, j)
-	got, err := db.Job(ctx, "acme", "batch_d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != batch.StatusPending || got.CreatedAt.IsZero() {
-		t.Errorf("defaults not applied: %+v", got)
-	}
-	for name, bad := range map[string]*batch.Job{
-		"no id":       {Account: "acme"},
-		"no account":  {ID: "batch_x"},
-		"NUL account": {ID: "batch_y", Account: "ac\x00me"},
-	} {
-		if err := db.CreateJob(ctx, bad); err == nil {
-			t.Errorf("%s: CreateJob succeeded", name)
-		}
-	}
-}
-
 func ids(jobs []*batch.Job) []string {
 	out := make([]string, len(jobs))
 	for i, j := range jobs {
@@ -210,66 +187,6 @@ func TestJobsPagingNewestFirst(t *testing.T) {
 	}
 	if _, err := db.Jobs(ctx, "", "", "", 10); err == nil {
 		t.Error("Jobs with an empty account succeeded")
-	}
-}
-
-func TestJobsPageSize(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTest(t)
-	// One transaction for 130 jobs keeps the test fast; Jobs reads what CreateJob would write.
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		for i := range 130 {
-			j := newJob(fmt.Sprintf("batch_%03d", i), "acme", t0.Add(time.Duration(i)*time.Second), batch.StatusPending)
-			if err := putJob(tx.Bucket([]byte(bucketJobs)), j); err != nil {
-				return err
-			}
-			if err := putIndex(tx, j); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct{ limit, want int }{{-1, 20}, {0, 20}, {1, 1}, {100, 100}, {101, 101}, {1000, 101}} {
-		jobs, err := db.Jobs(ctx, "acme", "", "", tc.limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(jobs) != tc.want {
-			t.Errorf("Jobs(limit %d) returned %d, want %d", tc.limit, len(jobs), tc.want)
-		}
-		if jobs[0].ID != "batch_129" {
-			t.Errorf("Jobs(limit %d) starts at %s, want the newest", tc.limit, jobs[0].ID)
-		}
-	}
-}
-
-func TestJobsByStatus(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTest(t)
-	mustCreate(t, db,
-		newJob("batch_3", "b", t0.Add(3*time.Minute), batch.StatusProcessing),
-		newJob("batch_1", "a", t0.Add(1*time.Minute), batch.StatusProcessing),
-		newJob("batch_2", "a", t0.Add(2*time.Minute), batch.StatusPending),
-		newJob("batch_4", "c", t0.Add(4*time.Minute), batch.StatusCompleted),
-	)
-	for _, tc := range []struct {
-		status batch.Status
-		want   []string
-	}{
-		{batch.StatusProcessing, []string{"batch_1", "batch_3"}},
-		{batch.StatusPending, []string{"batch_2"}},
-		{batch.StatusFailed, nil},
-	} {
-		jobs, err := db.JobsByStatus(ctx, tc.status)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !equalIDs(ids(jobs), tc.want) {
-			t.Errorf("JobsByStatus(%s) = %v, want %v", tc.status, ids(jobs), tc.want)
-		}
 	}
 }
 
@@ -393,22 +310,6 @@ func TestStartJob(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestStartJobConflictMessages(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTest(t)
-	mustCreate(t, db,
-		newJob("batch_done", "acme", t0, batch.StatusCompleted),
-		newJob("batch_run", "acme", t0, batch.StatusProcessing),
-		newJob("batch_new", "acme", t0, batch.StatusPending),
-	)
-	if _, err := db.StartJob(ctx, "acme", "batch_done", 1, t0); err == nil || !errors.Is(err, batch.ErrConflict) || err.Error() != "start: job batch_done is completed" {
-		t.Errorf("StartJob(completed) = %v", err)
-	}
-	if _, err := db.StartJob(ctx, "acme", "batch_new", 1, t0); err == nil || !errors.Is(err, batch.ErrConflict) || err.Error() != "account already has 1 active job(s): batch_run" {
-		t.Errorf("StartJob(busy account) = %v", err)
 	}
 }
 

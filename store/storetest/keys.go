@@ -203,8 +203,19 @@ func testImportKey(t *testing.T, open func(*testing.T) Store) {
 		t.Errorf("Authenticate after re-importing a revoked key = %v, want ErrInvalidKey", err)
 	}
 	// A short configured key keeps at most a third of itself as its display prefix.
-	if k, err := db.ImportKey(ctx, "acme", "sk-acme-1", false); err != nil || k.Prefix != "sk-" {
-		t.Errorf("ImportKey(short) = %+v, %v", k, err)
+	for _, tc := range []struct{ secret, prefix string }{
+		{"sk-acme-1", "sk-"},
+		{"sk-acme-test-1", "sk-a"},
+		{"sk-configured-secret-0002", "sk-confi"},
+	} {
+		k, err := db.ImportKey(ctx, "acme", tc.secret, false)
+		if err != nil || k.Prefix != tc.prefix {
+			t.Errorf("ImportKey(%d chars) = %+v, %v; want prefix %q", len(tc.secret), k, err, tc.prefix)
+			continue
+		}
+		if got, err := db.Authenticate(ctx, tc.secret); err != nil || got.ID != k.ID {
+			t.Errorf("Authenticate(%d-char key) = %v, %v", len(tc.secret), got, err)
+		}
 	}
 }
 
