@@ -3,65 +3,36 @@ package kvstore_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
-	"net/url"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/classer-ai/classer-batch/cluster"
 	"github.com/classer-ai/classer-batch/store/kvstore"
 	"github.com/classer-ai/classer-batch/store/storetest"
 )
 
-// startNode starts an embedded nats-server with JetStream on 127.0.0.1 (a random client
-// port), storing in a temp dir; with clusterPort > 0 it listens for routes there and
-// joins routes.
-func startNode(t *testing.T, name string, clusterPort int, routes ...*url.URL) *server.Server {
+// startNode starts an embedded node on 127.0.0.1 (a random client port) with its
+// JetStream in a temp dir, and connects to it.
+func startNode(t *testing.T, name, routeAddr string, peers ...string) jetstream.JetStream {
 	t.Helper()
-	opts := &server.Options{
-		ServerName: name,
-		Host:       "127.0.0.1",
-		Port:       -1,
-		JetStream:  true,
-		StoreDir:   t.TempDir(),
-		NoSigs:     true,
-		NoLog:      true,
-	}
-	if clusterPort > 0 {
-		opts.Cluster = server.ClusterOpts{Name: "classer-test", Host: "127.0.0.1", Port: clusterPort}
-		opts.Routes = routes
-	}
-	s, err := server.NewServer(opts)
+	n, err := cluster.StartNode(cluster.NodeConfig{
+		Name: name, ClientAddr: "127.0.0.1:0", RouteAddr: routeAddr, Peers: peers, StoreDir: t.TempDir(),
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Start()
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatalf("nats-server %s not ready", name)
-	}
-	return s
-}
-
-func connect(t *testing.T, s *server.Server) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(s.ClientURL())
+	t.Cleanup(n.Close)
+	nc, js, err := n.Connect()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return js
 }
 
@@ -85,7 +56,7 @@ func suite(t *testing.T, replicas int, conns ...jetstream.JetStream) {
 }
 
 func TestSuiteSingleNode(t *testing.T) {
-	suite(t, 1, connect(t, startNode(t, "n1", 0)))
+	suite(t, 1, startNode(t, "n1", ""))
 }
 
 // TestSuiteCluster runs the suite on three embedded nodes in one process, with three
@@ -94,19 +65,21 @@ func TestSuiteCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three nodes: not in -short")
 	}
-	// Every node is given every route, its own included (a node skips itself): JetStream
-	// in a cluster refuses to start without configured routes.
-	var routes []*url.URL
+	var routes []string
 	for range 3 {
-		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
+		routes = append(routes, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
 	}
-	var nodes []*server.Server
-	for i, r := range routes {
-		port, _ := strconv.Atoi(r.Port())
-		nodes = append(nodes, startNode(t, fmt.Sprintf("n%d", i+1), port, routes...))
+	var conns []jetstream.JetStream
+	for i := range routes {
+		var peers []string
+		for j, r := range routes {
+			if j != i {
+				peers = append(peers, "nats://"+r)
+			}
+		}
+		conns = append(conns, startNode(t, fmt.Sprintf("n%d", i+1), routes[i], peers...))
 	}
-	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
-	suite(t, 3, connect(t, n1), connect(t, n2), connect(t, n3))
+	suite(t, 3, conns...)
 }
 
 // freePort returns a port that was free a moment ago.
