@@ -175,7 +175,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Snapshot is not available in cluster mode yet: a backup of a cluster is a copy of its
 // JetStream streams, which NATS has its own tools for.
 func (s *Store) Snapshot(ctx context.Context) (*store.Snapshot, error) {
-	return nil, fmt.Errorf("kvstore: backups through the API are not available in cluster mode: %w", errors.ErrUnsupported)
+	return nil, fmt.Errorf("backups through the API are not available in cluster mode yet: %w", errors.ErrUnsupported)
 }
 
 func seg(s string) string { return hex.EncodeToString([]byte(s)) }
