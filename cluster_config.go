@@ -72,8 +72,9 @@ func (c *Config) validateCluster() []error {
 		}
 	}
 	if len(errs) == 0 {
-		// The keys are settled so operators can prepare; the serving side is not there yet.
-		errs = append(errs, errors.New("cluster mode is not complete yet (issue 25): set cluster.enabled to false"))
+		// The keys are settled and serve can run on the KV store, but every node's runner
+		// would resume every processing job: until the shared work queue exists, refuse.
+		errs = append(errs, errors.New("cluster mode is not complete yet (issue 25: jobs are not shared between nodes): set cluster.enabled to false"))
 	}
 	return errs
 }
