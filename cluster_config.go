@@ -41,6 +41,10 @@ func (c *Config) validateCluster() []error {
 	if c.Storage.Kind != "s3" {
 		errs = append(errs, fmt.Errorf("cluster.enabled requires storage.kind s3 (every node reads and writes the same objects), not %q", c.Storage.Kind))
 	}
+	// Also with cluster.connect: a job belongs to the node that started it (batch.Job.Node).
+	if !nodeNameRe.MatchString(cl.NodeName) {
+		errs = append(errs, fmt.Errorf("cluster.node_name %q must be 1-64 letters, digits, '-' or '_', and unique per node", cl.NodeName))
+	}
 	if cl.Replicas < 1 || cl.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("cluster.replicas must be 1 to 5 (JetStream's limit), not %d", cl.Replicas))
 	}
@@ -54,9 +58,6 @@ func (c *Config) validateCluster() []error {
 			errs = append(errs, errors.New("cluster.peers and cluster.connect exclude each other: peers are for the embedded NATS server, connect is for an external NATS cluster"))
 		}
 	} else {
-		if !nodeNameRe.MatchString(cl.NodeName) {
-			errs = append(errs, fmt.Errorf("cluster.node_name %q must be 1-64 letters, digits, '-' or '_', and unique per node", cl.NodeName))
-		}
 		for key, addr := range map[string]string{"cluster.client_addr": cl.ClientAddr, "cluster.route_addr": cl.RouteAddr} {
 			if _, _, err := net.SplitHostPort(addr); err != nil {
 				errs = append(errs, fmt.Errorf("%s %q: want host:port: %w", key, addr, err))
@@ -70,11 +71,6 @@ func (c *Config) validateCluster() []error {
 				errs = append(errs, fmt.Errorf("cluster.peers: %w", err))
 			}
 		}
-	}
-	if len(errs) == 0 {
-		// The keys are settled and serve can run on the KV store, but every node's runner
-		// would resume every processing job: until the shared work queue exists, refuse.
-		errs = append(errs, errors.New("cluster mode is not complete yet (issue 25: jobs are not shared between nodes): set cluster.enabled to false"))
 	}
 	return errs
 }

@@ -6,9 +6,8 @@ import (
 	"testing"
 )
 
-// TestClusterConfig: the cluster.* keys load from the environment (peers comma-separated),
-// are checked only with cluster.enabled, and a valid cluster setup is refused for now
-// with a message that says why, rather than starting a half-built cluster mode.
+// TestClusterConfig: the cluster.* keys load from the environment (peers comma-separated)
+// and are checked only with cluster.enabled; each mistake is an error naming its key.
 func TestClusterConfig(t *testing.T) {
 	s3 := []string{"CLASSER_STORAGE_KIND=s3", "CLASSER_STORAGE_S3_ENDPOINT=127.0.0.1:9000",
 		"CLASSER_STORAGE_S3_ACCESS_KEY=a", "CLASSER_STORAGE_S3_SECRET_KEY=b"}
@@ -49,10 +48,10 @@ func TestClusterConfig(t *testing.T) {
 		{"bad peer", append(slices.Clone(node), "CLASSER_CLUSTER_PEERS=127.0.0.1:6223,nats://h:1,nats://h:2"), []string{`cluster.peers: "127.0.0.1:6223"`}},
 		{"bad route addr", append(slices.Clone(node), "CLASSER_CLUSTER_ROUTE_ADDR=6222"), []string{"cluster.route_addr"}},
 		{"peers and connect", append(slices.Clone(node), "CLASSER_CLUSTER_CONNECT=nats://nats1:4222"), []string{"exclude each other"}},
-		{"bad connect", append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true", "CLASSER_CLUSTER_CONNECT=http://nats1:4222"), []string{"cluster.connect"}},
-		{"valid embedded, not complete yet", node, []string{"cluster mode is not complete yet"}},
-		{"valid external, not complete yet", append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true",
-			"CLASSER_CLUSTER_CONNECT=nats://nats1:4222,tls://nats2:4222"), []string{"cluster mode is not complete yet"}},
+		{"bad connect", append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true", "CLASSER_CLUSTER_NODE_NAME=w1",
+			"CLASSER_CLUSTER_CONNECT=http://nats1:4222"), []string{"cluster.connect"}},
+		{"external without a node name", append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true",
+			"CLASSER_CLUSTER_CONNECT=nats://nats1:4222"), []string{"cluster.node_name"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load(tc.env...)
@@ -64,10 +63,16 @@ func TestClusterConfig(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			if !strings.Contains(tc.name, "not complete") && strings.Contains(err.Error(), "not complete yet") {
-				t.Errorf("an invalid setup was reported as merely incomplete: %v", err)
-			}
 		})
+	}
+	for name, env := range map[string][]string{
+		"embedded": node,
+		"external": append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true", "CLASSER_CLUSTER_NODE_NAME=w1",
+			"CLASSER_CLUSTER_CONNECT=nats://nats1:4222,tls://nats2:4222"),
+	} {
+		if cfg, err := load(env...); err != nil || !cfg.Cluster.Enabled {
+			t.Errorf("valid %s cluster setup: %v", name, err)
+		}
 	}
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/cluster"
 	"github.com/classer-ai/classer-batch/store/kvstore"
 )
@@ -62,10 +64,27 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 	}
 	octx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, err := kvstore.Open(octx, js, kvstore.Config{Replicas: cl.Replicas})
+	db, err := kvstore.Open(octx, js, kvstore.Config{Replicas: cl.Replicas, Node: cl.NodeName})
 	if err != nil {
 		return nil, fmt.Errorf("cluster state: %w", err)
 	}
 	m.Log.Info("cluster state store ready", "node", cl.NodeName, "replicas", cl.Replicas, "nats", m.cluster.nc.ConnectedUrlRedacted())
 	return db, nil
+}
+
+// nodeJobs is the store as this node's runner sees it in cluster mode: at start it
+// resumes only the processing jobs this node started (batch.Job.Node), not the ones
+// other nodes are running. A job whose node is lost waits for that node to come back:
+// moving work between nodes is the shared work queue's job, which is not built yet.
+type nodeJobs struct {
+	appStore
+	node string
+}
+
+func (n nodeJobs) JobsByStatus(ctx context.Context, status batch.Status) ([]*batch.Job, error) {
+	jobs, err := n.appStore.JobsByStatus(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(jobs, func(j *batch.Job) bool { return j.Node != n.node }), nil
 }

@@ -2,18 +2,25 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 )
 
 // TestClusterModeOneNode: `serve` with cluster.enabled (one embedded NATS node, replicas 1,
 // S3 objects) keeps its state in JetStream, not in a bbolt file, and a job's results are
 // byte-identical to a single-node run's; after a restart the job, its usage and the keys
-// are still there. The single-node run starts no NATS at all. (cluster.enabled still
-// refuses to load from a configuration file: this test sets the keys on Config directly.)
+// are still there. The single-node run starts no NATS at all.
 func TestClusterModeOneNode(t *testing.T) {
 	e := newS3Env(t)
 	var input bytes.Buffer
@@ -72,4 +79,133 @@ func TestClusterModeOneNode(t *testing.T) {
 	if after.Total != before.Total {
 		t.Errorf("usage after a restart %+v, before %+v", after.Total, before.Total)
 	}
+}
+
+// TestClusterThreeProcesses: three `serve` processes in cluster mode on 127.0.0.1, each
+// with its embedded NATS node routed to the other two, objects in S3. A job created on
+// node 1 and uploaded; two jobs of one account started on nodes 2 and 3 at the same
+// moment: one 202, one 409; the winner polled on node 1 to completed, its results
+// byte-identical to the offline run of the same input and spec; the loser then starts
+// on node 1 and completes the same; usage counts each job once.
+func TestClusterThreeProcesses(t *testing.T) {
+	e := newS3Env(t)
+	bin := buildBinary(t)
+	input, want := reference(t, bin, 77, 20_000)
+	// The bucket exists before the nodes start, so three first starts do not race to make it.
+	if err := e.client(t).MakeBucket(context.Background(), e.bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var routes []string
+	for range 3 {
+		routes = append(routes, freeAddr(t))
+	}
+	var founds []chan string
+	var procs []*proc
+	for i := range 3 {
+		var peers []string
+		for j, r := range routes {
+			if j != i {
+				peers = append(peers, "nats://"+r)
+			}
+		}
+		env := append(e.environ(),
+			"CLASSER_CLUSTER_ENABLED=true",
+			fmt.Sprintf("CLASSER_CLUSTER_NODE_NAME=n%d", i+1),
+			"CLASSER_CLUSTER_CLIENT_ADDR=127.0.0.1:0",
+			"CLASSER_CLUSTER_ROUTE_ADDR="+routes[i],
+			"CLASSER_CLUSTER_PEERS="+strings.Join(peers, ","),
+		)
+		p, found := launchProc(t, bin, t.TempDir(), env...)
+		procs, founds = append(procs, p), append(founds, found)
+	}
+	// A node waits for a majority of the cluster before it serves, so all three start
+	// together and are waited for afterwards.
+	var c []*client
+	for i, p := range procs {
+		select {
+		case p.url = <-founds[i]:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("node %d did not start:\n%s", i+1, p.logs.String())
+		}
+		c = append(c, newClient(t, p.url, acmeKey))
+	}
+
+	var ids []string
+	for range 2 {
+		job := c[0].createJob(seedSpec)
+		if code, body := uploadSized(t, job.UploadURL, allFields(job), bytes.NewReader(input), int64(len(input))); code != http.StatusNoContent {
+			t.Fatalf("upload: %d %s", code, body)
+		}
+		ids = append(ids, job.JobID)
+	}
+	codes := make([]int, 2)
+	var wg sync.WaitGroup
+	ready := make(chan struct{})
+	for i := range 2 {
+		wg.Go(func() {
+			<-ready
+			codes[i], _ = c[1+i].do("POST", "/v1/batch/"+ids[i]+"/start", nil, nil)
+		})
+	}
+	close(ready)
+	wg.Wait()
+	slices.Sort(codes)
+	if codes[0] != http.StatusAccepted || codes[1] != http.StatusConflict {
+		t.Fatalf("two starts of one account's jobs on two nodes at once: %v, want one 202 and one 409", codes)
+	}
+	winner, loser := ids[0], ids[1]
+	var second jobView
+	if code, _ := c[0].do("GET", "/v1/batch/"+ids[1], nil, &second); code != http.StatusOK {
+		t.Fatalf("poll: %d", code)
+	}
+	if second.Status != "pending" { // the refused one is still pending
+		winner, loser = ids[1], ids[0]
+	}
+
+	for _, id := range []string{winner, loser} {
+		if id == loser {
+			if code, _ := c[0].do("POST", "/v1/batch/"+id+"/start", nil, nil); code != http.StatusAccepted {
+				t.Fatalf("start of the second job on node 1 after the first completed: %d", code)
+			}
+		}
+		v := c[0].waitStatus(id, 3*time.Minute, "completed", "failed")
+		if v.Status != "completed" || v.RequestsTotal != 20_000 {
+			t.Fatalf("job %s: %+v", id, v)
+		}
+		if got := c[2].download(id); !bytes.Equal(got, want) {
+			t.Fatalf("job %s: results (%d bytes) differ from the offline run's (%d bytes)", id, len(got), len(want))
+		}
+	}
+	var usage usageBody
+	c[1].do("GET", "/v1/usage", nil, &usage)
+	if usage.Total.Jobs != 2 {
+		t.Errorf("usage %+v, want two jobs", usage.Total)
+	}
+}
+
+// launchProc starts `classer-batch serve` on a free port with env added, without waiting:
+// the URL it announces arrives on the returned channel.
+func launchProc(t *testing.T, bin, dataDir string, env ...string) (*proc, chan string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "CLASSER_API_KEYS=acme:"+acmeKey, "CLASSER_PIPELINE_CHECKPOINT_INTERVAL=100ms")
+	cmd.Env = append(cmd.Env, env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	p := &proc{cmd: cmd, logs: &syncBuffer{}}
+	go scanServeLog(stderr, p.logs, found)
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	return p, found
 }

@@ -106,6 +106,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.runnerBlobs != nil {
 		runnerBlobs = m.runnerBlobs(runnerBlobs)
 	}
+	var runnerJobs batch.JobStore = db
+	if cfg.Cluster.Enabled {
+		runnerJobs = nodeJobs{db, cfg.Cluster.NodeName}
+	}
 	m.runner = batch.NewRunner(batch.Config{
 		Workers:            cfg.Workers,
 		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
@@ -114,7 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 			ChunkLines:    cfg.Pipeline.ChunkLines,
 			MaxInputBytes: cfg.Limits.MaxInputBytes,
 		},
-	}, db, runnerBlobs, clf, m.Log, time.Now)
+	}, runnerJobs, runnerBlobs, clf, m.Log, time.Now)
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}

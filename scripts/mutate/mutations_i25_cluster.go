@@ -32,12 +32,5 @@ func init() {
 			new:   "if false {",
 			tests: []string{".:TestClusterConfig"},
 		},
-		{
-			name:  "a valid cluster setup refuses to start until serve uses it",
-			file:  "cluster_config.go",
-			old:   "if len(errs) == 0 {",
-			new:   "if false {",
-			tests: []string{".:TestClusterConfig"},
-		},
 	}...)
 }

@@ -59,6 +59,7 @@ const slotGrace = 30 * time.Second
 // Store is the JetStream KV implementation of the store. It is safe for concurrent use,
 // from any number of processes.
 type Store struct {
+	node   string // stamped on the jobs this store starts (batch.Job.Node)
 	kv     jetstream.KeyValue
 	stream jetstream.Stream // the bucket's stream, for listing keys (keysUnder)
 	bucket string
@@ -73,6 +74,9 @@ type Config struct {
 	Replicas int
 	// Now stamps CreatedAt and RevokedAt; nil means time.Now.
 	Now func() time.Time
+	// Node names this node (cluster.node_name): StartJob records it on the job, whose
+	// runner this node's then is.
+	Node string
 }
 
 // Open creates the bucket if it does not exist yet and returns a store using it. A fresh
@@ -96,7 +100,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		kv, stream, err := openBucket(attempt, js, kvCfg)
 		cancel()
 		if err == nil {
-			return &Store{kv: kv, stream: stream, bucket: kvCfg.Bucket, now: now}, nil
+			return &Store{node: cfg.Node, kv: kv, stream: stream, bucket: kvCfg.Bucket, now: now}, nil
 		}
 		if !retryableCreate(err) {
 			return nil, fmt.Errorf("kvstore: open bucket %s: %w", kvCfg.Bucket, err)
@@ -458,9 +462,10 @@ func (s *Store) UpdateJob(ctx context.Context, id string, fn func(*batch.Job) er
 	}
 }
 
-// StartJob is store.DB.StartJob. The account's active slots decide: the start first
-// creates a slot (create-if-absent, see takeSlot), then moves the job to processing by
-// an update of the revision it read. Losing either write means another start won.
+// StartJob is store.DB.StartJob, and records this node as the job's (batch.Job.Node).
+// The account's active slots decide: the start first creates a slot (create-if-absent,
+// see takeSlot), then moves the job to processing by an update of the revision it read.
+// Losing either write means another start won.
 func (s *Store) StartJob(ctx context.Context, account, id string, maxActive int, now time.Time) (*batch.Job, error) {
 	maxActive = max(maxActive, 1)
 	for {
@@ -483,6 +488,7 @@ func (s *Store) StartJob(ctx context.Context, account, id string, maxActive int,
 		j.Error = ""
 		j.CancelRequested = false
 		j.CompletedAt = time.Time{}
+		j.Node = s.node
 		v, err := json.Marshal(j)
 		if err != nil {
 			return nil, fmt.Errorf("kvstore: encode job %s: %w", id, err)
