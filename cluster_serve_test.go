@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +16,10 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/cluster"
+	"github.com/classer-ai/classer-batch/store/kvstore"
 )
 
 // TestClusterModeOneNode: `serve` with cluster.enabled (one embedded NATS node, replicas 1,
@@ -208,4 +213,52 @@ func launchProc(t *testing.T, bin, dataDir string, env ...string) (*proc, chan s
 		}
 	})
 	return p, found
+}
+
+// TestNodeJobsResumesOwnOnly: in cluster mode a node's runner, at start, resumes only
+// the processing jobs it started itself, never those another node is running.
+func TestNodeJobsResumesOwnOnly(t *testing.T) {
+	node, err := cluster.StartNode(cluster.NodeConfig{Name: "n1", ClientAddr: "127.0.0.1:0", StoreDir: t.TempDir()},
+		newLogger(io.Discard, "error", "text"), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	nc, js, err := node.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := context.Background()
+	var stores []*kvstore.Store
+	for _, name := range []string{"n1", "n2"} {
+		s, err := kvstore.Open(ctx, js, kvstore.Config{Replicas: 1, Node: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, s)
+	}
+	for i, s := range stores {
+		id := fmt.Sprintf("batch_%d", i+1)
+		account := fmt.Sprintf("acct%d", i+1)
+		if err := s.CreateJob(ctx, &batch.Job{ID: id, Account: account}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StartJob(ctx, account, id, 1, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := stores[0].JobsByStatus(ctx, batch.StatusProcessing)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("processing jobs: %d, %v; want both", len(all), err)
+	}
+	for i, name := range []string{"n1", "n2"} {
+		jobs, err := nodeJobs{stores[i], name}.JobsByStatus(ctx, batch.StatusProcessing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) != 1 || jobs[0].ID != fmt.Sprintf("batch_%d", i+1) || jobs[0].Node != name {
+			t.Errorf("node %s would resume %v", name, jobs)
+		}
+	}
 }

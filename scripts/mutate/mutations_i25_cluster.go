@@ -26,6 +26,20 @@ func init() {
 			tests: []string{"store/kvstore:TestSuiteSingleNode"},
 		},
 		{
+			name:  "in cluster mode a node resumes only the jobs it started",
+			file:  "cluster_serve.go",
+			old:   "return j.Node != n.node",
+			new:   "return false",
+			tests: []string{".:TestNodeJobsResumesOwnOnly"},
+		},
+		{
+			name:  "kvstore: a start records the node that runs the job",
+			file:  "store/kvstore/kvstore.go",
+			old:   "j.Node = s.node",
+			new:   "j.Node = \"\"",
+			tests: []string{".:TestNodeJobsResumesOwnOnly"},
+		},
+		{
 			name:  "cluster mode requires S3 storage",
 			file:  "cluster_config.go",
 			old:   `if c.Storage.Kind != "s3" {`,
