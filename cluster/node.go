@@ -82,6 +82,9 @@ func StartNode(cfg NodeConfig, log *slog.Logger, ready time.Duration) (*Node, er
 // ClientURL is the node's client listener, as nats://host:port.
 func (n *Node) ClientURL() string { return n.srv.ClientURL() }
 
+// Name is the node's name (cluster.node_name).
+func (n *Node) Name() string { return n.srv.Name() }
+
 // Connect opens a client connection to the node inside the process (no socket).
 func (n *Node) Connect() (*nats.Conn, jetstream.JetStream, error) {
 	return connect("", nats.InProcessServer(n.srv), nats.Name("classer-batch "+n.srv.Name()))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -70,12 +71,14 @@ func open(t *testing.T, js jetstream.JetStream) *kvstore.Store {
 	return s
 }
 
-// TestClusterLosesANode: three nodes, the state bucket with three replicas; with one node
-// stopped the other two still take writes (a majority), and a start on one node is seen
-// as the account's active job by a start through another.
+// TestClusterLosesANode: three nodes, the state bucket with three replicas; a start on
+// one node is seen as the account's active job by a start through another; with the
+// node that leads the bucket stopped, the other two elect a new leader and take writes
+// again (the store retries through the election).
 func TestClusterLosesANode(t *testing.T) {
 	nodes := startCluster(t)
 	var stores []*kvstore.Store
+	var conns []jetstream.JetStream
 	for _, n := range nodes {
 		nc, js, err := n.Connect()
 		if err != nil {
@@ -83,6 +86,7 @@ func TestClusterLosesANode(t *testing.T) {
 		}
 		t.Cleanup(nc.Close)
 		stores = append(stores, open(t, js))
+		conns = append(conns, js)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -98,13 +102,24 @@ func TestClusterLosesANode(t *testing.T) {
 		t.Fatal("node 3 started a second job of an account that has one running on node 2")
 	}
 
-	nodes[0].Close()
-	// Writes through the survivors still commit; the first may wait for a new leader.
+	stream, err := conns[0].Stream(ctx, "KV_"+kvstore.DefaultBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := stream.CachedInfo().Cluster.Leader
+	lost := slices.IndexFunc(nodes, func(n *cluster.Node) bool { return n.Name() == leader })
+	if lost < 0 {
+		t.Fatalf("the bucket's leader %q is none of the nodes", leader)
+	}
+	nodes[lost].Close()
+	// The survivors, in the order the test uses them below.
+	stores = slices.Delete(stores, lost, lost+1)
+	stores = append([]*kvstore.Store{nil}, stores...)
 	if _, err := stores[1].UpdateJob(ctx, "batch_1", func(j *batch.Job) error { j.Status = batch.StatusCompleted; return nil }); err != nil {
-		t.Fatalf("update with one node down: %v", err)
+		t.Fatalf("update with the leader down: %v", err)
 	}
 	if _, err := stores[2].StartJob(ctx, "acme", "batch_2", 1, time.Now()); err != nil {
-		t.Fatalf("start on node 3 with node 1 down, after the account's job completed: %v", err)
+		t.Fatalf("start with the leader down, after the account's job completed: %v", err)
 	}
 	if j, err := stores[1].Job(ctx, "acme", "batch_2"); err != nil || j.Status != batch.StatusProcessing {
 		t.Fatalf("node 2 reads %+v, %v", j, err)

@@ -14,6 +14,7 @@ package kvstore
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
@@ -42,7 +43,7 @@ const DefaultBucket = "classer"
 const (
 	pJob      = "job."      // job.<id> -> batch.Job JSON
 	pAcctJob  = "acctjob."  // acctjob.<account>.<created 16 hex>.<id> -> empty (listing index)
-	pActive   = "active."   // active.<account>.<n> -> id of the job holding the slot
+	pActive   = "active."   // active.<account>.<n> -> id of the job holding the slot, "\n", a random token
 	pKeys     = "keys"      // every API key, one document (keysDoc)
 	pClf      = "clf."      // clf.<account>.<name>.<version 10 digits> -> store.Classifier JSON
 	pClfSeq   = "clfseq."   // clfseq.<account>.<name> -> last version, kept after delete
@@ -60,7 +61,7 @@ const slotGrace = 30 * time.Second
 // from any number of processes.
 type Store struct {
 	node   string // stamped on the jobs this store starts (batch.Job.Node)
-	kv     jetstream.KeyValue
+	kv     bucket
 	stream jetstream.Stream // the bucket's stream, for listing keys (keysUnder)
 	bucket string
 	now    func() time.Time
@@ -100,7 +101,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		kv, stream, err := openBucket(attempt, js, kvCfg)
 		cancel()
 		if err == nil {
-			return &Store{node: cfg.Node, kv: kv, stream: stream, bucket: kvCfg.Bucket, now: now}, nil
+			return &Store{node: cfg.Node, kv: bucket{kv}, stream: stream, bucket: kvCfg.Bucket, now: now}, nil
 		}
 		if !retryableCreate(err) {
 			return nil, fmt.Errorf("kvstore: open bucket %s: %w", kvCfg.Bucket, err)
@@ -224,7 +225,9 @@ func missing(err error) bool {
 // and skip the missing ones.
 func (s *Store) keysUnder(ctx context.Context, prefix string) ([]string, error) {
 	subjectPrefix := "$KV." + s.bucket + "."
-	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+prefix+">"))
+	info, err := retry(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) {
+		return s.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+prefix+">"))
+	})
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: list %s: %w", prefix, err)
 	}
@@ -499,7 +502,7 @@ func (s *Store) StartJob(ctx context.Context, account, id string, maxActive int,
 		}
 		// The job changed since it was read: give the slot back and look again (a racing
 		// start of the same job will now be seen as processing).
-		if derr := s.kv.Delete(ctx, slot, jetstream.LastRevision(slotRev)); derr != nil && !missing(derr) &&
+		if derr := s.kv.Delete(ctx, slot, slotRev, false); derr != nil && !missing(derr) &&
 			!errors.Is(derr, jetstream.ErrKeyRevisionMismatch) {
 			err = errors.Join(err, derr)
 		}
@@ -559,7 +562,8 @@ func (s *Store) takeSlot(ctx context.Context, account, id string, maxActive int)
 			n++
 		}
 		key := prefix + strconv.Itoa(n)
-		rev, err := s.kv.Create(ctx, key, []byte(id))
+		// The token tells this create from another start of the same job (bucket.Create).
+		rev, err := s.kv.Create(ctx, key, []byte(id+"\n"+rand.Text()))
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			continue // someone else took it first: count again
 		}
@@ -568,6 +572,12 @@ func (s *Store) takeSlot(ctx context.Context, account, id string, maxActive int)
 		}
 		return key, rev, nil
 	}
+}
+
+// slotJob is the job id a slot's value names (its first line; a token follows).
+func slotJob(v []byte) string {
+	id, _, _ := strings.Cut(string(v), "\n")
+	return id
 }
 
 type slotState int
@@ -588,7 +598,7 @@ func (s *Store) slotHolder(ctx context.Context, key string) (string, slotState, 
 	if err != nil {
 		return "", 0, fmt.Errorf("kvstore: read slot %s: %w", key, err)
 	}
-	holder := string(e.Value())
+	holder := slotJob(e.Value())
 	j, _, err := s.job(ctx, "", holder)
 	if err != nil && !errors.Is(err, batch.ErrNotFound) {
 		return "", 0, err
@@ -596,7 +606,7 @@ func (s *Store) slotHolder(ctx context.Context, key string) (string, slotState, 
 	if err == nil && j.Status == batch.StatusProcessing || time.Since(e.Created()) < slotGrace {
 		return holder, slotHeld, nil
 	}
-	err = s.kv.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
+	err = s.kv.Delete(ctx, key, e.Revision(), false)
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !missing(err) {
 		return "", 0, fmt.Errorf("kvstore: remove stale slot %s: %w", key, err)
 	}
@@ -617,10 +627,10 @@ func (s *Store) releaseSlot(ctx context.Context, account, id string) error {
 		if err != nil {
 			return fmt.Errorf("kvstore: read slot %s: %w", k, err)
 		}
-		if string(e.Value()) != id {
+		if slotJob(e.Value()) != id {
 			continue
 		}
-		err = s.kv.Delete(ctx, k, jetstream.LastRevision(e.Revision()))
+		err = s.kv.Delete(ctx, k, e.Revision(), false)
 		if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !missing(err) {
 			return fmt.Errorf("kvstore: release slot %s: %w", k, err)
 		}
@@ -654,13 +664,13 @@ func (s *Store) DeleteJob(ctx context.Context, account, id string) (*batch.Job, 
 
 // deleteJob removes j if it is still at revision rev, then its index entry.
 func (s *Store) deleteJob(ctx context.Context, j *batch.Job, rev uint64) error {
-	if err := s.kv.Purge(ctx, jobKey(j.ID), jetstream.LastRevision(rev)); err != nil {
+	if err := s.kv.Delete(ctx, jobKey(j.ID), rev, true); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return err
 		}
 		return fmt.Errorf("kvstore: delete job %s: %w", j.ID, err)
 	}
-	if err := s.kv.Purge(ctx, acctJobKey(j)); err != nil && !missing(err) {
+	if err := s.kv.Delete(ctx, acctJobKey(j), 0, true); err != nil && !missing(err) {
 		return fmt.Errorf("kvstore: delete index of job %s: %w", j.ID, err)
 	}
 	return nil
@@ -1094,7 +1104,7 @@ func (s *Store) DeleteClassifier(ctx context.Context, account, name string) (int
 			continue // deleted before: only its marker is left
 		}
 		if err == nil {
-			err = s.kv.Purge(ctx, k, jetstream.LastRevision(e.Revision()))
+			err = s.kv.Delete(ctx, k, e.Revision(), true)
 		}
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			continue // deleted by someone else meanwhile (versions are never rewritten)
@@ -1154,7 +1164,7 @@ func (s *Store) book(ctx context.Context, before batch.Checkpoint, wasStatus bat
 }
 
 // casJSON applies fn to the JSON value at key (zero if absent) by compare-and-swap.
-func casJSON[T any](ctx context.Context, kv jetstream.KeyValue, key string, fn func(*T)) error {
+func casJSON[T any](ctx context.Context, kv bucket, key string, fn func(*T)) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
