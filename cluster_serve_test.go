@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,7 +120,7 @@ func TestClusterThreeProcesses(t *testing.T) {
 			"CLASSER_CLUSTER_ROUTE_ADDR="+routes[i],
 			"CLASSER_CLUSTER_PEERS="+strings.Join(peers, ","),
 		)
-		p, found := launchProc(t, bin, t.TempDir(), env...)
+		p, found := launchProc(t, bin, t.TempDir(), "127.0.0.1:0", env...)
 		procs, founds = append(procs, p), append(founds, found)
 	}
 	// A node waits for a majority of the cluster before it serves, so all three start
@@ -187,32 +186,6 @@ func TestClusterThreeProcesses(t *testing.T) {
 	if usage.Total.Jobs != 2 {
 		t.Errorf("usage %+v, want two jobs", usage.Total)
 	}
-}
-
-// launchProc starts `classer-batch serve` on a free port with env added, without waiting:
-// the URL it announces arrives on the returned channel.
-func launchProc(t *testing.T, bin, dataDir string, env ...string) (*proc, chan string) {
-	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "CLASSER_API_KEYS=acme:"+acmeKey, "CLASSER_PIPELINE_CHECKPOINT_INTERVAL=100ms")
-	cmd.Env = append(cmd.Env, env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	found := make(chan string, 1)
-	p := &proc{cmd: cmd, logs: &syncBuffer{}}
-	go scanServeLog(stderr, p.logs, found)
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			p.cmd.Wait()
-		}
-	})
-	return p, found
 }
 
 // TestNodeJobsResumesOwnOnly: in cluster mode a node's runner, at start, resumes only

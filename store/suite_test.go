@@ -11,13 +11,25 @@ import (
 
 // TestSuite runs the suite every store implementation passes (kvstore runs it too).
 func TestSuite(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, now func() time.Time) storetest.Store {
-		db, err := store.Open(filepath.Join(t.TempDir(), "classer.db"))
+	open := func(t *testing.T, path string, now func() time.Time) *store.DB {
+		db, err := store.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		store.SetNow(db, now)
 		t.Cleanup(func() { _ = db.Close() })
 		return db
+	}
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T, now func() time.Time) storetest.Store {
+			return open(t, filepath.Join(t.TempDir(), "classer.db"), now)
+		},
+		Reopen: func(t *testing.T, s storetest.Store) storetest.Store {
+			db := s.(*store.DB)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, store.Path(db), store.Now(db))
+		},
 	})
 }

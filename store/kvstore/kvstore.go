@@ -241,6 +241,11 @@ func (s *Store) keysUnder(ctx context.Context, prefix string) ([]string, error) 
 // valuesUnder reads every value under prefix, in no particular order, each from the
 // stream's leader (see keysUnder).
 func (s *Store) valuesUnder(ctx context.Context, prefix string, fn func(key string, v []byte) error) error {
+	return s.entriesUnder(ctx, prefix, func(e jetstream.KeyValueEntry) error { return fn(e.Key(), e.Value()) })
+}
+
+// entriesUnder is valuesUnder with each entry's revision.
+func (s *Store) entriesUnder(ctx context.Context, prefix string, fn func(jetstream.KeyValueEntry) error) error {
 	keys, err := s.keysUnder(ctx, prefix)
 	if err != nil {
 		return err
@@ -253,7 +258,7 @@ func (s *Store) valuesUnder(ctx context.Context, prefix string, fn func(key stri
 		if err != nil {
 			return fmt.Errorf("kvstore: read %s: %w", k, err)
 		}
-		if err := fn(k, e.Value()); err != nil {
+		if err := fn(e); err != nil {
 			return err
 		}
 	}
@@ -615,27 +620,16 @@ func (s *Store) slotHolder(ctx context.Context, key string) (string, slotState, 
 
 // releaseSlot removes the slot that job id of account holds, if any.
 func (s *Store) releaseSlot(ctx context.Context, account, id string) error {
-	keys, err := s.keysUnder(ctx, pActive+seg(account)+".")
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		e, err := s.kv.Get(ctx, k)
-		if missing(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("kvstore: read slot %s: %w", k, err)
-		}
+	return s.entriesUnder(ctx, pActive+seg(account)+".", func(e jetstream.KeyValueEntry) error {
 		if slotJob(e.Value()) != id {
-			continue
+			return nil
 		}
-		err = s.kv.Delete(ctx, k, e.Revision(), false)
+		err := s.kv.Delete(ctx, e.Key(), e.Revision(), false)
 		if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !missing(err) {
-			return fmt.Errorf("kvstore: release slot %s: %w", k, err)
+			return fmt.Errorf("kvstore: release slot %s: %w", e.Key(), err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // DeleteJob is store.DB.DeleteJob.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,18 +42,46 @@ func startNode(t *testing.T, name, routeAddr string, peers ...string) jetstream.
 // round robin, so on a cluster the writes of one test come through different nodes.
 func suite(t *testing.T, replicas int, conns ...jetstream.JetStream) {
 	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T, now func() time.Time) storetest.Store {
-		i := n.Add(1)
+	type opened struct {
+		js  jetstream.JetStream
+		cfg kvstore.Config
+	}
+	open := func(t *testing.T, o opened) *kvstore.Store {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		s, err := kvstore.Open(ctx, conns[int(i)%len(conns)], kvstore.Config{
-			Bucket: fmt.Sprintf("test_%d", i), Replicas: replicas, Now: now,
-		})
+		s, err := kvstore.Open(ctx, o.js, o.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = s.Close() })
 		return s
+	}
+	var mu sync.Mutex
+	stores := map[*kvstore.Store]opened{}
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T, now func() time.Time) storetest.Store {
+			i := n.Add(1)
+			o := opened{conns[int(i)%len(conns)], kvstore.Config{Bucket: fmt.Sprintf("test_%d", i), Replicas: replicas, Now: now}}
+			s := open(t, o)
+			mu.Lock()
+			stores[s] = o
+			mu.Unlock()
+			return s
+		},
+		// The same bucket bound again, through the next node's connection: the state is
+		// the bucket's, not the Store value's.
+		Reopen: func(t *testing.T, s storetest.Store) storetest.Store {
+			mu.Lock()
+			o := stores[s.(*kvstore.Store)]
+			mu.Unlock()
+			_ = s.Close()
+			o.js = conns[(slices.Index(conns, o.js)+1)%len(conns)]
+			s2 := open(t, o)
+			mu.Lock()
+			stores[s2] = o
+			mu.Unlock()
+			return s2
+		},
 	})
 }
 

@@ -19,8 +19,8 @@ var (
 	keyIDRe  = regexp.MustCompile(`^key_[a-z0-9]{12}$`)
 )
 
-func testCreateKeyAuthenticate(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testCreateKeyAuthenticate(t *testing.T, b *backend) {
+	db := b.open(t)
 	secret, k, err := db.CreateKey(ctx, "acme", true)
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
@@ -38,6 +38,7 @@ func testCreateKeyAuthenticate(t *testing.T, open func(*testing.T) Store) {
 	if secret2 == secret || k2.ID == k.ID {
 		t.Fatal("two keys share a secret or id")
 	}
+	db = b.reopen(t, db)
 	if got, err := db.Authenticate(ctx, secret); err != nil || *got != *k {
 		t.Errorf("Authenticate = %+v, %v; want %+v", got, err, k)
 	}
@@ -51,8 +52,8 @@ func testCreateKeyAuthenticate(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testAuthenticateRejects(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testAuthenticateRejects(t *testing.T, b *backend) {
+	db := b.open(t)
 	secret, _, err := db.CreateKey(ctx, "acme", false)
 	if err != nil {
 		t.Fatal(err)
@@ -96,8 +97,8 @@ func revokedAt(t *testing.T, db Store, id string) time.Time {
 	return time.Time{}
 }
 
-func testRevokeKey(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testRevokeKey(t *testing.T, b *backend) {
+	db := b.open(t)
 	secret, k, err := db.CreateKey(ctx, "acme", false)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +119,7 @@ func testRevokeKey(t *testing.T, open func(*testing.T) Store) {
 	if err := db.RevokeKey(ctx, k.ID); err != nil {
 		t.Fatalf("RevokeKey: %v", err)
 	}
+	db = b.reopen(t, db)
 	if _, err := db.Authenticate(ctx, secret); !errors.Is(err, store.ErrInvalidKey) {
 		t.Errorf("Authenticate(revoked) = %v, want ErrInvalidKey", err)
 	}
@@ -137,8 +139,8 @@ func testRevokeKey(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testKeysOldestFirst(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testKeysOldestFirst(t *testing.T, b *backend) {
+	db := b.open(t)
 	var want []string
 	for _, account := range []string{"c", "a", "b", "a"} {
 		_, k, err := db.CreateKey(ctx, account, false)
@@ -163,8 +165,8 @@ func testKeysOldestFirst(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testImportKey(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testImportKey(t *testing.T, b *backend) {
+	db := b.open(t)
 	const secret = "sk-configured-secret-0001"
 	k1, err := db.ImportKey(ctx, "acme", secret, false)
 	if err != nil {
@@ -173,6 +175,7 @@ func testImportKey(t *testing.T, open func(*testing.T) Store) {
 	if k1.Prefix != secret[:8] || k1.Account != "acme" || k1.Admin {
 		t.Errorf("imported key = %+v", k1)
 	}
+	db = b.reopen(t, db)
 	k2, err := db.ImportKey(ctx, "acme", secret, false)
 	if err != nil || *k2 != *k1 {
 		t.Errorf("re-import = %+v, %v; want the same key %+v", k2, err, k1)
@@ -219,8 +222,8 @@ func testImportKey(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testImportKeyRejects(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testImportKeyRejects(t *testing.T, b *backend) {
+	db := b.open(t)
 	for name, tc := range map[string]struct{ account, secret string }{
 		"short secret":     {"acme", "sk-shrt"},
 		"space in secret":  {"acme", "sk-configured secret"},
@@ -237,13 +240,13 @@ func testImportKeyRejects(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testRevokeLastAdmin(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testRevokeLastAdmin(t *testing.T, b *backend) {
+	db := b.open(t)
 	_, a, err := db.CreateKey(ctx, "ops", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bSecret, b, err := db.CreateKey(ctx, "ops", true)
+	bSecret, kb, err := db.CreateKey(ctx, "ops", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +257,7 @@ func testRevokeLastAdmin(t *testing.T, open func(*testing.T) Store) {
 	if err := db.RevokeKey(ctx, a.ID); err != nil {
 		t.Fatalf("revoking one of two admin keys: %v", err)
 	}
-	if err := db.RevokeKey(ctx, b.ID); !errors.Is(err, batch.ErrConflict) {
+	if err := db.RevokeKey(ctx, kb.ID); !errors.Is(err, batch.ErrConflict) {
 		t.Fatalf("revoking the last admin key = %v; want ErrConflict", err)
 	}
 	if _, err := db.Authenticate(ctx, bSecret); err != nil {
@@ -269,20 +272,20 @@ func testRevokeLastAdmin(t *testing.T, open func(*testing.T) Store) {
 }
 
 // Two admins revoking each other at once: one revoke wins, one admin key is left.
-func testRevokeAdminsRace(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testRevokeAdminsRace(t *testing.T, b *backend) {
+	db := b.open(t)
 	_, a, err := db.CreateKey(ctx, "ops", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, b, err := db.CreateKey(ctx, "ops", true)
+	_, kb, err := db.CreateKey(ctx, "ops", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	ready := make(chan struct{})
 	errs := make([]error, 2)
-	for i, id := range []string{a.ID, b.ID} {
+	for i, id := range []string{a.ID, kb.ID} {
 		wg.Go(func() {
 			<-ready
 			errs[i] = db.RevokeKey(ctx, id)
@@ -300,8 +303,8 @@ func testRevokeAdminsRace(t *testing.T, open func(*testing.T) Store) {
 
 func spec(labels ...string) classify.Spec { return classify.Spec{Labels: labels} }
 
-func testClassifierVersions(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testClassifierVersions(t *testing.T, b *backend) {
+	db := b.open(t)
 	for i, labels := range [][]string{{"a", "b"}, {"a", "b", "c"}, {"x"}} {
 		c, err := db.SaveClassifier(ctx, "acme", "tickets", spec(labels...))
 		if err != nil {
@@ -317,6 +320,7 @@ func testClassifierVersions(t *testing.T, open func(*testing.T) Store) {
 			t.Fatal(err)
 		}
 	}
+	db = b.reopen(t, db)
 	for _, tc := range []struct {
 		version int
 		want    []string
@@ -370,8 +374,8 @@ func testClassifierVersions(t *testing.T, open func(*testing.T) Store) {
 }
 
 // Saves at once get distinct versions, 1..n.
-func testClassifierSaveRace(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testClassifierSaveRace(t *testing.T, b *backend) {
+	db := b.open(t)
 	const n = 8
 	var wg sync.WaitGroup
 	versions := make([]int, n)
@@ -392,8 +396,8 @@ func testClassifierSaveRace(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testUsageRecordAndRange(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testUsageRecordAndRange(t *testing.T, b *backend) {
+	db := b.open(t)
 	d1 := time.Date(2025, 3, 1, 23, 59, 0, 0, time.UTC)
 	d2 := time.Date(2025, 3, 2, 0, 1, 0, 0, time.FixedZone("x", 3600)) // 2025-03-01 23:01 UTC
 	d3 := time.Date(2025, 3, 5, 10, 0, 0, 0, time.UTC)
@@ -439,8 +443,8 @@ func testUsageRecordAndRange(t *testing.T, open func(*testing.T) Store) {
 }
 
 // The transition to completed charges the job once; progress feeds the totals.
-func testUpdateJobBooksUsage(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testUpdateJobBooksUsage(t *testing.T, b *backend) {
+	db := b.open(t)
 	j := newJob("batch_u", "acme", t0, batch.StatusProcessing)
 	mustCreate(t, db, j)
 	step := func(fn func(*batch.Job)) {
@@ -478,8 +482,8 @@ func testUpdateJobBooksUsage(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testCancelledContext(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testCancelledContext(t *testing.T, b *backend) {
+	db := b.open(t)
 	if err := db.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}

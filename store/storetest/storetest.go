@@ -21,6 +21,7 @@ import (
 // Store is every method the appliance uses, as the suite tests them.
 type Store interface {
 	Ping(ctx context.Context) error
+	Close() error
 	CreateJob(ctx context.Context, j *batch.Job) error
 	Job(ctx context.Context, account, id string) (*batch.Job, error)
 	Jobs(ctx context.Context, account, after string, status batch.Status, limit int) ([]*batch.Job, error)
@@ -49,14 +50,33 @@ type Store interface {
 	JobStats(ctx context.Context) (store.JobStats, error)
 }
 
-// Open returns a new, empty store whose clock is now; it is closed when t ends.
-type Open func(t *testing.T, now func() time.Time) Store
+// Backend makes the stores the suite tests.
+type Backend struct {
+	// Open returns a new, empty store whose clock is now; it is closed when t ends.
+	Open func(t *testing.T, now func() time.Time) Store
+	// Reopen closes s and returns a store on the same data with the same clock, to show
+	// that what was written is durable (a bbolt file reopened, a bucket bound again).
+	Reopen func(t *testing.T, s Store) Store
+}
 
-// Run runs the suite; each test gets a store of its own from open.
-func Run(t *testing.T, open Open) {
+// backend is a Backend with the clock of one test.
+type backend struct {
+	Backend
+	now func() time.Time
+}
+
+func (b *backend) open(t *testing.T) Store { return b.Open(t, b.now) }
+
+func (b *backend) reopen(t *testing.T, s Store) Store {
+	t.Helper()
+	return b.Reopen(t, s)
+}
+
+// Run runs the suite; each test gets a store of its own.
+func Run(t *testing.T, be Backend) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, func(*testing.T) Store)
+		fn   func(*testing.T, *backend)
 	}{
 		{"CreateJobAndGet", testCreateJobAndGet},
 		{"CreateJobDefaultsAndRejects", testCreateJobDefaultsAndRejects},
@@ -86,10 +106,8 @@ func Run(t *testing.T, open Open) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, func(t *testing.T) Store {
-				clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-				return open(t, clk.now)
-			})
+			clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+			tc.fn(t, &backend{Backend: be, now: clk.now})
 		})
 	}
 }
@@ -141,12 +159,13 @@ func ids(jobs []*batch.Job) []string {
 	return out
 }
 
-func testCreateJobAndGet(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testCreateJobAndGet(t *testing.T, b *backend) {
+	db := b.open(t)
 	j := newJob("batch_a", "acme", t0, batch.StatusPending)
 	j.RequestsTotal = 7
 	j.Checkpoint.OutputOffset = 99
 	mustCreate(t, db, j)
+	db = b.reopen(t, db)
 	for _, tc := range []struct {
 		name, account, id string
 		wantErr           error
@@ -183,8 +202,8 @@ func testCreateJobAndGet(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testCreateJobDefaultsAndRejects(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testCreateJobDefaultsAndRejects(t *testing.T, b *backend) {
+	db := b.open(t)
 	mustCreate(t, db, &batch.Job{ID: "batch_d", Account: "acme"})
 	got, err := db.Job(ctx, "acme", "batch_d")
 	if err != nil {
@@ -204,8 +223,8 @@ func testCreateJobDefaultsAndRejects(t *testing.T, open func(*testing.T) Store) 
 	}
 }
 
-func testJobsPagingNewestFirst(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testJobsPagingNewestFirst(t *testing.T, b *backend) {
+	db := b.open(t)
 	// 45 jobs for "a"; two share a CreatedAt so the id breaks the tie.
 	var want []string // newest first
 	for i := 44; i >= 0; i-- {
@@ -228,6 +247,7 @@ func testJobsPagingNewestFirst(t *testing.T, open func(*testing.T) Store) {
 		newJob("batch_old1", "old", time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC), batch.StatusPending),
 		newJob("batch_new", "old", t0, batch.StatusPending),
 	)
+	db = b.reopen(t, db)
 	var got []string
 	after := ""
 	for page := 0; ; page++ {
@@ -289,8 +309,8 @@ func testJobsPagingNewestFirst(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testJobsPageSize(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testJobsPageSize(t *testing.T, b *backend) {
+	db := b.open(t)
 	for i := range 130 {
 		mustCreate(t, db, newJob(fmt.Sprintf("batch_%03d", i), "acme", t0.Add(time.Duration(i)*time.Second), batch.StatusPending))
 	}
@@ -308,8 +328,8 @@ func testJobsPageSize(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testJobsByStatus(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testJobsByStatus(t *testing.T, b *backend) {
+	db := b.open(t)
 	mustCreate(t, db,
 		newJob("batch_3", "b", t0.Add(3*time.Minute), batch.StatusProcessing),
 		newJob("batch_1", "a", t0.Add(1*time.Minute), batch.StatusProcessing),
@@ -334,8 +354,8 @@ func testJobsByStatus(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testUpdateJob(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testUpdateJob(t *testing.T, b *backend) {
+	db := b.open(t)
 	mustCreate(t, db, newJob("batch_u", "acme", t0, batch.StatusProcessing))
 	got, err := db.UpdateJob(ctx, "batch_u", func(j *batch.Job) error {
 		j.Checkpoint.InputOffset = 1234
@@ -348,6 +368,7 @@ func testUpdateJob(t *testing.T, open func(*testing.T) Store) {
 	if got.Checkpoint.InputOffset != 1234 {
 		t.Errorf("returned job = %+v", got.Checkpoint)
 	}
+	db = b.reopen(t, db)
 	if j, err := db.Job(ctx, "acme", "batch_u"); err != nil || j.Checkpoint.InputOffset != 1234 || j.Checkpoint.Completed != 10 {
 		t.Fatalf("after update: %+v, %v", j, err)
 	}
@@ -385,7 +406,7 @@ func testUpdateJob(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testStartJob(t *testing.T, open func(*testing.T) Store) {
+func testStartJob(t *testing.T, b *backend) {
 	start := t0.Add(time.Hour)
 	for _, tc := range []struct {
 		name      string
@@ -408,7 +429,7 @@ func testStartJob(t *testing.T, open func(*testing.T) Store) {
 		{"inactive siblings", batch.StatusPending, "acme", []batch.Status{batch.StatusCompleted, batch.StatusFailed, batch.StatusPending}, 1, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := open(t)
+			db := b.open(t)
 			j := newJob("batch_s", "acme", t0, tc.status)
 			j.Error = "cancelled"
 			j.CancelRequested = true
@@ -449,8 +470,8 @@ func testStartJob(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testStartJobConflictMessages(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testStartJobConflictMessages(t *testing.T, b *backend) {
+	db := b.open(t)
 	mustCreate(t, db,
 		newJob("batch_done", "acme", t0, batch.StatusCompleted),
 		newJob("batch_run", "acme", t0, batch.StatusProcessing),
@@ -466,7 +487,7 @@ func testStartJobConflictMessages(t *testing.T, open func(*testing.T) Store) {
 
 // Racing starts must leave exactly one winner, whatever decides it: a bbolt write
 // transaction, or the account's active slot created by compare-and-swap.
-func testStartJobRace(t *testing.T, open func(*testing.T) Store) {
+func testStartJobRace(t *testing.T, b *backend) {
 	for _, tc := range []struct {
 		name string
 		jobs []string
@@ -475,7 +496,7 @@ func testStartJobRace(t *testing.T, open func(*testing.T) Store) {
 		{"two jobs of one account", []string{"batch_r1", "batch_r2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := open(t)
+			db := b.open(t)
 			for _, id := range tc.jobs {
 				mustCreate(t, db, newJob(id, "acme", t0, batch.StatusPending))
 			}
@@ -517,8 +538,8 @@ func testStartJobRace(t *testing.T, open func(*testing.T) Store) {
 }
 
 // A job that leaves processing frees its account for the next start.
-func testStartJobAfterFinish(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testStartJobAfterFinish(t *testing.T, b *backend) {
+	db := b.open(t)
 	mustCreate(t, db, newJob("batch_1", "acme", t0, batch.StatusPending), newJob("batch_2", "acme", t0, batch.StatusPending))
 	if _, err := db.StartJob(ctx, "acme", "batch_1", 1, t0); err != nil {
 		t.Fatal(err)
@@ -544,8 +565,8 @@ func testStartJobAfterFinish(t *testing.T, open func(*testing.T) Store) {
 	}
 }
 
-func testDeleteJob(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testDeleteJob(t *testing.T, b *backend) {
+	db := b.open(t)
 	mustCreate(t, db,
 		newJob("batch_keep", "acme", t0, batch.StatusCompleted),
 		newJob("batch_del", "acme", t0.Add(time.Minute), batch.StatusFailed),
@@ -567,6 +588,7 @@ func testDeleteJob(t *testing.T, open func(*testing.T) Store) {
 	if got.ID != "batch_del" || got.OutputKey != "jobs/batch_del/results.ndjson" {
 		t.Errorf("deleted job = %+v", got)
 	}
+	db = b.reopen(t, db)
 	if _, err := db.Job(ctx, "", "batch_del"); !errors.Is(err, batch.ErrNotFound) {
 		t.Errorf("Job after delete = %v, want ErrNotFound", err)
 	}
@@ -581,8 +603,8 @@ func testDeleteJob(t *testing.T, open func(*testing.T) Store) {
 	mustCreate(t, db, newJob("batch_del", "acme", t0.Add(time.Hour), batch.StatusPending))
 }
 
-func testRetention(t *testing.T, open func(*testing.T) Store) {
-	db := open(t)
+func testRetention(t *testing.T, b *backend) {
+	db := b.open(t)
 	cut := t0.Add(time.Hour)
 	old := func(id string, s batch.Status, finished time.Time) *batch.Job {
 		j := newJob(id, "acme", t0, s)
