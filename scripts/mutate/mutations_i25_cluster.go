@@ -40,13 +40,6 @@ func init() {
 			tests: []string{".:TestNodeJobsResumesOwnOnly"},
 		},
 		{
-			name:  "kvstore: a start records the node that runs the job",
-			file:  "store/kvstore/kvstore.go",
-			old:   "j.Node = s.node",
-			new:   "j.Node = \"\"",
-			tests: []string{".:TestNodeJobsResumesOwnOnly"},
-		},
-		{
 			name:  "cluster mode requires S3 storage",
 			file:  "cluster_config.go",
 			old:   `if c.Storage.Kind != "s3" {`,
