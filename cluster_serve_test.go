@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/cluster"
@@ -95,44 +97,11 @@ func TestClusterThreeProcesses(t *testing.T) {
 	e := newS3Env(t)
 	bin := buildBinary(t)
 	input, want := reference(t, bin, 77, 20_000)
-	// The bucket exists before the nodes start, so three first starts do not race to make it.
-	if err := e.client(t).MakeBucket(context.Background(), e.bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
-		t.Fatal(err)
-	}
 
-	var routes []string
-	for range 3 {
-		routes = append(routes, freeAddr(t))
-	}
-	var founds []chan string
-	var procs []*proc
-	for i := range 3 {
-		var peers []string
-		for j, r := range routes {
-			if j != i {
-				peers = append(peers, "nats://"+r)
-			}
-		}
-		env := append(e.environ(),
-			"CLASSER_CLUSTER_ENABLED=true",
-			fmt.Sprintf("CLASSER_CLUSTER_NODE_NAME=n%d", i+1),
-			"CLASSER_CLUSTER_CLIENT_ADDR=127.0.0.1:0",
-			"CLASSER_CLUSTER_ROUTE_ADDR="+routes[i],
-			"CLASSER_CLUSTER_PEERS="+strings.Join(peers, ","),
-		)
-		p, found := launchProc(t, bin, t.TempDir(), "127.0.0.1:0", env...)
-		procs, founds = append(procs, p), append(founds, found)
-	}
-	// A node waits for a majority of the cluster before it serves, so all three start
-	// together and are waited for afterwards.
+	nodes := startClusterNodes(t, bin, e)
 	var c []*client
-	for i, p := range procs {
-		select {
-		case p.url = <-founds[i]:
-		case <-time.After(2 * time.Minute):
-			t.Fatalf("node %d did not start:\n%s", i+1, p.logs.String())
-		}
-		c = append(c, newClient(t, p.url, acmeKey))
+	for _, n := range nodes {
+		c = append(c, newClient(t, n.p.url, acmeKey))
 	}
 
 	var ids []string
@@ -233,5 +202,140 @@ func TestNodeJobsResumesOwnOnly(t *testing.T) {
 		if len(jobs) != 1 || jobs[0].ID != fmt.Sprintf("batch_%d", i+1) || jobs[0].Node != name {
 			t.Errorf("node %s would resume %v", name, jobs)
 		}
+	}
+}
+
+// clusterNode is one `serve` process of a three-node cluster on loopback.
+type clusterNode struct {
+	name string
+	p    *proc
+	dir  string
+	env  []string
+	nats string // its embedded NATS server's client URL
+}
+
+// startClusterNodes starts three `serve` processes in cluster mode, each with its NATS
+// node routed to the other two, objects in e's bucket (made here, so that three first
+// starts do not race to make it). A node waits for a majority of the cluster before it
+// serves, so all three start together and are waited for afterwards.
+func startClusterNodes(t *testing.T, bin string, e s3Env) []*clusterNode {
+	t.Helper()
+	if err := e.client(t).MakeBucket(context.Background(), e.bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for range 3 {
+		routes = append(routes, freeAddr(t))
+	}
+	nodes := make([]*clusterNode, 3)
+	founds := make([]chan string, 3)
+	for i := range nodes {
+		var peers []string
+		for j, r := range routes {
+			if j != i {
+				peers = append(peers, "nats://"+r)
+			}
+		}
+		n := &clusterNode{name: fmt.Sprintf("n%d", i+1), dir: t.TempDir()}
+		clientAddr := freeAddr(t)
+		n.nats = "nats://" + clientAddr
+		n.env = append(e.environ(),
+			"CLASSER_CLUSTER_ENABLED=true",
+			"CLASSER_CLUSTER_NODE_NAME="+n.name,
+			"CLASSER_CLUSTER_CLIENT_ADDR="+clientAddr,
+			"CLASSER_CLUSTER_ROUTE_ADDR="+routes[i],
+			"CLASSER_CLUSTER_PEERS="+strings.Join(peers, ","),
+		)
+		n.p, founds[i] = launchProc(t, bin, n.dir, "127.0.0.1:0", n.env...)
+		nodes[i] = n
+	}
+	for i, n := range nodes {
+		n.wait(t, founds[i])
+	}
+	return nodes
+}
+
+func (n *clusterNode) wait(t *testing.T, found chan string) {
+	t.Helper()
+	select {
+	case n.p.url = <-found:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("node %s did not start:\n%s", n.name, n.p.logs.String())
+	}
+}
+
+// restart starts the node again on its data dir, after a kill.
+func (n *clusterNode) restart(t *testing.T, bin string) {
+	t.Helper()
+	p, found := launchProc(t, bin, n.dir, "127.0.0.1:0", n.env...)
+	n.p = p
+	n.wait(t, found)
+}
+
+// TestClusterKillBucketLeader: kill -9 the node that leads the state bucket in the middle
+// of a job, and restart it later. The job ends completed with results byte-identical to
+// the offline run and is billed once: if the killed node was running it, it resumes
+// the job when it comes back (a job belongs to the node that started it); otherwise the
+// job goes on where it runs, through the bucket's new leader.
+func TestClusterKillBucketLeader(t *testing.T) {
+	e := newS3Env(t)
+	bin := buildBinary(t)
+	input, want := reference(t, bin, 78, 300_000)
+	nodes := startClusterNodes(t, bin, e)
+
+	c1 := newClient(t, nodes[0].p.url, acmeKey)
+	job := c1.createJob(seedSpec)
+	if code, body := uploadSized(t, job.UploadURL, allFields(job), bytes.NewReader(input), int64(len(input))); code != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, _ := newClient(t, nodes[1].p.url, acmeKey).do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("start on node 2: %d", code)
+	}
+	if v := c1.waitProgress(job.JobID, time.Minute); v.Status != "processing" {
+		t.Fatalf("the job finished before the kill (%+v): make the input larger", v)
+	}
+
+	nc, err := nats.Connect(nodes[2].nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(context.Background(), "KV_"+kvstore.DefaultBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := stream.CachedInfo().Cluster.Leader
+	lost := slices.IndexFunc(nodes, func(n *clusterNode) bool { return n.name == leader })
+	if lost < 0 {
+		t.Fatalf("the bucket's leader %q is none of the nodes", leader)
+	}
+	nc.Close()
+	if err := nodes[lost].p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	nodes[lost].p.cmd.Wait()
+	t.Logf("killed %s, the bucket's leader (node 2 runs the job)", leader)
+	if lost == 1 {
+		nodes[lost].restart(t, bin) // the job's own node: the job waits for it
+	}
+	survivor := nodes[(lost+1)%3]
+	c := newClient(t, survivor.p.url, acmeKey)
+	if v := c.waitStatus(job.JobID, 3*time.Minute, "completed", "failed"); v.Status != "completed" || v.RequestsTotal != 300_000 {
+		t.Fatalf("job after the leader was killed: %+v", v)
+	}
+	if got := c.download(job.JobID); !bytes.Equal(got, want) {
+		t.Fatalf("results (%d bytes) differ from the offline run's (%d bytes)", len(got), len(want))
+	}
+	if lost != 1 {
+		nodes[lost].restart(t, bin) // later: it rejoins and serves the same state
+	}
+	var usage usageBody
+	newClient(t, nodes[lost].p.url, acmeKey).do("GET", "/v1/usage", nil, &usage)
+	if usage.Total.Jobs != 1 {
+		t.Errorf("usage %+v, want the job billed once", usage.Total)
 	}
 }
