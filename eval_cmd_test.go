@@ -94,3 +94,35 @@ func TestEvalScriptNeedsDatasets(t *testing.T) {
 		t.Fatalf("EVAL.md changed: %q", md)
 	}
 }
+
+// TestEvalAddLabelsResample: --add-labels scores the set with labels no line is about and
+// ends the summary with each one's share; --resample keeps the lines that make the first
+// label the share asked for.
+func TestEvalAddLabelsResample(t *testing.T) {
+	job, data := writeLabelled(t, t.TempDir())
+	summary := func(args ...string) []string {
+		t.Helper()
+		var out bytes.Buffer
+		args = append(append([]string{"eval", "--job", job, "--summary"}, args...), data)
+		if err := run(context.Background(), args, nil, nil, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(out.String())
+	}
+	if f := summary("--add-labels", "weather,cooking"); len(f) != 6 || f[3] != "60" {
+		t.Fatalf("summary with two added labels %v: want 4 fields and two shares", f)
+	}
+	// 30 billing and 30 technical at 25 % billing: n = ⌊min(30/0.25, 30/0.75)⌋ = 40.
+	if f := summary("--resample", "0.25", "--seed", "3"); len(f) != 4 || f[3] != "40" {
+		t.Fatalf("resampled summary %v: want 40 lines", f)
+	}
+	if f := summary("--resample", "0.25", "--seed", "3", "--reference"); len(f) != 4 || f[3] != "40" {
+		t.Fatalf("resampled reference summary %v: want 40 lines", f)
+	}
+	for _, bad := range [][]string{{"--add-labels", "billing"}, {"--resample", "1.5"}} {
+		args := append(append([]string{"eval", "--job", job, "--summary"}, bad...), data)
+		if err := run(context.Background(), args, nil, nil, io.Discard, io.Discard); err == nil {
+			t.Fatalf("eval %v: want an error", bad)
+		}
+	}
+}
