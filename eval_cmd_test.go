@@ -73,6 +73,14 @@ func TestEvalScript(t *testing.T) {
 			t.Fatalf("EVAL.md lacks %q:\n%s", want, md)
 		}
 	}
+	// Issue 24's harnesses: the two-label set with two distractors, and resampled (60 lines, 30
+	// of each label: 37 at 20 and 80 %, 60 at 50 %).
+	for _, want := range []string{"| tickets | names | 60 | weather | ", " | cooking | ", "| tickets | desc | 20 % | 37 | ",
+		"| tickets | type | 50 % | 60 | ", "| tickets | names | 80 % | 37 | ", "| 80 % | type | 1 | "} {
+		if !strings.Contains(string(md), want) {
+			t.Fatalf("EVAL.md's distractor or base-rate tables lack %q:\n%s", want, md)
+		}
+	}
 	if !strings.Contains(string(md), "| tickets | single | 60 | ") || !strings.Contains(string(md), "at commit ") ||
 		!strings.HasSuffix(string(md), "\n"+tried) || strings.Contains(string(md), "old table") {
 		t.Fatalf("EVAL.md:\n%s", md)
