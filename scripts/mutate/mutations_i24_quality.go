@@ -8,7 +8,7 @@ func init() {
 			file:  "classify/fit.go",
 			old:   "bias[l] = fitAbsentBias",
 			new:   "bias[l] = 0",
-			tests: []string{"classify:TestPreviewAbsentLabel"},
+			tests: []string{"classify:TestPreviewAbsentLabel", "server:TestPreviewAbsentLabelHTTP"},
 		},
 		{
 			name:  "a label some sample texts name is not absent",
