@@ -20,12 +20,14 @@ import (
 	"github.com/classer-ai/classer-batch/eval"
 )
 
-const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson
+const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] labelled.ndjson
 
 Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
 multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
 --model scores a model of the config's models section (default: the job's "model", else
 default_model, which is builtin unless configured); --reference runs on the built-in model.
+--add-labels adds labels no line is about (the summary then ends with the share of lines each
+took); --resample keeps lines so that the spec's first label is SHARE of them (single mode).
 `
 
 // runEval scores the batch pipeline on labelled lines ({"text", "label"} or, in
@@ -42,12 +44,14 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	namesOnly := fs.Bool("names-only", false, "drop the job's descriptions and examples: label names only")
 	textType := fs.String("text-type", "", "set the spec's text_type (context about the texts)")
 	reference := fs.Bool("reference", false, "score the reference method (batch-centred SIF mean, argmax cosine) instead of the pipeline")
+	addLabels := fs.StringSlice("add-labels", nil, "add these labels (no description) to the spec: distractors no line is about")
+	resample := fs.Float64("resample", 0, "keep lines (drawn by --seed) so that the spec's first label is this share of them")
 	modelFlags(fs)
 	if err := parseFlags(fs, args, evalUsage, stdout, stderr); err != nil {
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] labelled.ndjson")
+		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] labelled.ndjson")
 	}
 	spec, err := readJobSpecRaw(*jobPath)
 	if err != nil {
@@ -65,6 +69,20 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	golds, err := readGolds(path, spec.Mode == classify.ModeMulti)
 	if err != nil {
 		return err
+	}
+	if *resample != 0 {
+		if spec.Mode == classify.ModeMulti || len(spec.Labels) == 0 {
+			return errors.New("eval: --resample needs a single-label spec")
+		}
+		if golds, err = eval.Resample(golds, spec.Labels[0], *resample, *seed); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	for _, l := range *addLabels {
+		if slices.Contains(spec.Labels, l) {
+			return fmt.Errorf("eval: --add-labels: %q is a label of the job already", l)
+		}
+		spec.Labels = append(spec.Labels, l)
 	}
 	exampleLines := eval.DrawExamples(golds, spec.Labels, *k, *seed)
 
@@ -138,7 +156,7 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 	rep := eval.Score(spec.Mode, spec.Labels, items, failed)
 	if *summary {
-		return rep.WriteSummary(stdout, true)
+		return rep.WriteSummary(stdout, true, *addLabels...)
 	}
 	return rep.Write(stdout, 10)
 }

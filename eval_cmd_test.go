@@ -73,6 +73,14 @@ func TestEvalScript(t *testing.T) {
 			t.Fatalf("EVAL.md lacks %q:\n%s", want, md)
 		}
 	}
+	// Issue 24's harnesses: the two-label set with two distractors, and resampled (60 lines, 30
+	// of each label: 37 at 20 and 80 %, 60 at 50 %).
+	for _, want := range []string{"| tickets | names | 60 | weather | ", " | cooking | ", "| tickets | desc | 20 % | 37 | ",
+		"| tickets | type | 50 % | 60 | ", "| tickets | names | 80 % | 37 | ", "| 80 % | type | 1 | "} {
+		if !strings.Contains(string(md), want) {
+			t.Fatalf("EVAL.md's distractor or base-rate tables lack %q:\n%s", want, md)
+		}
+	}
 	if !strings.Contains(string(md), "| tickets | single | 60 | ") || !strings.Contains(string(md), "at commit ") ||
 		!strings.HasSuffix(string(md), "\n"+tried) || strings.Contains(string(md), "old table") {
 		t.Fatalf("EVAL.md:\n%s", md)
@@ -92,5 +100,37 @@ func TestEvalScriptNeedsDatasets(t *testing.T) {
 	}
 	if md, _ := os.ReadFile(out); string(md) != "keep me\n" {
 		t.Fatalf("EVAL.md changed: %q", md)
+	}
+}
+
+// TestEvalAddLabelsResample: --add-labels scores the set with labels no line is about and
+// ends the summary with each one's share; --resample keeps the lines that make the first
+// label the share asked for.
+func TestEvalAddLabelsResample(t *testing.T) {
+	job, data := writeLabelled(t, t.TempDir())
+	summary := func(args ...string) []string {
+		t.Helper()
+		var out bytes.Buffer
+		args = append(append([]string{"eval", "--job", job, "--summary"}, args...), data)
+		if err := run(context.Background(), args, nil, nil, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(out.String())
+	}
+	if f := summary("--add-labels", "weather,cooking"); len(f) != 6 || f[3] != "60" {
+		t.Fatalf("summary with two added labels %v: want 4 fields and two shares", f)
+	}
+	// 30 billing and 30 technical at 25 % billing: n = ⌊min(30/0.25, 30/0.75)⌋ = 40.
+	if f := summary("--resample", "0.25", "--seed", "3"); len(f) != 4 || f[3] != "40" {
+		t.Fatalf("resampled summary %v: want 40 lines", f)
+	}
+	if f := summary("--resample", "0.25", "--seed", "3", "--reference"); len(f) != 4 || f[3] != "40" {
+		t.Fatalf("resampled reference summary %v: want 40 lines", f)
+	}
+	for _, bad := range [][]string{{"--add-labels", "billing"}, {"--resample", "1.5"}} {
+		args := append(append([]string{"eval", "--job", job, "--summary"}, bad...), data)
+		if err := run(context.Background(), args, nil, nil, io.Discard, io.Discard); err == nil {
+			t.Fatalf("eval %v: want an error", bad)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/classer-ai/classer-batch/classify/wordvec"
 	"github.com/classer-ai/classer-batch/server"
 	"github.com/classer-ai/classer-batch/store"
+	"github.com/classer-ai/classer-batch/store/kvstore"
 )
 
 // Main is the whole appliance in one value, so a test can run it on 127.0.0.1:0
@@ -33,7 +34,8 @@ type Main struct {
 	// PprofURL is the profiling endpoint's base URL, "" unless debug.pprof_addr is set.
 	PprofURL string
 
-	db        *store.DB
+	db        appStore
+	cluster   clusterConn // cluster mode only (cluster_serve.go)
 	api       *server.Server
 	runner    *batch.Runner
 	sweeper   *batch.Sweeper
@@ -56,7 +58,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "classer.db"))
+	var db appStore
+	var err error
+	if cfg.Cluster.Enabled {
+		db, err = m.openCluster(ctx)
+	} else {
+		db, err = store.Open(filepath.Join(cfg.DataDir, "classer.db"))
+	}
 	if err != nil {
 		return err
 	}
@@ -102,6 +110,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.runnerBlobs != nil {
 		runnerBlobs = m.runnerBlobs(runnerBlobs)
 	}
+	var runnerJobs batch.JobStore = db
+	if cfg.Cluster.Enabled {
+		runnerJobs = nodeJobs{db, cfg.Cluster.NodeName}
+	}
 	m.runner = batch.NewRunner(batch.Config{
 		Workers:            cfg.Workers,
 		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
@@ -110,7 +122,7 @@ func (m *Main) Run(ctx context.Context) error {
 			ChunkLines:    cfg.Pipeline.ChunkLines,
 			MaxInputBytes: cfg.Limits.MaxInputBytes,
 		},
-	}, db, runnerBlobs, clf, m.Log, time.Now)
+	}, runnerJobs, runnerBlobs, clf, m.Log, time.Now)
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}
@@ -200,6 +212,7 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
 	}
+	m.cluster.close()
 	return errors.Join(errs...)
 }
 
@@ -284,12 +297,25 @@ func (b batchBlobs) OpenVersion(ctx context.Context, key string, offset int64, v
 	return b.Store.Open(ctx, key, offset)
 }
 
+// appStore is the state serve needs: the bbolt store.DB on a single node, the JetStream
+// KV kvstore.Store in cluster mode.
+type appStore interface {
+	server.Store
+	batch.JobStore
+	batch.SweepStore
+	ImportKey(ctx context.Context, account, secret string, admin bool) (*store.Key, error)
+	CountKeys(ctx context.Context) (int, error)
+	Close() error
+}
+
 type versionedStore interface {
 	Version(ctx context.Context, key string) (string, error)
 	OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error)
 }
 
 var (
+	_ appStore       = (*store.DB)(nil)
+	_ appStore       = (*kvstore.Store)(nil)
 	_ batch.Blobs    = batchBlobs{}
 	_ versionedStore = (*blob.S3)(nil)
 )

@@ -11,10 +11,10 @@ import (
 // another version of the classifier (the batch runner then fits the job again).
 var ErrFitState = errors.New("fit state")
 
-// State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt) |
-// uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] |
-// nl uint8 catch-all | nl float32 wscale | float32 temp | words × (uvarint len, bytes) |
-// words*nl int8.
+// State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt,
+// 4 bias) | uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt, with
+// flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl float32 bias, with
+// flag 4] | words × (uvarint len, bytes) | words*nl int8.
 func encodeFit(f *fitted) []byte {
 	out := []byte(fitMagic)
 	u32 := func(x uint32) { out = binary.LittleEndian.AppendUint32(out, x) }
@@ -29,6 +29,9 @@ func encodeFit(f *fitted) []byte {
 	}
 	if f.alt != nil {
 		flags |= 2
+	}
+	if f.bias != nil {
+		flags |= 4
 	}
 	u32(uint32(f.nl))
 	u32(uint32(f.d))
@@ -46,6 +49,7 @@ func encodeFit(f *fitted) []byte {
 	}
 	f32(f.wscale)
 	f32([]float32{f.temp})
+	f32(f.bias)
 	for _, w := range f.words {
 		out = binary.AppendUvarint(out, uint64(len(w)))
 		out = append(out, w...)
@@ -99,6 +103,12 @@ func decodeFit(s []byte) (*fitted, error) {
 		return nil, bad
 	}
 	f.temp = f32s(1)[0]
+	if flags&4 != 0 {
+		if len(s) < 4*f.nl {
+			return nil, bad
+		}
+		f.bias = f32s(f.nl)
+	}
 	f.words = make([]string, nw)
 	for k := range nw {
 		n, m := binary.Uvarint(s)

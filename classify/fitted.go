@@ -18,6 +18,7 @@ type fitted struct {
 	alt      []float32 // nl×d or nil: the names reading's centred prototypes (see fitAgree)
 	catchAll []bool
 	temp     float32   // the confidence temperature (see fitTemp)
+	bias     []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
 	words    []string  // the student's vocabulary
 	wscale   []float32 // nl: dequantises w
 	w        []int8    // len(words)×nl, word-major
@@ -65,6 +66,9 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 			out[l] = fitKappa * s
 		}
 	}
+	for l, b := range f.bias {
+		out[l] += float64(b)
+	}
 	if len(rows) == 0 || len(f.words) == 0 {
 		return
 	}
@@ -90,6 +94,9 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		out[l] += float64(nb[l]) * float64(f.wscale[l]) * norm
 	}
 }
+
+// absent reports whether the fit took label l out as absent from the corpus (absentLabels).
+func (f *fitted) absent(l int) bool { return f.bias != nil && f.bias[l] <= fitAbsentBias }
 
 // dots returns the centred text vector x's dot product with each of the nl rows of protos
 // (protosT: their transpose for dotColsAVX2, or nil), in sc.raw.

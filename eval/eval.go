@@ -27,6 +27,7 @@ type Item struct {
 type LabelScore struct {
 	Label                 string
 	Support               int // gold occurrences
+	Predicted             int // lines given the label
 	Precision, Recall, F1 float64
 }
 
@@ -108,7 +109,7 @@ func Score(mode string, labels []string, items []Item, failed int) Report {
 	// and its wrong answers already cost the labels whose lines they were.
 	var sumTP, sumFP, sumFN, present int
 	for _, l := range labels {
-		s := LabelScore{Label: l, Support: tp[l] + fn[l]}
+		s := LabelScore{Label: l, Support: tp[l] + fn[l], Predicted: tp[l] + fp[l]}
 		s.Precision = ratio(tp[l], tp[l]+fp[l])
 		s.Recall = ratio(tp[l], tp[l]+fn[l])
 		if s.Precision+s.Recall > 0 {
@@ -184,14 +185,24 @@ func sameSet(a, b map[string]bool) bool {
 }
 
 // WriteSummary prints the report as one line, "macro_f1 accuracy ece lines", for scripts
-// (scripts/eval.sh). A method whose answers have no confidence (the reference) has no ECE:
-// it prints "-" in its place.
-func (r Report) WriteSummary(w io.Writer, hasConfidence bool) error {
+// (scripts/eval.sh), followed by the share of the lines given each label of shareOf. A method
+// whose answers have no confidence (the reference) has no ECE: it prints "-" in its place.
+func (r Report) WriteSummary(w io.Writer, hasConfidence bool, shareOf ...string) error {
 	ece := "-"
 	if hasConfidence {
 		ece = fmt.Sprintf("%.4f", r.ECE)
 	}
-	_, err := fmt.Fprintf(w, "%.4f %.4f %s %d\n", r.MacroF1, r.Accuracy, ece, r.N)
+	var shares strings.Builder
+	for _, l := range shareOf {
+		n := 0
+		for _, s := range r.Labels {
+			if s.Label == l {
+				n = s.Predicted
+			}
+		}
+		fmt.Fprintf(&shares, " %.4f", ratio(n, r.N))
+	}
+	_, err := fmt.Fprintf(w, "%.4f %.4f %s %d%s\n", r.MacroF1, r.Accuracy, ece, r.N, shares.String())
 	return err
 }
 

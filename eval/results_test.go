@@ -57,3 +57,20 @@ func TestWriteSummary(t *testing.T) {
 		t.Fatalf("summary %q, want %q", b.String(), want)
 	}
 }
+
+// TestWriteSummaryShares: the summary ends with the share of lines given each named label,
+// counted from Score's predictions (0 for a label never given).
+func TestWriteSummaryShares(t *testing.T) {
+	items := []Item{
+		{Gold: []string{"a"}, Pred: []string{"a"}, Confidence: 0.9},
+		{Gold: []string{"a"}, Pred: []string{"x"}, Confidence: 0.6},
+		{Gold: []string{"b"}, Pred: []string{"x"}, Confidence: 0.6},
+		{Gold: []string{"b"}, Pred: []string{"b"}, Confidence: 0.9},
+	}
+	r := Score("single", []string{"a", "b", "x", "y"}, items, 0)
+	var b strings.Builder
+	r.WriteSummary(&b, true, "x", "y")
+	if f := strings.Fields(b.String()); len(f) != 6 || f[3] != "4" || f[4] != "0.5000" || f[5] != "0.0000" {
+		t.Fatalf("summary %q: want 4 lines, x 0.5000, y 0.0000", b.String())
+	}
+}

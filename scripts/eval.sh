@@ -4,6 +4,9 @@
 # reference method (`eval --reference`), plus the pipeline with 8 examples per label, and
 # writes EVAL.md with the commit it measured. Deterministic: the same commit gives the same
 # file. Exits non-zero, naming the set, if the datasets folder is missing or any run fails.
+# Then two harnesses on the single-label sets (issue 24): distractors (two labels no line is
+# about, added to each set) and base rates (each two-label set resampled to 20 / 50 / 80 % of
+# its first label).
 #   DATASETS=dir  where the sets are (default ../shared/datasets)
 #   OUT=file      where to write (default EVAL.md)
 #   EVAL_TEXT_TYPES="name=phrase;..."  text_type phrases for sets this script does not know
@@ -17,6 +20,7 @@ if [ ! -d "$DATASETS" ] || ! ls "$DATASETS"/*.job.json >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+started=$SECONDS
 bin=$tmp/classer-batch
 go build -o "$bin" .
 
@@ -99,6 +103,109 @@ for job in "$DATASETS"/*.job.json; do
   printf '%s\t%s\t%s\texamples\t%s\t%s\t-\n' "$name" "$mode" "$n" "$kf1" "$kece" >>"$tmp/rows"
 done
 
+# --- Distractors and base rates (issue 24, single-label sets) --------------------------------
+
+# job_labels JOB: the job's label names, one a line (job.json's "labels" array of plain strings).
+job_labels() {
+  tr -d '\n' <"$1" | sed -n 's/.*"labels"[[:space:]]*:[[:space:]]*\[\([^]]*\)\].*/\1/p' |
+    grep -o '"[^"]*"' | tr -d '"'
+}
+
+# distractors JOB: the first two words of a fixed list of general topics that are not a word of
+# any of the job's label names (so "weather" is not added next to "get weather"). The list is
+# the same for every set and was not tuned on any.
+distractors() {
+  local words n=0 d
+  words=" $(job_labels "$1" | tr '[:upper:]' '[:lower:]' | tr '\n' ' ') "
+  for d in weather cooking astronomy gardening chess knitting; do
+    case "$words" in *" $d "*) continue ;; esac
+    echo "$d"
+    n=$((n + 1))
+    [ $n = 2 ] && return
+  done
+}
+
+# drows: set regime lines d1 share1 d2 share2 f1 ece (tab-separated).
+# brows: set regime share lines f1 ece ref (tab-separated).
+: >"$tmp/drows"
+: >"$tmp/brows"
+for job in "$DATASETS"/*.job.json; do
+  name=$(basename "$job" .job.json)
+  data="$DATASETS/$name.ndjson"
+  grep -q '"mode": *"multi"' "$job" && continue
+  tt=$(text_type "$name")
+  mapfile -t ds < <(distractors "$job")
+  nlabels=$(job_labels "$job" | wc -l)
+  for regime in names desc type; do
+    case $regime in
+      names) args=(--names-only) ;;
+      desc) args=() ;;
+      type) args=(--text-type "$tt") ;;
+    esac
+    read -r f1 _ ece n s1 s2 < <(run "$name/$regime/distractors" --job "$job" "${args[@]}" --add-labels "${ds[0]},${ds[1]}" "$data")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$regime" "$n" "${ds[0]}" "$s1" "${ds[1]}" "$s2" "$f1" "$ece" >>"$tmp/drows"
+    [ "$nlabels" = 2 ] || continue
+    for share in 0.2 0.5 0.8; do
+      read -r f1 _ ece n < <(run "$name/$regime/resample $share" --job "$job" "${args[@]}" --resample "$share" --seed 1 "$data")
+      read -r ref _ _ _ < <(run "$name/$regime/resample $share/reference" --job "$job" "${args[@]}" --resample "$share" --seed 1 --reference "$data")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$regime" "$share" "$n" "$f1" "$ece" "$ref" >>"$tmp/brows"
+    done
+  done
+done
+
+# distractor_md: the distractor and base-rate sections of EVAL.md.
+distractor_md() {
+  cat <<MD
+
+## Distractors: labels no line is about
+
+Every single-label set again, with two labels added that none of its lines is about: the first
+two of weather, cooking, astronomy, gardening, chess, knitting that are not a word of one of the
+set's label names (\`--add-labels\`, no description, so the glossary reads them as it would any
+label without one). "share": the share of lines each distractor took (want ≤ 0.02); macro-F1 is
+over the set's own labels, "without" is the same run without the distractors (the tables above),
+Δ = macro-F1 − without (want ≥ −0.01).
+
+| set | regime | lines | distractor 1 | share | distractor 2 | share | macro-F1 | without | Δ | ECE |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+MD
+  awk -F'\t' 'NR == FNR { if ($2 == "single") base[$1 "\t" $4] = $5; next }
+    { w = base[$1 "\t" $2]
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %+.4f | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, w, $8 - w, $9 }' "$tmp/rows" "$tmp/drows"
+  printf '\n| regime | sets | distractors over 0.02 | max share (set) | mean Δ | worst Δ (set) | max ECE (set) |\n| --- | --- | --- | --- | --- | --- | --- |\n'
+  for regime in names desc type; do
+    awk -F'\t' -v r="$regime" 'NR == FNR { if ($2 == "single") base[$1 "\t" $4] = $5; next }
+      $2 == r { n++; d = $8 - base[$1 "\t" $2]; sd += d
+        over += ($5 > 0.02) + ($7 > 0.02); s = ($5 > $7) ? $5 : $7
+        if (n == 1 || s > ms) { ms = s; mss = $1 }
+        if (n == 1 || d < wd) { wd = d; ws = $1 }
+        if (n == 1 || $9 > me) { me = $9; mes = $1 } }
+      END { printf "| %s | %d | %d of %d | %.4f (%s) | %+.4f | %+.4f (%s) | %.4f (%s) |\n", r, n, over, 2 * n, ms, mss, sd / n, wd, ws, me, mes }' "$tmp/rows" "$tmp/drows"
+  done
+  cat <<MD
+
+## Base rates: two-label sets resampled
+
+Each two-label set resampled (\`--resample SHARE --seed 1\`) so that its first label is 20, 50 or
+80 % of the lines: as many lines as the set allows at that share, ⌊min(first label's lines / share,
+the other's lines / (1 − share))⌋, drawn with seed 1. Pipeline and reference on the same lines.
+
+| set | regime | first label | lines | macro-F1 | ECE | ref | Δ |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+MD
+  awk -F'\t' '{ printf "| %s | %s | %.0f %% | %s | %s | %s | %s | %+.4f |\n", $1, $2, 100 * $3, $4, $5, $6, $7, $5 - $7 }' "$tmp/brows"
+  printf '\n| first label | regime | sets | mean macro-F1 | mean ref | mean Δ | worst Δ (set) | max ECE (set) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n'
+  for share in 0.2 0.5 0.8; do
+    for regime in names desc type; do
+      awk -F'\t' -v r="$regime" -v s="$share" '$2 == r && $3 == s { n++; f += $5; ref += $7; d = $5 - $7
+          if (n == 1 || d < wd) { wd = d; ws = $1 }
+          if (n == 1 || $6 > me) { me = $6; mes = $1 } }
+        END { if (n) printf "| %.0f %% | %s | %d | %.4f | %.4f | %+.4f | %+.4f (%s) | %.4f (%s) |\n", 100 * s, r, n, f / n, ref / n, (f - ref) / n, wd, ws, me, mes }' "$tmp/brows"
+    done
+  done
+}
+# --- end of distractors and base rates --------------------------------------------------------
+
 # The hand-written "## What was tried" section is kept from the current file.
 tried=""
 if [ -f "$OUT" ]; then tried=$(sed -n '/^## What was tried/,$p' "$OUT"); fi
@@ -140,6 +247,7 @@ MD
   done
   printf '\n## With 8 examples per label\n\nThe job.json plus 8 examples per label drawn from the file (seed 1); the other lines are scored.\n\n| set | mode | macro-F1 | ECE |\n| --- | --- | --- | --- |\n'
   awk -F'\t' '$4 == "examples" { printf "| %s | %s | %s | %s |\n", $1, $2, $5, $6 }' "$tmp/rows"
+  distractor_md
   cat <<MD
 
 Rerun: \`bash scripts/eval.sh\` (a few minutes). Evaluate your own labelled sample with
@@ -148,4 +256,4 @@ MD
   if [ -n "$tried" ]; then printf '\n%s\n' "$tried"; fi
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
-echo "wrote $OUT"
+echo "wrote $OUT in $((SECONDS - started)) s"

@@ -303,3 +303,32 @@ func firstLines(b []byte, n int) []byte {
 	ls := bytes.SplitN(b, []byte("\n"), n+1)
 	return bytes.Join(ls[:min(n, len(ls))], []byte("\n"))
 }
+
+// TestPreviewAbsentLabelHTTP (issue 24): /v1/preview with a label none of the tickets is
+// about: the label gets no line and a label_unused warning names it.
+func TestPreviewAbsentLabelHTTP(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, texts := previewInput()
+	var kept []string
+	for _, x := range texts {
+		if x != "" {
+			kept = append(kept, x)
+		}
+	}
+	body := mustJSON(map[string]any{"labels": []string{"billing", "technical", "sales", "weather"}, "texts": kept})
+	r := e.call(t, "POST", "/v1/preview", e.keyA, string(body))
+	var pv classify.Preview
+	if r.status != 200 || json.Unmarshal(r.raw, &pv) != nil || len(pv.Labels) != 4 {
+		t.Fatalf("preview: %d %s", r.status, r.raw)
+	}
+	if w := pv.Labels[3]; w.Label != "weather" || w.Count != 0 {
+		t.Errorf("weather gets %d of %d tickets, want none", w.Count, pv.SampleLines)
+	}
+	found := false
+	for _, w := range pv.Warnings {
+		found = found || w.Code == classify.WarnLabelUnused && len(w.Labels) == 1 && w.Labels[0] == "weather"
+	}
+	if !found {
+		t.Errorf("no label_unused warning for weather: %+v", pv.Warnings)
+	}
+}
