@@ -91,6 +91,11 @@ type Config struct {
 	DefaultModel string                 `koanf:"default_model"`
 	Models       map[string]ModelConfig `koanf:"models"`
 
+	// Debug: off unless set. PprofAddr serves net/http/pprof on a loopback address (pprof.go).
+	Debug struct {
+		PprofAddr string `koanf:"pprof_addr"`
+	} `koanf:"debug"`
+
 	HTTP struct {
 		ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
 		ReadTimeout       time.Duration `koanf:"read_timeout"`
@@ -153,6 +158,7 @@ func defaults() map[string]any {
 		"http.transfer_timeout":              "2h",
 		"http.shutdown_timeout":              "30s",
 		"http.max_header_bytes":              64 << 10,
+		"debug.pprof_addr":                   "",
 	}
 }
 
@@ -273,6 +279,9 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("limits.max_active_jobs_per_account must be at least 1"))
 	}
 	errs = append(errs, c.TLS.validate()...)
+	if err := validatePprofAddr(c.Debug.PprofAddr); err != nil {
+		errs = append(errs, err)
+	}
 	for _, kv := range c.Auth.Keys {
 		if _, _, err := parseSeedKey(kv); err != nil {
 			errs = append(errs, err)

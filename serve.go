@@ -31,16 +31,20 @@ type Main struct {
 
 	// URL is the base URL the server listens on, known once Run returns.
 	URL string
+	// PprofURL is the profiling endpoint's base URL, "" unless debug.pprof_addr is set.
+	PprofURL string
 
-	db      appStore
-	cluster clusterConn // cluster mode only (cluster_serve.go)
-	api     *server.Server
-	runner  *batch.Runner
-	sweeper *batch.Sweeper
-	http    *http.Server
-	ln      net.Listener
-	served  chan error
-	tls     *tlsSetup // nil: plain HTTP
+	db        appStore
+	cluster   clusterConn // cluster mode only (cluster_serve.go)
+	api       *server.Server
+	runner    *batch.Runner
+	sweeper   *batch.Sweeper
+	http      *http.Server
+	ln        net.Listener
+	served    chan error
+	pprof     *http.Server
+	pprofDone chan struct{}
+	tls       *tlsSetup // nil: plain HTTP
 
 	// runnerBlobs, when a test sets it, wraps the storage the batch runner reads and
 	// writes through (to hold a job mid-way, for instance).
@@ -150,6 +154,9 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 		TLSConfig:         m.tlsConfig(),
 	}
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.served = make(chan error, 1)
 	go func() {
 		if err := m.serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -169,6 +176,7 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	var errs []error
+	m.stopPprof()
 	if m.http != nil {
 		drain, cancelDrain := context.WithTimeout(ctx, budget/2)
 		err := m.http.Shutdown(drain)

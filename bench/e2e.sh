@@ -26,11 +26,6 @@ LINES=$(wc -l < "$CORPUS")
 TIMEOUT=${TIMEOUT:-1800}
 [ -n "${WORKERS:-}" ] && export CLASSER_WORKERS=$WORKERS
 
-labels_json() { # the first N of a fixed list of plausible ticket/news labels, JSON array
-	awk -v n="$1" 'BEGIN {
-		split("billing technical sales shipping refund account login security privacy hardware software network printer delivery invoice pricing contract upgrade cancellation feedback complaint praise bug feature performance outage sports politics science health weather travel food music movies education finance markets energy oil grain farming law crime elections technology business economy employment housing transport aviation automotive retail banking insurance", w, " ")
-		printf "["; for (i = 1; i <= n; i++) { l = w[(i-1) % 56 + 1]; if (i > 56) l = l " " int((i-1)/56); printf "%s\"%s\"", (i > 1 ? "," : ""), l }; printf "]" }'
-}
 
 printf '%-7s %10s %11s %8s %10s %12s %10s %8s %12s %10s\n' labels input_MB upload_MB/s first_s MB/s lines/s seconds cpu_s MB/cpu_s peakRSS_MB
 for N in $LABELS; do

@@ -23,13 +23,13 @@ corpus() {
 	fi
 }
 
-# start_server PORT NAME: `classer-batch serve` on 127.0.0.1:PORT with data in TMP/data-NAME and
+# start_server PORT NAME: `classer-batch serve` (BIN, default the work tree's build) on 127.0.0.1:PORT with data in TMP/data-NAME and
 # the log in TMP/serve-NAME.log (extra environment from the caller's exports, e.g. CLASSER_WORKERS);
 # sets PID and BASE and waits until /healthz answers.
 start_server() {
 	BASE=http://127.0.0.1:$1
 	CLASSER_API_KEYS=bench:$KEY CLASSER_DATA_DIR=$TMP/data-$2 \
-		"$TMP/classer-batch" serve --addr "127.0.0.1:$1" > "$TMP/serve-$2.log" 2>&1 &
+		"${BIN:-$TMP/classer-batch}" serve --addr "127.0.0.1:$1" > "$TMP/serve-$2.log" 2>&1 &
 	PID=$!
 	i=0
 	until curl -sf "$BASE/healthz" > /dev/null; do
@@ -39,3 +39,10 @@ start_server() {
 
 # stop_server: stops the server start_server started.
 stop_server() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
+
+# labels_json N: the first N of a fixed list of plausible ticket/news labels, a JSON array.
+labels_json() {
+	awk -v n="$1" 'BEGIN {
+		split("billing technical sales shipping refund account login security privacy hardware software network printer delivery invoice pricing contract upgrade cancellation feedback complaint praise bug feature performance outage sports politics science health weather travel food music movies education finance markets energy oil grain farming law crime elections technology business economy employment housing transport aviation automotive retail banking insurance", w, " ")
+		printf "["; for (i = 1; i <= n; i++) { l = w[(i-1) % 56 + 1]; if (i > 56) l = l " " int((i-1)/56); printf "%s\"%s\"", (i > 1 ? "," : ""), l }; printf "]" }'
+}

@@ -64,9 +64,11 @@ func benchClassify(b *testing.B, nLabels int, mode string) {
 	out := make([]Result, len(texts))
 	b.SetBytes(n)
 	b.ReportAllocs()
+	done := reportCPU(b, n)
 	for b.Loop() {
 		m.Classify(texts, out)
 	}
+	done()
 }
 
 func BenchmarkClassify3Labels(b *testing.B)       { benchClassify(b, 3, ModeSingle) }
@@ -161,9 +163,11 @@ func benchClassifyFitted(b *testing.B, nLabels int, described bool) {
 	out := make([]Result, len(texts))
 	b.SetBytes(n)
 	b.ReportAllocs()
+	done := reportCPU(b, n)
 	for b.Loop() {
 		m.Classify(texts, out)
 	}
+	done()
 }
 
 func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false) }

@@ -72,9 +72,11 @@ func BenchmarkStatic(b *testing.B) {
 		out := make([]Result, len(texts))
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(n)
+			done := reportCPU(b, n)
 			for b.Loop() {
 				model.Classify(texts, out)
 			}
+			done()
 		})
 	}
 }

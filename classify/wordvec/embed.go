@@ -1,6 +1,10 @@
 package wordvec
 
-import "github.com/classer-ai/classer-batch/classify/internal/vec"
+import (
+	"encoding/binary"
+
+	"github.com/classer-ai/classer-batch/classify/internal/vec"
+)
 
 // Text vectors of a word model (the built-in or a static one), which the decision layer
 // (classify) reads once per text through Reader.
@@ -12,7 +16,7 @@ import "github.com/classer-ai/classer-batch/classify/internal/vec"
 // looked up by row: one tokenisation serves both). With v nil it only appends the rows of
 // text's known words, with the word tokenizer.
 func (b *Model) Reader() func(text string, v []float32, uniform bool, rows *[]int32) (known, tokens int) {
-	t := &tokenizer{buf: make([]byte, 0, 64)}
+	t := newTokenizer()
 	return func(text string, v []float32, uniform bool, rows *[]int32) (int, int) {
 		if v == nil {
 			return b.wordRows(t, text, rows)
@@ -24,51 +28,30 @@ func (b *Model) Reader() func(text string, v []float32, uniform bool, rows *[]in
 // embed is Reader's text vector.
 func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows *[]int32) (known, tokens int) {
 	if b.hf != nil {
-		return b.embedTokens(text, v, rows)
+		return b.embedTokens(t, text, v, rows)
 	}
 	clear(v)
-	t.reset(text)
-	d := b.dims
-	for {
-		tok, ok := t.next()
-		if !ok {
-			break
+	// Tokenise and hash the whole text first, then look every token up, then sum: the
+	// look-ups of one text do not depend on each other, so the processor overlaps their
+	// cache misses instead of waiting for each in turn.
+	keys := b.keys(t, text)
+	tokens = len(keys)
+	found, fs := t.rows[:0], t.factors[:0]
+	for i := range keys {
+		if row := b.find(&keys[i]); row >= 0 && b.scale[row] != 0 {
+			f := b.factor[row]
+			if uniform {
+				f = b.scale[row]
+			}
+			found, fs = append(found, row), append(fs, f)
 		}
-		tokens++
-		row := b.lookup(tok)
-		if row < 0 || b.scale[row] == 0 {
-			continue
-		}
-		if rows != nil {
-			*rows = append(*rows, row)
-		}
-		f := b.factor[row]
-		if uniform {
-			f = b.scale[row]
-		}
-		q := b.vecs[int(row)*d : int(row)*d+d]
-		q = q[:len(v)]
-		// Unrolled by 4 (each component's operations are unchanged, so the sum is too).
-		// The explicit float32 conversion forbids fusing into an FMA, so results are the
-		// same on every architecture, not only run to run.
-		j := 0
-		if vec.UseAVX2 && len(v) >= 8 {
-			j = len(v) &^ 7
-			vec.AxpyInt8AVX2(&v[0], &q[0], f, j)
-		}
-		for ; j+4 <= len(v); j += 4 {
-			w := v[j : j+4 : j+4]
-			x := q[j : j+4 : j+4]
-			w[0] += float32(f * float32(x[0]))
-			w[1] += float32(f * float32(x[1]))
-			w[2] += float32(f * float32(x[2]))
-			w[3] += float32(f * float32(x[3]))
-		}
-		for ; j < len(v); j++ {
-			v[j] += float32(f * float32(q[j]))
-		}
-		known++
 	}
+	t.rows, t.factors = found, fs
+	if rows != nil {
+		*rows = append(*rows, found...)
+	}
+	known = len(found)
+	vec.SumRowsInt8(v, b.vecs, b.dims, found, fs)
 	if known == 0 {
 		return 0, tokens
 	}
@@ -84,53 +67,80 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 
 // embedTokens is embed for a model with a Hugging Face tokenizer: the mean of its token
 // rows (each weighs as its vector does: the model's own weighting), normalised.
-func (b *Model) embedTokens(text string, v []float32, rows *[]int32) (known, tokens int) {
+func (b *Model) embedTokens(t *tokenizer, text string, v []float32, rows *[]int32) (known, tokens int) {
 	clear(v)
-	ids := b.hf.tokenize(text, nil)
-	d := b.dims
+	ids := b.hf.tokenize(text, t.ids[:0])
+	t.ids = ids
+	found, fs := t.rows[:0], t.factors[:0]
 	for _, id := range ids {
 		if id < 0 || int(id) >= len(b.scale) || b.scale[id] == 0 {
 			continue
 		}
-		if rows != nil {
-			*rows = append(*rows, id)
-		}
-		q := b.vecs[int(id)*d : int(id)*d+d]
-		j := 0
-		if vec.UseAVX2 && d >= 8 {
-			j = d &^ 7
-			vec.AxpyInt8AVX2(&v[0], &q[0], b.factor[id], j)
-		}
-		axpyRow(v[j:], q[j:], b.factor[id])
-		known++
+		found, fs = append(found, id), append(fs, b.factor[id])
 	}
-	if known == 0 || !vec.Normalize(v) {
+	t.rows, t.factors = found, fs
+	if rows != nil {
+		*rows = append(*rows, found...)
+	}
+	vec.SumRowsInt8(v, b.vecs, b.dims, found, fs)
+	if len(found) == 0 || !vec.Normalize(v) {
 		return 0, len(ids)
 	}
-	return known, len(ids)
-}
-
-// axpyRow adds f times the int8 row q to v.
-func axpyRow(v []float32, q []int8, f float32) {
-	q = q[:len(v)]
-	for j := range v {
-		v[j] += float32(f * float32(q[j]))
-	}
+	return len(found), len(ids)
 }
 
 // wordRows appends the rows of text's known words (with the word tokenizer, even for a
 // model with its own).
 func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, tokens int) {
-	t.reset(text)
-	for {
-		tok, ok := t.next()
-		if !ok {
-			return known, tokens
-		}
-		tokens++
-		if r := b.lookup(tok); r >= 0 && b.scale[r] != 0 {
+	keys := b.keys(t, text)
+	for i := range keys {
+		if r := b.find(&keys[i]); r >= 0 && b.scale[r] != 0 {
 			*rows = append(*rows, r)
 			known++
 		}
 	}
+	return known, len(keys)
+}
+
+// tokenKey is a token's hash and first bytes (wordKey), and the token itself when the first
+// bytes do not hold it all.
+type tokenKey struct {
+	h, tag, key uint64
+	long        []byte // the token, if it is longer than 8 bytes
+}
+
+// keys tokenises text into t.keys.
+func (b *Model) keys(t *tokenizer, text string) []tokenKey {
+	t.reset(text)
+	keys := t.keys[:0]
+	t.long = t.long[:0]
+	for {
+		tok, ok := t.next()
+		if !ok {
+			break
+		}
+		k := tokenKey{}
+		k.h, k.tag, k.key = wordKey(tok)
+		if len(tok) > 8 {
+			// tok may be the tokenizer's buffer, which the next token overwrites.
+			n := len(t.long)
+			t.long = append(t.long, tok...)
+			k.long = t.long[n:len(t.long):len(t.long)]
+		}
+		keys = append(keys, k)
+	}
+	t.keys = keys
+	return keys
+}
+
+// find is lookup for a tokenKey.
+func (b *Model) find(k *tokenKey) int32 {
+	if r := b.table.find(k.h, k.tag, k.key, k.long); r >= 0 || k.long != nil {
+		return r
+	}
+	// A short token is all in key: rebuild it for the clitic aliases.
+	n := int(k.tag>>32) & 0xff
+	var w [8]byte
+	binary.LittleEndian.PutUint64(w[:], k.key)
+	return b.alias(w[:n])
 }

@@ -234,6 +234,11 @@ func (b *Model) lookup(tok []byte) int32 {
 	if r := b.table.get(tok); r >= 0 {
 		return r
 	}
+	return b.alias(tok)
+}
+
+// alias is lookup for a token that is not in the table.
+func (b *Model) alias(tok []byte) int32 {
 	var alias string
 	switch string(tok) {
 	case "n't":
@@ -278,17 +283,23 @@ func newWordTable(n int) wordTable {
 	return wordTable{slots: make([]wordSlot, size), words: make([]string, n), mask: uint64(size - 1)}
 }
 
-// wordKey returns the tag part of meta (hash bits and length) and the first 8 bytes of w.
+// wordKey returns w's hash (hashWord's), the tag part of meta (hash bits and length) and the
+// first 8 bytes of w. A short word's bytes are read once, for both.
 func wordKey(w []byte) (h, tag, key uint64) {
-	h = hashWord(w)
-	if len(w) >= 8 {
-		key = binary.LittleEndian.Uint64(w)
+	n := len(w)
+	if n >= 8 {
+		h, key = hashWord(w), binary.LittleEndian.Uint64(w)
 	} else {
-		for i, c := range w {
-			key |= uint64(c) << (8 * i)
+		switch {
+		case n >= 4:
+			// Two overlapping 4-byte reads: the bytes they share are the same.
+			key = uint64(binary.LittleEndian.Uint32(w)) | uint64(binary.LittleEndian.Uint32(w[n-4:]))<<(8*(n-4))
+		case n > 0:
+			key = uint64(w[0]) | uint64(w[n/2])<<(8*(n/2)) | uint64(w[n-1])<<(8*(n-1))
 		}
+		h = hashShort(n, key)
 	}
-	return h, h&^(1<<40-1) | uint64(min(len(w), 255))<<32, key
+	return h, h&^(1<<40-1) | uint64(min(n, 255))<<32, key
 }
 
 // put maps w to row; a word seen twice keeps its last row, as a map assignment would.
@@ -313,6 +324,11 @@ func (t *wordTable) getString(w string) (int32, bool) {
 // get returns w's row or -1.
 func (t *wordTable) get(w []byte) int32 {
 	h, tag, key := wordKey(w)
+	return t.find(h, tag, key, w)
+}
+
+// find is get with w's wordKey computed; w is needed only if it is longer than 8 bytes.
+func (t *wordTable) find(h, tag, key uint64, w []byte) int32 {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
 		if s.meta == 0 {
@@ -340,7 +356,16 @@ func hashWord(w []byte) uint64 {
 	for i, c := range w {
 		x |= uint64(c) << (8 * i)
 	}
-	h = (h ^ x) * m
+	return mixTail(h, x)
+}
+
+// hashShort is hashWord of a word of n < 8 bytes, little-endian in x.
+func hashShort(n int, x uint64) uint64 {
+	return mixTail(uint64(n)*0xC2B2AE3D27D4EB4F, x)
+}
+
+func mixTail(h, x uint64) uint64 {
+	h = (h ^ x) * 0x9E3779B97F4A7C15
 	h ^= h >> 32
 	h *= 0xD6E8FEB86659FD93
 	return h ^ h>>32

@@ -1,8 +1,11 @@
 package wordvec
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The tokenizer follows the Stanford (PTB-style) tokenisation that GloVe 6B was trained on,
@@ -30,6 +33,25 @@ type tokenizer struct {
 	i    int
 	buf  []byte
 	pend int // >0: buf[pend:] is a clitic still to be returned
+
+	// Scratch space of Model.keys and embed, reused across texts.
+	keys    []tokenKey
+	long    []byte
+	rows    []int32
+	factors []float32
+	ids     []int32 // a Hugging Face tokenizer's ids (embedTokens)
+
+	// Room for a typical text's tokens, in the same allocation as the tokenizer.
+	bufArr     [64]byte
+	keysArr    [64]tokenKey
+	rowsArr    [64]int32
+	factorsArr [64]float32
+}
+
+func newTokenizer() *tokenizer {
+	t := &tokenizer{}
+	t.buf, t.keys, t.rows, t.factors = t.bufArr[:0], t.keysArr[:0], t.rowsArr[:0], t.factorsArr[:0]
+	return t
 }
 
 func (t *tokenizer) reset(s string) {
@@ -108,7 +130,8 @@ func (t *tokenizer) appendLower(r rune) {
 	t.buf = utf8.AppendRune(t.buf, unicode.ToLower(r))
 }
 
-// next returns the next token, lowercased. The slice is valid until the following call.
+// next returns the next token, lowercased. The slice is valid until the following call and
+// must not be written to: it may be the text's own bytes.
 func (t *tokenizer) next() ([]byte, bool) {
 	if t.pend > 0 {
 		tok := t.buf[t.pend:]
@@ -122,6 +145,12 @@ func (t *tokenizer) next() ([]byte, bool) {
 	}
 	if t.i < len(t.s) {
 		if c := t.s[t.i]; 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+			if tok, ok := t.plainWord(); ok {
+				return tok, true
+			}
+			if tok, ok := t.asciiWord(); ok {
+				return tok, true
+			}
 			return t.word(), true
 		}
 	}
@@ -138,6 +167,18 @@ func (t *tokenizer) next() ([]byte, bool) {
 		}
 		t.i += size
 	}
+	if r < utf8.RuneSelf && !isWordRune(r) {
+		// ASCII punctuation is its own lowercase: the token is the text's own bytes.
+		j := t.i + 1
+		if r == '.' || r == '-' {
+			for j < len(t.s) && rune(t.s[j]) == r {
+				j++
+			}
+		}
+		tok := t.s[t.i:j]
+		t.i = j
+		return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
+	}
 	if !isWordRune(r) || isCJK(r) {
 		t.appendLower(r)
 		t.i += size
@@ -150,6 +191,87 @@ func (t *tokenizer) next() ([]byte, bool) {
 		return t.buf, true
 	}
 	return t.word(), true
+}
+
+// plainWord is word for the common case, which needs no copy: a run of lowercase ASCII
+// letters and digits at t.i that ends the word (at the end of the text, or at an ASCII
+// character that cannot continue it). Otherwise it returns false and leaves t.i alone.
+func (t *tokenizer) plainWord() ([]byte, bool) {
+	s := t.s
+	j := t.i
+	// Eight bytes at a time while eight remain: most words end within the first eight.
+	for j+8 <= len(s) {
+		if m := notLowerOrDigit(binary.LittleEndian.Uint64([]byte(s[j : j+8]))); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			goto end
+		}
+		j += 8
+	}
+	for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || '0' <= s[j] && s[j] <= '9') {
+		j++
+	}
+end:
+	if j < len(s) && 'A' <= s[j] && s[j] <= 'Z' || !t.endsWord(j) {
+		return nil, false // an uppercase letter (asciiWord) or a character that may continue the word (word)
+	}
+	tok := s[t.i:j]
+	t.i = j
+	return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
+}
+
+// asciiWord is plainWord for a word of ASCII letters and digits with uppercase letters in
+// it, lowered into t.buf.
+func (t *tokenizer) asciiWord() ([]byte, bool) {
+	s := t.s
+	j := t.i
+	for j < len(s) {
+		if c := s[j]; 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+			j++
+			continue
+		}
+		break
+	}
+	if !t.endsWord(j) {
+		return nil, false
+	}
+	buf := append(t.buf[:0], s[t.i:j]...)
+	for k, c := range buf {
+		if 'A' <= c && c <= 'Z' {
+			buf[k] = c + ('a' - 'A')
+		}
+	}
+	t.buf, t.i = buf, j
+	return buf, true
+}
+
+// endsWord reports whether a word of ASCII letters and digits ending before s[j] ends there
+// under word's rules: at the end of the text or at an ASCII character that cannot continue it.
+func (t *tokenizer) endsWord(j int) bool {
+	s := t.s
+	if j >= len(s) {
+		return true
+	}
+	switch c := s[j]; {
+	case c >= utf8.RuneSelf:
+		return false // an ignorable, a letter, a mark or ’: word's full rules
+	case c == '-' || c == '.' || c == ',' || c == ':' || c == '/' || c == '\'':
+		// These join what follows a word character to the word; anything else ends it.
+		return j+1 >= len(s) || s[j+1] < utf8.RuneSelf && !isWordRune(rune(s[j+1]))
+	}
+	return true
+}
+
+// notLowerOrDigit returns the high bit of each byte of x (eight bytes of text, little-endian)
+// that is not an ASCII lowercase letter or digit. Each byte's low seven bits plus a constant
+// of at most 0x80 stay within the byte, so no carry crosses into the next.
+func notLowerOrDigit(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	x7 := x &^ high
+	inRange := func(lo, hi uint64) uint64 {
+		return (x7 + (0x80-lo)*ones) &^ (x7 + (0x80-hi-1)*ones) & high
+	}
+	word := (inRange('a', 'z') | inRange('0', '9')) &^ x
+	return ^word & high
 }
 
 // word scans a word starting at t.i (a word rune) into t.buf and sets t.pend if a clitic

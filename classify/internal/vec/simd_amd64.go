@@ -11,3 +11,6 @@ func AxpyInt8AVX2(v *float32, q *int8, f float32, n int)
 
 //go:noescape
 func DotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32)
+
+//go:noescape
+func SumRows96Int8AVX2(v *float32, q *int8, stride int, rows *int32, f *float32, n int)

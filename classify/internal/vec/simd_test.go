@@ -66,3 +66,43 @@ func TestSIMDKernelsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestSumRowsInt8Exact: SumRowsInt8 gives the scalar row-by-row sum bit for bit.
+func TestSumRowsInt8Exact(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		d := 1 + r.IntN(300)
+		stride := d + r.IntN(3)
+		nrows := 1 + r.IntN(50)
+		q := make([]int8, nrows*stride)
+		for i := range q {
+			q[i] = int8(r.IntN(256) - 128)
+		}
+		rows := make([]int32, r.IntN(40))
+		f := make([]float32, len(rows))
+		for i := range rows {
+			rows[i] = int32(r.IntN(nrows))
+			f[i] = float32(r.NormFloat64())
+			if r.IntN(10) == 0 {
+				f[i] = float32(math.Copysign(0, -1))
+			}
+		}
+		v := make([]float32, d)
+		want := make([]float32, d)
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+			want[i] = v[i]
+		}
+		for i, row := range rows {
+			for j := range want {
+				want[j] += float32(f[i] * float32(q[int(row)*stride+j]))
+			}
+		}
+		SumRowsInt8(v, q, stride, rows, f)
+		for j := range v {
+			if math.Float32bits(v[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("d=%d rows=%d j=%d: %v, want %v", d, len(rows), j, v[j], want[j])
+			}
+		}
+	}
+}
