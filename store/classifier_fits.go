@@ -56,7 +56,6 @@ func ParseClassifierRef(ref string) (name string, version int, ok bool) {
 	return name, int(n), true
 }
 
-
 // KeepClassifierFit stores state, the fit of job (completed), with the saved classifier
 // version the job was created from (job.Classifier, "name@vN"), replacing the fit of any
 // earlier job. A job from inline labels has nothing to keep it with, and a version deleted
