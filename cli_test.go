@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/classer-ai/classer-batch/batch"
-	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
+	"github.com/classer-ai/classer-batch/server"
 )
 
 // TestHelpOnEveryCommand: --help (and -h) prints the command's usage and flags on stdout and
@@ -221,7 +222,7 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	if v := versionFrom(&debug.BuildInfo{}, "dev", "fromflag"); v.Commit != "fromflag" || v.Modified {
 		t.Errorf("with -X main.commit: %+v", v)
 	}
-	if v := versionFrom(nil, "dev", ""); v.Commit != "unknown" || v.BuiltinModel != classify.DescribeBuiltin() {
+	if v := versionFrom(nil, "dev", ""); v.Commit != "unknown" || v.BuiltinModel != server.BuiltinInfo(wordvec.Describe()) {
 		t.Errorf("with neither: %+v", v)
 	}
 	if v := versionFrom(&debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}}, "dev", ""); v.Version != "v1.4.0" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 	"github.com/classer-ai/classer-batch/eval"
 )
 
@@ -118,7 +119,7 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		if name := modelName(fs, spec); name != "" && name != classify.KindBuiltin {
 			return fmt.Errorf("eval: --reference runs on the built-in model only, not %q", name)
 		}
-		wv, err := classify.NewBuiltin()
+		wv, err := wordvec.NewBuiltin()
 		if err != nil {
 			return err
 		}

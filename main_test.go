@@ -15,6 +15,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/classifytest"
 )
 
 var seedSpec = map[string]any{"labels": []string{"billing", "technical", "sales"}, "mode": "single"}
@@ -210,7 +211,7 @@ func offlineResults(t *testing.T, specBody map[string]any, input string) []byte 
 	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
 		t.Fatal(err)
 	}
-	clf, err := classify.NewBuiltin()
+	clf, err := classifytest.NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

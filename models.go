@@ -15,6 +15,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/openai"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 )
 
 // ModelConfig is one entry of the config's models section (issue 13): a name users put in a
@@ -70,9 +71,12 @@ func (c *Config) validateModels() []error {
 
 // loadModels makes the configured models. The built-in model is always there as "builtin".
 // A model that cannot be loaded is logged and listed as not ready (GET /v1/models, /readyz);
-// only the specs that name it fail. getenv reads API keys.
-func loadModels(cfg Config, builtin *classify.Builtin, log *slog.Logger, getenv func(string) string) *classify.Models {
+// only the specs that name it fail. getenv reads API keys. This is the one place that
+// knows the providers: classify's decision layer over the word-vector models (wordvec), and
+// the OpenAI-compatible servers (openai); all of them use the built-in model's words.
+func loadModels(cfg Config, words *wordvec.Model, log *slog.Logger, getenv func(string) string) *classify.Models {
 	ms := classify.NewModels(cfg.DefaultModel)
+	builtin := classify.NewWordClassifier(words, words)
 	ms.Add(classify.KindBuiltin, classify.KindBuiltin, builtin, nil)
 	for _, name := range slices.Sorted(maps.Keys(cfg.Models)) {
 		mc := cfg.Models[name]
@@ -86,18 +90,18 @@ func loadModels(cfg Config, builtin *classify.Builtin, log *slog.Logger, getenv 
 			ms.Add(name, mc.Kind, builtin, nil)
 		case classify.KindStatic:
 			t0 := time.Now()
-			m, err := classify.LoadStatic(mc.Path, builtin)
+			m, err := wordvec.LoadStatic(mc.Path)
 			if err != nil {
 				log.Error("static model not loaded", "model", name, "path", mc.Path, "err", err)
 				ms.Add(name, mc.Kind, nil, staticLoadError(err))
 				continue
 			}
 			log.Info("static model loaded", "model", name, "path", mc.Path, "ms", time.Since(t0).Milliseconds())
-			ms.Add(name, mc.Kind, m, nil)
+			ms.Add(name, mc.Kind, classify.NewWordClassifier(m, words), nil)
 		case classify.KindOpenAIEmbeddings:
-			ms.Add(name, mc.Kind, openai.NewEmbeddings(remote, builtin), nil)
+			ms.Add(name, mc.Kind, openai.NewEmbeddings(remote, words), nil)
 		case classify.KindOpenAIChat:
-			ms.Add(name, mc.Kind, openai.NewChat(remote, builtin), nil)
+			ms.Add(name, mc.Kind, openai.NewChat(remote, words), nil)
 		}
 	}
 	return ms
@@ -127,12 +131,12 @@ func offlineModels(fs *pflag.FlagSet, environ []string, spec *classify.Spec, std
 	if ok {
 		cfg.Models[name] = mc
 	}
-	builtin, err := classify.NewBuiltin()
+	words, err := wordvec.NewBuiltin()
 	if err != nil {
 		return nil, fmt.Errorf("load built-in model: %w", err)
 	}
 	spec.Model = name
-	return loadModels(cfg, builtin, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), envLookup(environ)), nil
+	return loadModels(cfg, words, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), envLookup(environ)), nil
 }
 
 // modelName is the model an offline command was asked for: --model, else the job's "model";

@@ -10,6 +10,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/modeltest"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 )
 
 // The configured models of issue 13 end to end: a static Model2Vec directory generated in
@@ -39,7 +40,7 @@ var modelTexts = []struct{ text, want string }{
 // of a few hundred words.
 func staticModelDir(t *testing.T) string {
 	t.Helper()
-	b, err := classify.NewBuiltin()
+	b, err := wordvec.NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func staticModelDir(t *testing.T) string {
 // wordVectorsFile writes the same words as a fastText-style .vec file (with its header).
 func wordVectorsFile(t *testing.T) string {
 	t.Helper()
-	b, err := classify.NewBuiltin()
+	b, err := wordvec.NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/blob"
-	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 	"github.com/classer-ai/classer-batch/server"
 	"github.com/classer-ai/classer-batch/store"
 )
@@ -89,11 +89,11 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Info("removed the temp files of unfinished writes", "files", n)
 		}
 	}
-	builtin, err := classify.NewBuiltin()
+	words, err := wordvec.NewBuiltin()
 	if err != nil {
 		return fmt.Errorf("load built-in model: %w", err)
 	}
-	clf := loadModels(cfg, builtin, m.Log, os.Getenv)
+	clf := loadModels(cfg, words, m.Log, os.Getenv)
 	var runnerBlobs batch.Blobs = batchBlobs{objects}
 	if m.runnerBlobs != nil {
 		runnerBlobs = m.runnerBlobs(runnerBlobs)

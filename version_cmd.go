@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 	"github.com/classer-ai/classer-batch/server"
 )
 
@@ -38,7 +38,7 @@ func versionFrom(bi *debug.BuildInfo, version, commit string) server.VersionInfo
 		Commit:       commit,
 		GoVersion:    runtime.Version(),
 		Platform:     runtime.GOOS + "/" + runtime.GOARCH,
-		BuiltinModel: classify.DescribeBuiltin(),
+		BuiltinModel: server.BuiltinInfo(wordvec.Describe()),
 	}
 	if bi != nil {
 		for _, s := range bi.Settings {

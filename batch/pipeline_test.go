@@ -11,17 +11,18 @@ import (
 	"testing"
 
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/classifytest"
 )
 
 var builtin struct {
 	once sync.Once
-	clf  *classify.Builtin
+	clf  *classify.WordClassifier
 	err  error
 }
 
-func testClassifier(t testing.TB) *classify.Builtin {
+func testClassifier(t testing.TB) *classify.WordClassifier {
 	t.Helper()
-	builtin.once.Do(func() { builtin.clf, builtin.err = classify.NewBuiltin() })
+	builtin.once.Do(func() { builtin.clf, builtin.err = classifytest.NewBuiltin() })
 	if builtin.err != nil {
 		t.Fatal(builtin.err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/blob"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/classifytest"
 	"github.com/classer-ai/classer-batch/store"
 )
 
@@ -28,7 +29,7 @@ import (
 type runnerEnv struct {
 	db   *store.DB
 	objs *blob.Local
-	clf  *classify.Builtin
+	clf  *classify.WordClassifier
 	spec classify.Spec
 }
 
@@ -44,7 +45,7 @@ func newRunnerEnv(t *testing.T) *runnerEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clf, err := classify.NewBuiltin()
+	clf, err := classifytest.NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func BenchmarkClassify50LabelsMulti(b *testing.B) { benchClassify(b, 50, ModeMul
 
 func BenchmarkNewBuiltin(b *testing.B) {
 	for b.Loop() {
-		if _, err := NewBuiltin(); err != nil {
+		if _, err := newBuiltin(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/classer-ai/classer-batch/classify/internal/vec"
 )
 
 // Embeddings is the decision layer over a server's text vectors (openai.Embeddings makes
@@ -14,7 +16,7 @@ import (
 // Compile does for static models).
 type Embeddings struct {
 	src   Embedder
-	words *Builtin
+	words WordVectors
 }
 
 // Real-time scores of a remote embedding model, set by reasoning (no embedding server runs
@@ -29,7 +31,7 @@ const (
 
 // NewEmbeddings returns the model over src's vectors; words is the built-in model (token
 // counts, the student's words, glossary expansions' tokenisation).
-func NewEmbeddings(src Embedder, words *Builtin) *Embeddings {
+func NewEmbeddings(src Embedder, words WordVectors) *Embeddings {
 	return &Embeddings{src: src, words: words}
 }
 
@@ -47,7 +49,7 @@ func (e *Embeddings) Dims() int { return e.src.Dims() }
 func (e *Embeddings) Tokens(text string) int { return e.words.Tokens(text) }
 
 // WordModel implements VectorSource: the built-in model (the student's words).
-func (e *Embeddings) WordModel() *Builtin { return e.words }
+func (e *Embeddings) WordModel() WordVectors { return e.words }
 
 // TextVectors implements VectorSource.
 func (e *Embeddings) TextVectors(ctx context.Context, texts []string) ([][]float32, error) {
@@ -100,17 +102,17 @@ func (e *Embeddings) LabelVectors(ctx context.Context, spec Spec, catchAll []boo
 		if exs[p.label] == nil {
 			exs[p.label] = make([]float32, len(v))
 		}
-		axpy(exs[p.label], 1, v)
+		vec.Axpy(exs[p.label], 1, v)
 	}
 	for l := range out {
-		if exs[l] != nil && normalize(exs[l]) {
+		if exs[l] != nil && vec.Normalize(exs[l]) {
 			if out[l] == nil {
 				out[l] = exs[l]
 			} else {
-				axpy(out[l], 1, exs[l])
+				vec.Axpy(out[l], 1, exs[l])
 			}
 		}
-		if out[l] != nil && !normalize(out[l]) {
+		if out[l] != nil && !vec.Normalize(out[l]) {
 			out[l] = nil
 		}
 	}
@@ -122,7 +124,7 @@ func (e *Embeddings) embed(ctx context.Context, texts []string) ([][]float32, []
 	vecs, errs, err := e.src.Embed(ctx, texts)
 	for _, v := range vecs {
 		if v != nil {
-			normalize(v)
+			vec.Normalize(v)
 		}
 	}
 	return vecs, errs, err
@@ -212,7 +214,7 @@ func (m *embeddingsModel) ClassifyContext(ctx context.Context, texts []string, o
 	if m.fit != nil {
 		sc = m.fit.scratch()
 	}
-	var t tokenizer
+	read := m.e.words.Reader()
 	var rows []int32
 	multi := m.spec.Mode == ModeMulti
 	for i, text := range texts {
@@ -227,7 +229,7 @@ func (m *embeddingsModel) ClassifyContext(ctx context.Context, texts []string, o
 		}
 		if m.fit != nil {
 			rows = rows[:0]
-			m.e.words.wordRows(&t, text, &rows)
+			read(text, nil, false, &rows)
 			m.fit.logits(vecs[i], rows, logit, sc)
 			if multi {
 				out[i] = m.fit.multiResult(m.spec.Labels, logit, *m.spec.Threshold, tokens)

@@ -59,7 +59,7 @@ func loadDataset(tb testing.TB, name string) (Spec, []labelled) {
 }
 
 // macroF1 classifies rows zero-shot with spec and returns the macro-averaged F1 and accuracy.
-func macroF1(tb testing.TB, b *Builtin, spec Spec, rows []labelled) (f1, acc float64) {
+func macroF1(tb testing.TB, b *WordClassifier, spec Spec, rows []labelled) (f1, acc float64) {
 	tb.Helper()
 	m, err := b.Compile(spec)
 	if err != nil {

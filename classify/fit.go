@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/classer-ai/classer-batch/classify/internal/vec"
 )
 
 // Corpus fit for batch jobs (DESIGN.md §4, issue 11). A batch job sees a sample of its own
@@ -136,57 +138,49 @@ const (
 // weighed by SIF together), or, without a description, the name and its glossary expansion
 // at equal weight (the expansion is many words: as one text they would drown the name), with
 // the examples' centroid added, and the text_type's direction taken out (withoutContext).
-func (b *Builtin) batchPrototype(t *tokenizer, spec Spec, label string, ctx, p []float32) {
+func (b *WordClassifier) batchPrototype(read readFunc, spec Spec, label string, ctx, p []float32) {
 	clear(p)
 	part := make([]float32, len(p))
 	if desc := spec.Descriptions[label]; desc != "" {
-		b.sentence(t, label+": "+desc, p, false)
+		read(label+": "+desc, p, false, nil)
 	} else {
-		b.sentence(t, label, p, false)
-		if exp := Expansion(spec, label); exp != nil && known(b.sentence(t, strings.Join(exp, ", "), part, false)) {
-			axpy(p, 1, part)
-			normalize(p)
+		read(label, p, false, nil)
+		if exp := Expansion(spec, label); exp != nil && known(read(strings.Join(exp, ", "), part, false, nil)) {
+			vec.Axpy(p, 1, part)
+			vec.Normalize(p)
 		}
 	}
 	clear(part)
 	n := 0
 	for _, e := range spec.Examples[label] {
 		ex := make([]float32, len(p))
-		if known(b.sentence(t, e, ex, false)) {
-			axpy(part, 1, ex)
+		if known(read(e, ex, false, nil)) {
+			vec.Axpy(part, 1, ex)
 			n++
 		}
 	}
-	if n > 0 && normalize(part) {
-		axpy(p, 1, part)
-		normalize(p)
+	if n > 0 && vec.Normalize(part) {
+		vec.Axpy(p, 1, part)
+		vec.Normalize(p)
 	}
 	withoutContext(p, ctx)
 }
 
 // Fit implements Fitter. It is deterministic: the same spec and sample give the same bytes.
-func (b *Builtin) Fit(spec Spec, sample []string) ([]byte, error) {
+func (b *WordClassifier) Fit(spec Spec, sample []string) ([]byte, error) {
 	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
 	return fitWith(context.Background(), b, spec, sample)
 }
 
-var _ VectorSource = (*Builtin)(nil)
-
-// Dims is the length of the model's vectors.
-func (b *Builtin) Dims() int { return b.dims }
-
-// WordModel implements VectorSource: the built-in model (a static model is given it).
-func (b *Builtin) WordModel() *Builtin { return b.words }
-
 // TextVectors implements VectorSource.
-func (b *Builtin) TextVectors(_ context.Context, texts []string) ([][]float32, error) {
+func (b *WordClassifier) TextVectors(_ context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
-	var t tokenizer
+	read := b.w.Reader()
 	for i, text := range texts {
 		v := make([]float32, b.dims)
-		if kn, _ := b.embed(&t, text, v, false, nil); kn > 0 {
+		if kn, _ := read(text, v, false, nil); kn > 0 {
 			out[i] = v
 		}
 	}
@@ -194,17 +188,17 @@ func (b *Builtin) TextVectors(_ context.Context, texts []string) ([][]float32, e
 }
 
 // LabelVectors implements VectorSource.
-func (b *Builtin) LabelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
-	var t tokenizer
-	ctx := b.context(&t, spec.TextType)
+func (b *WordClassifier) LabelVectors(_ context.Context, spec Spec, catchAll []bool) ([][]float32, error) {
+	read := b.w.Reader()
+	ctx := b.context(read, spec.TextType)
 	out := make([][]float32, len(spec.Labels))
 	for l, label := range spec.Labels {
 		if catchAll[l] {
 			continue
 		}
 		p := make([]float32, b.dims)
-		b.batchPrototype(&t, spec, label, ctx, p)
-		if normalize(p) {
+		b.batchPrototype(read, spec, label, ctx, p)
+		if vec.Normalize(p) {
 			out[l] = p
 		}
 	}
@@ -239,14 +233,14 @@ func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) 
 		catchAll: catchAlls(spec), wscale: make([]float32, nl), temp: fitTemp}
 	// Rows: the sample's texts with something to embed, then the spec's examples.
 	var rs []fitRow
-	var t tokenizer
+	read := words.Reader()
 	nSample := 0
 	for i, v := range vecs {
 		if v == nil {
 			continue
 		}
 		r := fitRow{v: v, label: labels[i]}
-		words.wordRows(&t, texts[i], &r.rows)
+		read(texts[i], nil, false, &r.rows)
 		rs = append(rs, r)
 		if labels[i] < 0 {
 			nSample++
@@ -278,8 +272,8 @@ func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) 
 		}
 		p := f.protos[l*d : (l+1)*d]
 		copy(p, pv)
-		axpy(p, -1, f.centre)
-		normalize(p)
+		vec.Axpy(p, -1, f.centre)
+		vec.Normalize(p)
 	}
 	if !multi && len(spec.Descriptions) > 0 && len(spec.Examples) == 0 {
 		// The names reading (fitAgree): the prototypes a names-only job would have.
@@ -294,8 +288,8 @@ func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) 
 			if pv != nil {
 				p := f.alt[l*d : (l+1)*d]
 				copy(p, pv)
-				axpy(p, -1, f.centre)
-				normalize(p)
+				vec.Axpy(p, -1, f.centre)
+				vec.Normalize(p)
 			}
 		}
 	}
@@ -361,7 +355,7 @@ func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) 
 	V := len(vocab)
 	f.words = make([]string, V)
 	for k, w := range vocab {
-		f.words[k] = words.index[w]
+		f.words[k] = words.Word(w)
 	}
 	W := trainStudent(rs, q, index, V, nl, vocabAll, multi)
 	if !multi {
@@ -443,7 +437,7 @@ func (f *fitted) refine(rs []fitRow, post [][]float64) {
 		for j := range x {
 			x[j] = r.v[j] - f.centre[j]
 		}
-		if !normalize(x) {
+		if !vec.Normalize(x) {
 			continue
 		}
 		for l, p := range post[i] {
@@ -466,9 +460,9 @@ func (f *fitted) refine(rs []fitRow, post [][]float64) {
 		for j := range c {
 			c[j] = float32(m[l*d+j])
 		}
-		if normalize(c) {
-			axpy(p, float32(n[l]/(n[l]+fitCentreTexts)), c)
-			normalize(p)
+		if vec.Normalize(c) {
+			vec.Axpy(p, float32(n[l]/(n[l]+fitCentreTexts)), c)
+			vec.Normalize(p)
 		}
 	}
 }

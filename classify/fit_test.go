@@ -39,7 +39,7 @@ func fitSample(n int) []string {
 }
 
 // fitState fits spec on sample and returns the state and its decoding.
-func fitState(t *testing.T, b *Builtin, spec Spec, sample []string) ([]byte, *fitted) {
+func fitState(t *testing.T, b *WordClassifier, spec Spec, sample []string) ([]byte, *fitted) {
 	t.Helper()
 	state, err := b.Fit(spec, sample)
 	if err != nil {
@@ -174,7 +174,7 @@ func TestFitStateSize(t *testing.T) {
 		// Every text repeats words of a 30,000-word window, so thousands of words reach fitMinDF.
 		var sb strings.Builder
 		for k := range 12 {
-			sb.WriteString(b.index[1000+(i*7+k*2503)%30000])
+			sb.WriteString(b.w.Word(int32(1000 + (i*7+k*2503)%30000)))
 			sb.WriteByte(' ')
 		}
 		sample[i] = sb.String()

@@ -3,6 +3,8 @@ package classify
 import (
 	"fmt"
 	"math"
+
+	"github.com/classer-ai/classer-batch/classify/internal/vec"
 )
 
 // The compiled corpus fit (fit.go): a batch job's logits and answers for each text.
@@ -47,7 +49,7 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 	for j := range x {
 		x[j] = v[j] - f.centre[j]
 	}
-	if !normalize(x) {
+	if !vec.Normalize(x) {
 		clear(out)
 		return
 	}
@@ -75,9 +77,9 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		}
 		w := f.w[int(k)*nl : int(k)*nl+nl]
 		l := 0
-		if useAVX2 && nl >= 8 {
+		if vec.UseAVX2 && nl >= 8 {
 			l = nl &^ 7
-			axpyInt8AVX2(&nb[0], &w[0], 1, l)
+			vec.AxpyInt8AVX2(&nb[0], &w[0], 1, l)
 		}
 		for ; l < nl; l++ {
 			nb[l] += float32(w[l])
@@ -95,7 +97,7 @@ func (f *fitted) dots(x, protos, protosT []float32, sc *fitScratch) []float32 {
 	d, nl := f.d, f.nl
 	out := sc.raw[:nl]
 	if protosT != nil {
-		dotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		vec.DotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
 		return out
 	}
 	for l := range nl {
@@ -132,18 +134,18 @@ func (f *fitted) namesAnswer(sc *fitScratch) int {
 
 // compile prepares a decoded state for classifying with model b: the word slots and, with
 // AVX2, the prototypes transposed for dotColsAVX2 (d rows of stride labels, zero padded).
-func (f *fitted) compile(b *Builtin) {
-	f.slot = make([]int32, len(b.scale))
+func (f *fitted) compile(b WordVectors) {
+	f.slot = make([]int32, b.Vocabulary())
 	for i := range f.slot {
 		f.slot[i] = -1
 	}
 	for k, w := range f.words {
-		if r := b.table.get([]byte(w)); r >= 0 {
+		if r := b.Row(w); r >= 0 {
 			f.slot[r] = int32(k)
 		}
 	}
 	// (b is the word model: the student's words are the built-in model's.)
-	if useAVX2 {
+	if vec.UseAVX2 {
 		f.stride = (f.nl + 7) &^ 7
 		f.protosT = f.transpose(f.protos)
 		if f.alt != nil {
@@ -232,10 +234,10 @@ func sortScores(labels []LabelScore) {
 	}
 }
 
-var _ Fitter = (*Builtin)(nil)
+var _ Fitter = (*WordClassifier)(nil)
 
 // CompileFitted implements Fitter: Compile, then the fitted state. A nil state is Compile.
-func (b *Builtin) CompileFitted(spec Spec, state []byte) (Model, error) {
+func (b *WordClassifier) CompileFitted(spec Spec, state []byte) (Model, error) {
 	mdl, err := b.Compile(spec)
 	if err != nil || state == nil {
 		return mdl, err

@@ -191,7 +191,7 @@ func TestGlossaryVocabulary(t *testing.T) {
 	for _, e := range testGlossary(t).entries {
 		for _, phrase := range e.words {
 			for _, w := range strings.Split(phrase, " ") {
-				if b.lookup([]byte(strings.ToLower(w))) < 0 {
+				if b.w.Row(strings.ToLower(w)) < 0 {
 					t.Errorf("line %d (%s): %q (in %q) is not in the vocabulary", e.line, e.aliases[0], w, phrase)
 					unknown++
 				}

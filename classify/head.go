@@ -177,7 +177,7 @@ func trainHead(rows []headRow, nl, d int, multi bool, iters int, biasOnly []bool
 // exampleHead trains the single-mode head on spec's examples and folds it into m's
 // prototypes: z'_l = z_l + singleTemp·(w_l·v + b_l), i.e. p'_l = p_l + (singleTemp/invσ_l)·w_l
 // and μ'_l = μ_l − (singleTemp/invσ_l)·b_l (a catch-all's row is zero with μ=0, invσ=1).
-func (m *model) exampleHead(t *tokenizer, spec Spec) {
+func (m *model) exampleHead(read readFunc, spec Spec) {
 	b := m.b
 	d, nl := b.dims, len(m.labels)
 	var rows []headRow
@@ -190,7 +190,7 @@ func (m *model) exampleHead(t *tokenizer, spec Spec) {
 				continue
 			}
 			v := make([]float32, d)
-			if kn, _ := b.sentence(t, e, v, false); kn == 0 {
+			if kn, _ := read(e, v, false, nil); kn == 0 {
 				continue
 			}
 			m.score(v, scores, nil) // before protosT exists: the portable path

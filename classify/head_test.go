@@ -73,7 +73,7 @@ func TestTrainHeadDescends(t *testing.T) {
 	mdl, _ := b.Compile(Spec{Labels: spec.Labels})
 	m := mdl.(*model)
 	nl, d := len(spec.Labels), b.dims
-	var tk tokenizer
+	read := b.w.Reader()
 	scores := make([]float32, nl)
 	raw := make([]float32, m.stride)
 	for _, multi := range []bool{false, true} {
@@ -81,7 +81,7 @@ func TestTrainHeadDescends(t *testing.T) {
 		for l, label := range spec.Labels {
 			for _, e := range spec.Examples[label] {
 				v := make([]float32, d)
-				b.sentence(&tk, e, v, false)
+				read(e, v, false, nil)
 				m.score(v, scores, raw)
 				r := headRow{v: v, t: make([]float64, nl), y: make([]float64, nl), w: 1}
 				for k, s := range scores {

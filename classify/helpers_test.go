@@ -3,12 +3,24 @@ package classify
 import (
 	"sync"
 	"testing"
+
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 )
 
-// The model is read-only once built, so one instance serves every test of the binary.
-var builtinOnce = sync.OnceValues(NewBuiltin)
+// newBuiltin is the factory's built-in model: the decision layer over the embedded word
+// vectors.
+func newBuiltin() (*WordClassifier, error) {
+	w, err := wordvec.NewBuiltin()
+	if err != nil {
+		return nil, err
+	}
+	return NewWordClassifier(w, w), nil
+}
 
-func testBuiltin(tb testing.TB) *Builtin {
+// The model is read-only once built, so one instance serves every test of the binary.
+var builtinOnce = sync.OnceValues(newBuiltin)
+
+func testBuiltin(tb testing.TB) *WordClassifier {
 	tb.Helper()
 	b, err := builtinOnce()
 	if err != nil {

@@ -47,14 +47,14 @@ func TestTextTypeContext(t *testing.T) {
 	}}
 	withType := spec
 	withType.TextType = "tweets"
-	var tk tokenizer
-	ctx := b.context(&tk, withType.TextType)
+	read := b.w.Reader()
+	ctx := b.context(read, withType.TextType)
 	if ctx == nil {
 		t.Fatal("no context vector for \"tweets\"")
 	}
 	for _, label := range spec.Labels {
 		p := make([]float32, b.dims)
-		b.batchPrototype(&tk, withType, label, ctx, p)
+		b.batchPrototype(read, withType, label, ctx, p)
 		var dot float64
 		for j := range p {
 			dot += float64(p[j] * ctx[j])

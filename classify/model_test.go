@@ -26,12 +26,12 @@ func classifyOne(t testing.TB, m Model, text string) Result {
 // TestNewBuiltinShape checks the embedded model's shape. Its load time is a
 // benchmark (BenchmarkNewBuiltin in bench_test.go), not a test assertion.
 func TestNewBuiltinShape(t *testing.T) {
-	b, err := NewBuiltin()
+	b, err := newBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.index) != 100000 || b.dims != 100 {
-		t.Fatalf("got %d words x %d dims", len(b.index), b.dims)
+	if b.w.Vocabulary() != 100000 || b.dims != 100 {
+		t.Fatalf("got %d words x %d dims", b.w.Vocabulary(), b.dims)
 	}
 }
 
@@ -160,7 +160,7 @@ func TestDeterminism(t *testing.T) {
 	for _, r := range rows {
 		texts = append(texts, r.Text)
 	}
-	run := func(b *Builtin, mode string) string {
+	run := func(b *WordClassifier, mode string) string {
 		s := spec
 		s.Mode = mode
 		m, err := b.Compile(s)
@@ -175,7 +175,7 @@ func TestDeterminism(t *testing.T) {
 		}
 		return fmt.Sprintf("%+v", out)
 	}
-	fresh, err := NewBuiltin() // a second load stands in for a restart
+	fresh, err := newBuiltin() // a second load stands in for a restart
 	if err != nil {
 		t.Fatal(err)
 	}

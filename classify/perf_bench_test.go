@@ -5,14 +5,14 @@ import "testing"
 // BenchmarkEmbed is tokenisation, look-up and SIF pooling into a unit vector, without scoring.
 func BenchmarkEmbed(b *testing.B) {
 	m := testBuiltin(b)
-	m.stats()
+	m.w.Calibration()
 	v := make([]float32, m.dims)
-	t := tokenizer{buf: make([]byte, 0, 64)}
+	read := m.w.Reader()
 	b.SetBytes(benchBytes())
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, s := range benchTexts {
-			m.sentence(&t, s, v, false)
+			read(s, v, false, nil)
 		}
 	}
 }
@@ -31,8 +31,7 @@ func BenchmarkScore(b *testing.B) {
 			}
 			m := mod.(*model)
 			v := make([]float32, m.b.dims)
-			t := tokenizer{buf: make([]byte, 0, 64)}
-			m.b.sentence(&t, benchTexts[0], v, false)
+			m.b.w.Reader()(benchTexts[0], v, false, nil)
 			scores := make([]float32, n)
 			b.ReportAllocs()
 			for b.Loop() {

@@ -72,7 +72,7 @@ const (
 // Preview fits spec on sample as a batch job would (Fit, CompileFitted), classifies every
 // sample text with the fitted model and summarises the answers. It returns a
 // *ValidationError for an invalid spec.
-func (b *Builtin) Preview(spec Spec, sample []SampleText) (*Preview, error) {
+func (b *WordClassifier) Preview(spec Spec, sample []SampleText) (*Preview, error) {
 	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []Samp
 		margin   float64
 	}
 	answers := make([]answer, len(sample))
-	t := tokenizer{buf: make([]byte, 0, 64)}
+	read := words.Reader()
 	logit := make([]float64, nl)
 	sc := f.scratch()
 	var rows []int32
@@ -126,7 +126,7 @@ func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []Samp
 		a := answer{conf: make([]float64, nl), has: make([]bool, nl), best: -1, runnerUp: -1}
 		rows = rows[:0]
 		if vecs[i] != nil {
-			words.wordRows(&t, text, &rows)
+			read(text, nil, false, &rows)
 			f.logits(vecs[i], rows, logit, sc)
 			if multi {
 				a.conf = f.multiConfidences(logit)
@@ -216,7 +216,7 @@ func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []Samp
 			}
 			pl.Borderline = append(pl.Borderline, pt)
 		}
-		pl.Keywords = words.keywords(texts, func(i int) bool { return answers[i].has[l] })
+		pl.Keywords = keywords(words, texts, func(i int) bool { return answers[i].has[l] })
 	}
 
 	// Warnings.
@@ -253,25 +253,22 @@ func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []Samp
 // ratio with an informative Dirichlet prior (Monroe et al. 2008), which does not favour rare
 // words (a word seen twice), times the word's SIF weight. A word must occur in at least two
 // of the group's texts.
-func (b *Builtin) keywords(texts []string, in func(int) bool) []string {
+func keywords(words WordVectors, texts []string, in func(int) bool) []string {
 	type counts struct{ in, out, docs int }
 	c := map[int32]*counts{}
 	var nIn, nOut float64
-	t := tokenizer{buf: make([]byte, 0, 64)}
+	read := words.Reader()
 	seen := map[int32]bool{}
+	var rows []int32
 	for i, text := range texts {
 		group := in(i)
 		clear(seen)
-		t.reset(text)
-		for {
-			tok, ok := t.next()
-			if !ok {
-				break
-			}
-			row := b.lookup(tok)
+		rows = rows[:0]
+		read(text, nil, false, &rows)
+		for _, row := range rows {
 			// Skip the commonest words of the language (SIF weight under one half: about the
 			// 70 most frequent, "the", "was", "for"): they say nothing about a label.
-			if row < 0 || b.scale[row] == 0 || b.factor[row] < b.scale[row]/2 {
+			if factor, scale := words.Weights(row); factor < scale/2 {
 				continue
 			}
 			e := c[row]
@@ -310,7 +307,8 @@ func (b *Builtin) keywords(texts []string, in func(int) bool) []string {
 			math.Log((float64(e.out)+a)/(nOut+previewPrior-float64(e.out)-a))
 		// Weighted by the word's SIF weight, as in a text's vector: the commonest words of the
 		// language ("the", "was") say little however their counts fall.
-		z := d / math.Sqrt(1/(float64(e.in)+a)+1/(float64(e.out)+a)) * float64(b.factor[row]/b.scale[row])
+		factor, scale := words.Weights(row)
+		z := d / math.Sqrt(1/(float64(e.in)+a)+1/(float64(e.out)+a)) * float64(factor/scale)
 		if z > 0 {
 			ss = append(ss, scored{row, z})
 		}
@@ -318,7 +316,7 @@ func (b *Builtin) keywords(texts []string, in func(int) bool) []string {
 	slices.SortFunc(ss, func(x, y scored) int { return cmp.Or(cmp.Compare(y.z, x.z), cmp.Compare(x.row, y.row)) })
 	out := []string{}
 	for _, s := range ss[:min(previewKeywords, len(ss))] {
-		out = append(out, b.index[s.row])
+		out = append(out, words.Word(s.row))
 	}
 	return out
 }

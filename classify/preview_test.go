@@ -219,3 +219,22 @@ func hasWarning(p *Preview, code, label string) bool {
 	}
 	return false
 }
+
+// TestPreviewKeywordsSkipCommonWords: the commonest words of the language (SIF weight under
+// one half) are never keywords, however much more often a label's texts use them.
+func TestPreviewKeywordsSkipCommonWords(t *testing.T) {
+	b := testBuiltin(t)
+	texts := []string{
+		"the invoice and the refund", "the refund for the invoice", "the invoice, the refund",
+		"server crashes", "login error", "page freezes",
+	}
+	got := keywords(b.words, texts, func(i int) bool { return i < 3 })
+	if !slices.Contains(got, "invoice") || !slices.Contains(got, "refund") {
+		t.Fatalf("keywords %v, want invoice and refund", got)
+	}
+	for _, w := range []string{"the", "and", "for"} {
+		if slices.Contains(got, w) {
+			t.Errorf("keywords %v include %q", got, w)
+		}
+	}
+}

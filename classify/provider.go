@@ -17,7 +17,8 @@ type VectorSource interface {
 	// LabelVectors returns each label's batch prototype (batchPrototype): unit, not
 	// centred, nil for a label with nothing to embed. Catch-alls are not asked for.
 	LabelVectors(ctx context.Context, spec Spec, catchAll []bool) ([][]float32, error)
-	WordModel() *Builtin
+	// WordModel is the model whose words the corpus fit's student reads (the built-in).
+	WordModel() WordVectors
 }
 
 // Embedder is a server that embeds texts (openai.Embeddings has one): Embeddings is the
@@ -57,8 +58,6 @@ type (
 )
 
 var (
-	_ Dimensioned = (*Builtin)(nil)
-	_ Previewer   = (*Builtin)(nil)
-	_ Previewer   = (*Embeddings)(nil)
-	_ Previewer   = (*Models)(nil)
+	_ Previewer = (*Embeddings)(nil)
+	_ Previewer = (*Models)(nil)
 )

@@ -3,6 +3,8 @@ package classify
 import (
 	"math"
 	"strings"
+
+	"github.com/classer-ai/classer-batch/classify/internal/vec"
 )
 
 // Real-time scoring (DESIGN.md §4): what Compile builds and /v1/classify, /v1/tag and saved
@@ -17,7 +19,7 @@ import (
 //
 // A text's score for a label is the calibrated cosine z = (cos − μ) / σ, where μ and σ are the
 // mean and standard deviation of the label prototype's cosine with a random word of running
-// text (Builtin.calibStats). Raw cosines are biased by label: a generic name such as "sales"
+// text (wordvec's calibStats, WordVectors.Calibration). Raw cosines are biased by label: a generic name such as "sales"
 // or "positive" is close to everything and wins texts it has nothing to do with, while a
 // narrow one ("billing") never gets high cosines. This is contextual calibration (Zhao et
 // al. 2021) with the vocabulary as the content-free input, plus a per-label scale: a label
@@ -74,7 +76,7 @@ const (
 )
 
 type model struct {
-	b      *Builtin
+	b      *WordClassifier
 	labels []string
 	protos []float32 // len(labels)*dims, unit rows (zero row if a label has no known word)
 	// Per label: score = (cos - mu) * invSigma; catch-all labels score catchAllZ instead.
@@ -96,11 +98,10 @@ type model struct {
 // mode single, threshold DefaultBatchThreshold), so it returns a *ValidationError for an
 // invalid spec and never another error. A label whose name, description and examples have no
 // word in the vocabulary gets a zero prototype: it scores 0 against every text.
-func (b *Builtin) Compile(spec Spec) (Model, error) {
+func (b *WordClassifier) Compile(spec Spec) (Model, error) {
 	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
 		return nil, err
 	}
-	b.stats() // calibration statistics (waits only right after NewBuiltin)
 	d := b.dims
 	m := &model{
 		b:         b,
@@ -112,33 +113,33 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 		multi:     spec.Mode == ModeMulti,
 		threshold: *spec.Threshold,
 	}
-	var t tokenizer
+	read := b.w.Reader()
 	part := make([]float32, d)
 	ex := make([]float32, d)
 	for i, label := range spec.Labels {
 		p := m.protos[i*d : (i+1)*d]
-		if known(b.sentence(&t, label, part, true)) {
-			axpy(p, protoNameWeight, part)
+		if known(read(label, part, true, nil)) {
+			vec.Axpy(p, protoNameWeight, part)
 		}
 		desc, w := spec.Descriptions[label], float32(protoDescWeight)
 		if desc == "" {
 			desc, w = strings.Join(Expansion(spec, label), ", "), protoExpWeight
 		}
-		if desc != "" && known(b.sentence(&t, desc, part, false)) {
-			axpy(p, w, part)
+		if desc != "" && known(read(desc, part, false, nil)) {
+			vec.Axpy(p, w, part)
 		}
 		clear(ex)
 		n := 0
 		for _, e := range spec.Examples[label] {
-			if known(b.sentence(&t, e, part, false)) {
-				axpy(ex, 1, part)
+			if known(read(e, part, false, nil)) {
+				vec.Axpy(ex, 1, part)
 				n++
 			}
 		}
-		if n > 0 && normalize(ex) {
-			axpy(p, protoExWeight, ex)
+		if n > 0 && vec.Normalize(ex) {
+			vec.Axpy(p, protoExWeight, ex)
 		}
-		normalize(p)
+		vec.Normalize(p)
 		m.mu[i], m.invSigma[i] = b.calibrate(p)
 	}
 	m.catchAll = catchAlls(spec)
@@ -151,9 +152,9 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 		}
 	}
 	if !m.multi && len(spec.Examples) > 0 {
-		m.exampleHead(&t, spec)
+		m.exampleHead(read, spec)
 	}
-	if useAVX2 {
+	if vec.UseAVX2 {
 		nl := len(spec.Labels)
 		m.stride = (nl + 7) &^ 7
 		m.protosT = make([]float32, d*m.stride)
@@ -167,15 +168,16 @@ func (b *Builtin) Compile(spec Spec) (Model, error) {
 }
 
 // calibrate returns the mean and the inverse standard deviation of p's cosine with a random
-// word of running text (see Builtin.calibStats). O(dims²): cheap enough for 200 labels per
+// word of running text (see WordVectors.Calibration). O(dims²): cheap enough for 200 labels per
 // request. A zero prototype gets 0 and 1, so it keeps scoring 0.
-func (b *Builtin) calibrate(p []float32) (mu, invSigma float32) {
+func (b *WordClassifier) calibrate(p []float32) (mu, invSigma float32) {
 	d := b.dims
+	refMean, refMom := b.w.Calibration()
 	var mean, mom float64
 	for a := range d {
 		pa := float64(p[a])
-		mean += float64(b.refMean[a] * pa)
-		row := b.refMom[a*d : a*d+d]
+		mean += float64(refMean[a] * pa)
+		row := refMom[a*d : a*d+d]
 		var s float64
 		for c := range d {
 			s += float64(row[c] * float64(p[c]))
@@ -193,16 +195,16 @@ func (b *Builtin) calibrate(p []float32) (mu, invSigma float32) {
 func (m *model) Classify(texts []string, out []Result) {
 	d := m.b.dims
 	nl := len(m.labels)
-	t := tokenizer{buf: make([]byte, 0, 64)}
-	v := make([]float32, d)
-	scores := make([]float32, nl)
-	raw := make([]float32, m.stride)
 	if m.fit != nil {
 		m.classifyFitted(texts, out)
 		return
 	}
+	read := m.b.w.Reader()
+	v := make([]float32, d)
+	scores := make([]float32, nl)
+	raw := make([]float32, m.stride)
 	for i, text := range texts {
-		known, tokens := m.b.sentence(&t, text, v, false)
+		known, tokens := read(text, v, false, nil)
 		if known == 0 {
 			out[i] = m.unknown(tokens)
 			continue
@@ -218,14 +220,14 @@ func (m *model) Classify(texts []string, out []Result) {
 
 // classifyFitted is Classify for a model with a corpus fit (fit.go).
 func (m *model) classifyFitted(texts []string, out []Result) {
-	t := tokenizer{buf: make([]byte, 0, 64)}
+	read, wordRead := m.b.w.Reader(), m.b.wordReader()
 	v := make([]float32, m.b.dims)
 	logit := make([]float64, len(m.labels))
 	sc := m.fit.scratch()
 	var rows []int32
 	for i, text := range texts {
 		rows = rows[:0]
-		known, tokens := m.b.vectorAndWords(&t, text, v, &rows)
+		known, tokens := m.b.vectorAndWords(read, wordRead, text, v, &rows)
 		if known == 0 {
 			out[i] = m.unknown(tokens)
 			continue
@@ -251,7 +253,7 @@ func (m *model) score(v []float32, scores, raw []float32) {
 	if m.protosT != nil && d > 0 {
 		// All labels at once, eight per vector lane (see dotColsAVX2).
 		raw = raw[:m.stride]
-		dotColsAVX2(&v[0], &m.protosT[0], d, m.stride, &raw[0])
+		vec.DotColsAVX2(&v[0], &m.protosT[0], d, m.stride, &raw[0])
 		for ; l < nl; l++ {
 			scores[l] = float32((raw[l] - m.mu[l]) * m.invSigma[l])
 		}
@@ -343,12 +345,12 @@ func (m *model) multiResult(scores []float32, tokens int) Result {
 func Round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // context returns the unit vector of a spec's text_type (nil if it has no known word).
-func (b *Builtin) context(t *tokenizer, textType string) []float32 {
+func (b *WordClassifier) context(read readFunc, textType string) []float32 {
 	if textType == "" {
 		return nil
 	}
 	c := make([]float32, b.dims)
-	if !known(b.sentence(t, textType, c, false)) {
+	if !known(read(textType, c, false, nil)) {
 		return nil
 	}
 	return c
@@ -367,6 +369,6 @@ func withoutContext(p, c []float32) {
 	for j := range p {
 		s += p[j] * c[j]
 	}
-	axpy(p, -s, c)
-	normalize(p)
+	vec.Axpy(p, -s, c)
+	vec.Normalize(p)
 }

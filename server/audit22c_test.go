@@ -69,13 +69,13 @@ func failingModelsEnv(t *testing.T) *testEnv {
 	// Cleanups run last-in first-out: the appliance stops, then hold opens, then the servers.
 	t.Cleanup(fs.Close)
 	t.Cleanup(func() { close(hold) })
-	return newEnv(t, envOptions{models: func(b *classify.Builtin) classify.Classifier {
+	return newEnv(t, envOptions{models: func(b *classify.WordClassifier) classify.Classifier {
 		ms := classify.NewModels(classify.KindBuiltin)
 		ms.Add(classify.KindBuiltin, classify.KindBuiltin, b, nil)
 		for name, u := range fs.URLs {
 			cfg := openai.Config{Name: "e-" + name, URL: modeltest.WithUserinfo(u, modelUser, modelPassword),
 				Model: "m", APIKey: modelAPIKey, Timeout: 300 * time.Millisecond, Retries: -1, Backoff: time.Millisecond}
-			ms.Add(cfg.Name, classify.KindOpenAIEmbeddings, openai.NewEmbeddings(cfg, b), nil)
+			ms.Add(cfg.Name, classify.KindOpenAIEmbeddings, openai.NewEmbeddings(cfg, b.WordModel()), nil)
 		}
 		return ms
 	}})

@@ -15,7 +15,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/blob"
-	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/classifytest"
 	"github.com/classer-ai/classer-batch/store"
 )
 
@@ -71,7 +71,7 @@ func newEnvObjectsAt(t *testing.T, objects string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clf, err := classify.NewBuiltin()
+	clf, err := classifytest.NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

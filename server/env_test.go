@@ -20,6 +20,7 @@ import (
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/blob"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/classifytest"
 	"github.com/classer-ai/classer-batch/store"
 )
 
@@ -81,7 +82,7 @@ type envOptions struct {
 	// stays processing: the deterministic way to test conflicts with a running job.
 	stoppedRunner bool
 	// models, if set, makes the classifier from the built-in model (configured models).
-	models func(*classify.Builtin) classify.Classifier
+	models func(*classify.WordClassifier) classify.Classifier
 }
 
 type testEnv struct {
@@ -116,9 +117,9 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if err != nil {
 		t.Fatalf("blob.NewLocal: %v", err)
 	}
-	builtin, err := classify.NewBuiltin()
+	builtin, err := classifytest.NewBuiltin()
 	if err != nil {
-		t.Fatalf("classify.NewBuiltin: %v", err)
+		t.Fatalf("classifytest.NewBuiltin: %v", err)
 	}
 	var clf classify.Classifier = builtin
 	if opts.models != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/classifytest"
 )
 
 // previewInput is a job's input for the preview tests: support tickets of three kinds with
@@ -280,7 +281,7 @@ func offlineResults(t *testing.T, e *testEnv, spec classify.Spec, content string
 	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
 		t.Fatal(err)
 	}
-	clf, _ := classify.NewBuiltin()
+	clf, _ := classifytest.NewBuiltin()
 	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(content)), nil }
 	m, err := batch.Compile(context.Background(), clf, spec, open, batch.Limits{})
 	if err != nil {

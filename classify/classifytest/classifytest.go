@@ -1,7 +1,8 @@
 // Package classifytest is the contract every model provider passes: each provider's tests
 // call Run with a model (the built-in, a static model, a server with the OpenAI API behind
 // classify/modeltest's fake), so that what the pipeline and the server rely on holds for
-// all of them.
+// all of them. NewBuiltin and Builtin (builtin.go) give tests of packages that must not
+// import a provider (batch, server) the built-in model as the factory builds it.
 package classifytest
 
 import (

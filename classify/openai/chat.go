@@ -29,7 +29,7 @@ type Chat struct {
 	noSchema atomic.Bool
 }
 
-// Tokenizer counts a text's tokens (classify.Builtin does).
+// Tokenizer counts a text's tokens (the built-in word model, classify/wordvec, does).
 type Tokenizer interface {
 	Tokens(text string) int
 }

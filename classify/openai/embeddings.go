@@ -22,7 +22,7 @@ type Embeddings struct {
 
 // NewEmbeddings returns the model; words is the built-in model (token counts, the
 // student's words, glossary expansions' tokenisation).
-func NewEmbeddings(cfg Config, words *classify.Builtin) *Embeddings {
+func NewEmbeddings(cfg Config, words classify.WordVectors) *Embeddings {
 	s := &embedder{c: newClient(cfg)}
 	return &Embeddings{Embeddings: classify.NewEmbeddings(s, words), s: s}
 }

@@ -4,13 +4,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 )
 
 // The model is read-only once built, so one instance serves every test of the binary.
-var builtinOnce = sync.OnceValues(classify.NewBuiltin)
+var builtinOnce = sync.OnceValues(wordvec.NewBuiltin)
 
-func testBuiltin(tb testing.TB) *classify.Builtin {
+func testBuiltin(tb testing.TB) *wordvec.Model {
 	tb.Helper()
 	b, err := builtinOnce()
 	if err != nil {

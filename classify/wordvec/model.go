@@ -1,4 +1,4 @@
-package classify
+package wordvec
 
 import (
 	_ "embed"
@@ -32,9 +32,10 @@ const (
 	statsWords = 20000
 )
 
-// Builtin is the built-in classifier: static GloVe word embeddings embedded in the binary.
-// It holds only read-only data after NewBuiltin returns, so it is safe for concurrent use.
-type Builtin struct {
+// Model is a word-vector model: the built-in one (GloVe word embeddings embedded in the
+// binary, NewBuiltin) or a static model loaded from files (LoadStatic). It holds only
+// read-only data once built, so it is safe for concurrent use.
+type Model struct {
 	dims  int
 	table wordTable // word -> row
 	index []string  // row -> word (the table's keys)
@@ -50,8 +51,9 @@ type Builtin struct {
 	refMean []float64
 	refMom  []float64
 	// stats computes refMean and refMom once. NewBuiltin starts it in the background (it
-	// takes ~60 ms, several times that under the race detector) and Compile calls it, so
-	// Compile waits only if it has not finished; sync.Once orders the writes before reads.
+	// takes ~60 ms, several times that under the race detector) and Calibration (which the
+	// decision layer's Compile calls) waits only if it has not finished; sync.Once orders the
+	// writes before reads.
 	stats func()
 
 	// ranked: rows are in frequency order, of a vocabulary of zipfN words (SIF weights and
@@ -62,17 +64,12 @@ type Builtin struct {
 	// hf, when set, tokenises texts into rows (a Model2Vec tokenizer.json); nil: the word
 	// tokenizer of tokenize.go, which the built-in model uses.
 	hf *hfTokenizer
-	// words is the model whose vocabulary the corpus fit's word-level student and preview
-	// keywords use: the built-in model itself, or the built-in one for a static model.
-	words *Builtin
 }
-
-var _ Classifier = (*Builtin)(nil)
 
 // NewBuiltin parses the embedded model. It returns an error only if the embedded file is
 // corrupt, which means a broken build. It takes a few tens of milliseconds; callers create
-// one Builtin and share it.
-func NewBuiltin() (*Builtin, error) {
+// one and share it.
+func NewBuiltin() (*Model, error) {
 	b, err := parseModel(modelFile)
 	if err != nil {
 		return nil, fmt.Errorf("builtin model: %w", err)
@@ -88,7 +85,7 @@ func NewBuiltin() (*Builtin, error) {
 //
 // Row i is the i-th most frequent word; component d of row i is scale[i]*int8[i*D+d]. The
 // vectors are centred and have their top principal components removed (modelgen).
-func parseModel(s string) (*Builtin, error) {
+func parseModel(s string) (*Model, error) {
 	if len(s) < 12 || s[:4] != "GLV2" {
 		return nil, errors.New("bad magic")
 	}
@@ -97,7 +94,7 @@ func parseModel(s string) (*Builtin, error) {
 	if n <= 0 || dims <= 0 || n > 1<<24 || dims > 4096 {
 		return nil, fmt.Errorf("bad header: %d words, %d dims", n, dims)
 	}
-	b := &Builtin{
+	b := &Model{
 		dims:   dims,
 		table:  newWordTable(n),
 		factor: make([]float32, n),
@@ -105,7 +102,6 @@ func parseModel(s string) (*Builtin, error) {
 		ranked: true,
 		zipfN:  gloveVocab,
 	}
-	b.words = b
 	off := 12
 	punct := make([]bool, n)
 	for i := range n {
@@ -146,7 +142,7 @@ func parseModel(s string) (*Builtin, error) {
 }
 
 // calibStats computes the reference distribution that label scores are calibrated against
-// (realtime.go): a "random word of running text" drawn with probability proportional to its
+// (classify/realtime.go): a "random word of running text" drawn with probability proportional to its
 // weight in a SIF sentence sum, p(w)·a/(a+p(w)), over the statsWords most frequent words.
 // It stores the weighted mean m of their unit vectors and the weighted second moment M, so
 // that for any unit prototype p the mean cosine is m·p and the variance pᵀMp − (m·p)²,
@@ -155,7 +151,7 @@ func parseModel(s string) (*Builtin, error) {
 //
 // A model without ranks weighs every token alike, over a deterministic spread of at most
 // statsWords rows (fewer for wide vectors: the cost is rows × dims²).
-func (b *Builtin) calibStats() {
+func (b *Model) calibStats() {
 	d := b.dims
 	n := min(statsWords, len(b.scale))
 	step := 1
@@ -234,7 +230,7 @@ func hasLetter(w string) bool {
 
 // lookup returns tok's row or -1. Contraction pieces that GloVe's pruned wink vocabulary lacks
 // map to the full words they stand for, so "don't" still carries "not".
-func (b *Builtin) lookup(tok []byte) int32 {
+func (b *Model) lookup(tok []byte) int32 {
 	if r := b.table.get(tok); r >= 0 {
 		return r
 	}
@@ -350,9 +346,36 @@ func hashWord(w []byte) uint64 {
 	return h ^ h>>32
 }
 
+// Dims is the length of the model's vectors.
+func (b *Model) Dims() int { return b.dims }
+
+// Calibration returns the calibration statistics (calibStats): the weighted mean of a
+// random word of running text's unit vector and its second moment (dims×dims, row-major).
+// The first call right after loading waits for them to be computed.
+func (b *Model) Calibration() (mean, mom []float64) {
+	b.stats()
+	return b.refMean, b.refMom
+}
+
+// Vocabulary is the number of rows.
+func (b *Model) Vocabulary() int { return len(b.scale) }
+
+// Row returns word's row, or -1 if the model has no such word.
+func (b *Model) Row(word string) int32 {
+	r, _ := b.table.getString(word)
+	return r
+}
+
+// Word returns row's word.
+func (b *Model) Word(row int32) string { return b.index[row] }
+
+// Weights returns row's SIF-weighted and unweighted dequantisation factors (factor and
+// scale above; both zero for punctuation): factor/scale is the word's SIF weight.
+func (b *Model) Weights(row int32) (factor, scale float32) { return b.factor[row], b.scale[row] }
+
 // WordVector returns word's vector (dequantised, as the model stores it) and its 0-based
 // frequency rank, for tools that work on the raw word vectors (eval's reference).
-func (b *Builtin) WordVector(word string) (vec []float32, rank int, ok bool) {
+func (b *Model) WordVector(word string) (vec []float32, rank int, ok bool) {
 	r := b.table.get([]byte(word))
 	if r < 0 || b.scale[r] == 0 {
 		return nil, 0, false

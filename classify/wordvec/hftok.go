@@ -1,4 +1,4 @@
-package classify
+package wordvec
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package classify_test
+package wordvec_test
 
 import (
 	"path/filepath"
@@ -8,16 +8,23 @@ import (
 	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/classifytest"
 	"github.com/classer-ai/classer-batch/classify/modeltest"
+	"github.com/classer-ai/classer-batch/classify/wordvec"
 )
+
+// The built-in and static models are what the decision layer reads (checked here, not in
+// wordvec, which does not import classify).
+var _ classify.WordVectors = (*wordvec.Model)(nil)
 
 // TestContract runs the providers' contract against the built-in model and static models
 // in both file formats, made from the built-in model's vectors of the suite's words.
 func TestContract(t *testing.T) {
-	b, err := classify.NewBuiltin()
+	b, err := wordvec.NewBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Run("builtin", func(t *testing.T) { classifytest.Run(t, classifytest.Provider{Model: b}) })
+	t.Run("builtin", func(t *testing.T) {
+		classifytest.Run(t, classifytest.Provider{Model: classify.NewWordClassifier(b, b)})
+	})
 
 	words := contractWords(b)
 	vecs := make([][]float32, len(words))
@@ -34,16 +41,18 @@ func TestContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, path := range map[string]string{"model2vec": dir, "vec": vec} {
-		m, err := classify.LoadStatic(path, b)
+		m, err := wordvec.LoadStatic(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Run(name, func(t *testing.T) { classifytest.Run(t, classifytest.Provider{Model: m}) })
+		t.Run(name, func(t *testing.T) {
+			classifytest.Run(t, classifytest.Provider{Model: classify.NewWordClassifier(m, b)})
+		})
 	}
 }
 
 // contractWords are the suite's words and some common ones, each with a built-in vector.
-func contractWords(b *classify.Builtin) []string {
+func contractWords(b *wordvec.Model) []string {
 	text := strings.Join(classifytest.Texts, " ") + " " + strings.Join(classifytest.Spec.Labels, " ")
 	for _, d := range classifytest.Spec.Descriptions {
 		text += " " + d

@@ -1,4 +1,4 @@
-package classify
+package wordvec
 
 import (
 	"unicode"
@@ -40,7 +40,7 @@ func (t *tokenizer) reset(s string) {
 // Tokens returns the number of tokens in text (see the tokenizer rules above); it is what
 // results' `tokens` field counts. It never fails; an empty text has 0 tokens. It allocates
 // one small scratch buffer per call, not per token.
-func (b *Builtin) Tokens(text string) int {
+func (b *Model) Tokens(text string) int {
 	if b.hf != nil {
 		return len(b.hf.tokenize(text, nil))
 	}

@@ -1,7 +1,6 @@
-package classify
+package wordvec
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/classer-ai/classer-batch/classify"
 	"github.com/classer-ai/classer-batch/classify/modeltest"
 )
 
@@ -108,7 +108,7 @@ func staticVocab(t testing.TB) ([]string, [][]float32) {
 func TestLoadModel2Vec(t *testing.T) {
 	b := testBuiltin(t)
 	vocab, vecs := staticVocab(t)
-	spec := Spec{Labels: []string{"billing", "technical", "sales"}, Descriptions: map[string]string{
+	spec := classify.Spec{Labels: []string{"billing", "technical", "sales"}, Descriptions: map[string]string{
 		"billing": "invoices, charges, payments and refunds", "technical": "errors, crashes and bugs", "sales": "pricing, quotes and plans"}}
 	texts := []string{"I was charged twice, please refund the invoice", "the app shows an error and crashes", "what is the pricing, can we get a quote"}
 	want := []string{"billing", "technical", "sales"}
@@ -117,11 +117,11 @@ func TestLoadModel2Vec(t *testing.T) {
 		if err := modeltest.Model2Vec(dir, vocab, vecs, dtype); err != nil {
 			t.Fatal(err)
 		}
-		m, err := LoadStatic(dir, b)
+		m, err := LoadStatic(dir)
 		if err != nil {
 			t.Fatalf("%s: %v", dtype, err)
 		}
-		if m.dims != len(vecs[0]) || len(m.scale) != len(vocab) || m.words != b || m.ranked {
+		if m.dims != len(vecs[0]) || len(m.scale) != len(vocab) || m.ranked {
 			t.Fatalf("%s: %d dims, %d rows", dtype, m.dims, len(m.scale))
 		}
 		// Each row is the written vector (quantised once or twice).
@@ -137,20 +137,23 @@ func TestLoadModel2Vec(t *testing.T) {
 		if n := m.Tokens("Crashing apps!"); n != len(m.hf.tokenize("crashing apps!", nil)) || n == 0 {
 			t.Errorf("%s: Tokens = %d", dtype, n)
 		}
-		rt, err := m.Compile(spec)
+		c := classify.NewWordClassifier(m, b)
+		rt, err := c.Compile(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		state, err := m.Fit(spec, texts)
+		state, err := c.Fit(spec, texts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fitted, err := m.CompileFitted(spec, state)
+		fitted, err := c.CompileFitted(spec, state)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, model := range map[string]Model{"real-time": rt, "fitted": fitted} {
-			for i, r := range classifyAll(t, model, texts) {
+		for name, model := range map[string]classify.Model{"real-time": rt, "fitted": fitted} {
+			out := make([]classify.Result, len(texts))
+			model.Classify(texts, out)
+			for i, r := range out {
 				if r.Label != want[i] {
 					t.Errorf("%s %s: %q -> %s, want %s", dtype, name, texts[i], r.Label, want[i])
 				}
@@ -172,21 +175,27 @@ func TestLoadWordVectors(t *testing.T) {
 		if err := modeltest.WordVectors(path, words, wv, header); err != nil {
 			t.Fatal(err)
 		}
-		m, err := LoadStatic(path, b)
+		m, err := LoadStatic(path)
 		if err != nil {
 			t.Fatalf("header %v: %v", header, err)
 		}
 		if len(m.scale) != len(words)-1 || !m.ranked {
 			t.Fatalf("header %v: %d rows, want %d", header, len(m.scale), len(words)-1)
 		}
-		r := classifyOne(t, compileWith(t, m, Spec{Labels: []string{"billing", "technical", "sales"}}), "I was charged twice on my credit card")
+		mdl, err := classify.NewWordClassifier(m, b).Compile(classify.Spec{Labels: []string{"billing", "technical", "sales"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]classify.Result, 1)
+		mdl.Classify([]string{"I was charged twice on my credit card"}, out)
+		r := out[0]
 		if r.Label != "billing" {
 			t.Errorf("header %v: -> %s, want billing", header, r.Label)
 		}
 	}
 	bad := filepath.Join(t.TempDir(), "bad.vec")
 	os.WriteFile(bad, []byte("the 0.1 0.2 0.3\nof 0.1 0.2\n"), 0o644)
-	if _, err := LoadStatic(bad, b); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := LoadStatic(bad); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a short row: %v, want an error naming line 2", err)
 	}
 	bad2 := filepath.Join(t.TempDir(), "m2v")
@@ -194,7 +203,7 @@ func TestLoadWordVectors(t *testing.T) {
 	os.WriteFile(filepath.Join(bad2, "tokenizer.json"), []byte(wordPieceJSON), 0o644)
 	os.WriteFile(filepath.Join(bad2, "config.json"), []byte(`{}`), 0o644)
 	os.WriteFile(filepath.Join(bad2, "model.safetensors"), []byte("\xff\xff\xff\xff\xff\xff\xff\x7fjunk"), 0o644)
-	if _, err := LoadStatic(bad2, b); err == nil || !strings.Contains(err.Error(), "safetensors") {
+	if _, err := LoadStatic(bad2); err == nil || !strings.Contains(err.Error(), "safetensors") {
 		t.Errorf("a corrupt safetensors file: %v", err)
 	}
 }
@@ -210,15 +219,6 @@ func TestHalfFloat(t *testing.T) {
 	}
 }
 
-func compileWith(t testing.TB, b *Builtin, spec Spec) Model {
-	t.Helper()
-	m, err := b.Compile(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func cosine(a, b []float32) float64 {
 	var s, na, nb float64
 	for i := range a {
@@ -227,66 +227,4 @@ func cosine(a, b []float32) float64 {
 		nb += float64(b[i] * b[i])
 	}
 	return s / math.Sqrt(na*nb)
-}
-
-// BenchmarkStatic loads and runs a generated static model of potion-base-8M's shape
-// (29,528 tokens × 256 dimensions, random vectors) written as F32 safetensors (30 MB).
-func BenchmarkStatic(b *testing.B) {
-	words := testBuiltin(b)
-	vocab := []string{"[UNK]"}
-	for r := 0; len(vocab) < 29528 && r < len(words.index); r++ {
-		if w := words.index[r]; hasLetter(w) && !strings.ContainsAny(w, "[]") {
-			vocab = append(vocab, w)
-		}
-	}
-	rng := rand.New(rand.NewPCG(7, 7))
-	vecs := make([][]float32, len(vocab))
-	for i := range vecs {
-		vecs[i] = make([]float32, 256)
-		for j := range vecs[i] {
-			vecs[i][j] = float32(rng.NormFloat64())
-		}
-	}
-	dir := filepath.Join(b.TempDir(), "potion-shaped")
-	if err := modeltest.Model2Vec(dir, vocab, vecs, "F32"); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("load", func(b *testing.B) {
-		for b.Loop() {
-			m, err := LoadStatic(dir, words)
-			if err != nil {
-				b.Fatal(err)
-			}
-			m.stats() // the calibration statistics are part of being ready
-		}
-	})
-	m, err := LoadStatic(dir, words)
-	if err != nil {
-		b.Fatal(err)
-	}
-	spec := Spec{Labels: []string{"billing", "technical", "sales"}}
-	texts := make([]string, 256)
-	var n int64
-	for i := range texts {
-		texts[i] = benchTexts[i%len(benchTexts)]
-		n += int64(len(texts[i]))
-	}
-	state, _ := m.Fit(spec, texts)
-	for name, mk := range map[string]func() (Model, error){
-		"classify3Labels":       func() (Model, error) { return m.Compile(spec) },
-		"classifyFitted3Labels": func() (Model, error) { return m.CompileFitted(spec, state) },
-	} {
-		model, err := mk()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out := make([]Result, len(texts))
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(n)
-			for b.Loop() {
-				model.Classify(texts, out)
-			}
-		})
-	}
-	_ = fmt.Sprint()
 }

@@ -1,4 +1,4 @@
-package classify
+package wordvec
 
 import (
 	"bufio"
@@ -16,31 +16,24 @@ import (
 )
 
 // Static embedding models from files (issue 13, kind "static"): a Model2Vec directory or a
-// word-vector text file. Either becomes a *Builtin like the embedded model: rows quantised
-// to int8 per row, the same decision layer (prototypes, z-scored real-time scores, corpus
-// fit, examples head). The word-level parts of the fit (the naive Bayes student, preview
-// keywords) always use the built-in model's words, given as words.
+// word-vector text file. Either becomes a *Model like the embedded model: rows quantised
+// to int8 per row, under the same decision layer (classify: prototypes, z-scored real-time
+// scores, corpus fit, examples head). The word-level parts of the fit (the naive Bayes
+// student, preview keywords) use the built-in model's words: the factory pairs them.
 
 // LoadStatic loads the static model at path: a directory holding config.json,
 // model.safetensors and tokenizer.json (Model2Vec), or a .vec/.txt word-vector file (GloVe
-// or fastText text format, with or without a "count dims" first line). words is the
-// built-in model. Errors name the file and what is wrong with it.
-func LoadStatic(path string, words *Builtin) (*Builtin, error) {
+// or fastText text format, with or without a "count dims" first line). Errors name the
+// file and what is wrong with it.
+func LoadStatic(path string) (*Model, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	var b *Builtin
 	if fi.IsDir() {
-		b, err = loadModel2Vec(path)
-	} else {
-		b, err = loadWordVectors(path)
+		return loadModel2Vec(path)
 	}
-	if err != nil {
-		return nil, err
-	}
-	b.words = words
-	return b, nil
+	return loadWordVectors(path)
 }
 
 // staticRows is what a loader hands to buildStatic: the vocabulary in row order and each
@@ -55,13 +48,13 @@ type staticRows struct {
 	ranked bool
 }
 
-// buildStatic quantises rows into a *Builtin.
-func buildStatic(r staticRows, hf *hfTokenizer) (*Builtin, error) {
+// buildStatic quantises rows into a *Model.
+func buildStatic(r staticRows, hf *hfTokenizer) (*Model, error) {
 	n, d := len(r.tokens), r.dims
 	if n == 0 || d <= 0 || d > 4096 {
 		return nil, fmt.Errorf("%d rows of %d dimensions", n, d)
 	}
-	b := &Builtin{
+	b := &Model{
 		dims:   d,
 		table:  newWordTable(n),
 		factor: make([]float32, n),
@@ -208,7 +201,7 @@ func postProcess(v []float32, mean []float64, pcs [][]float64) {
 // loadWordVectors reads a GloVe or fastText text file: one "word v1 … vD" a line, in
 // frequency order, optionally after a "count dims" header. Words are matched lower-cased
 // (the first, most frequent, spelling wins).
-func loadWordVectors(path string) (*Builtin, error) {
+func loadWordVectors(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -267,7 +260,7 @@ func loadWordVectors(path string) (*Builtin, error) {
 // loadModel2Vec reads a Model2Vec directory: tokenizer.json (the vocabulary and how texts
 // become token ids) and model.safetensors (one row per token id: "embeddings" in F32, F16
 // or I8 with per-row "scales"; an optional per-token "weights" multiplies the rows).
-func loadModel2Vec(dir string) (*Builtin, error) {
+func loadModel2Vec(dir string) (*Model, error) {
 	tj, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
 	if err != nil {
 		return nil, err

@@ -1,0 +1,13 @@
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// UseAVX2 selects the AVX2 kernels in simd_amd64.s. They compute exactly what the scalar
+// loops compute (lane-wise float32 multiply, then add; no FMA; sums in the same order).
+var UseAVX2 = cpu.X86.HasAVX2
+
+//go:noescape
+func AxpyInt8AVX2(v *float32, q *int8, f float32, n int)
+
+//go:noescape
+func DotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32)

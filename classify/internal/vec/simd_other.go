@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package vec
+
+const UseAVX2 = false
+
+func AxpyInt8AVX2(v *float32, q *int8, f float32, n int)                   { panic("no AVX2") }
+func DotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32) { panic("no AVX2") }

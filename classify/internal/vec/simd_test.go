@@ -1,0 +1,68 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSIMDKernelsExact: the AVX2 kernels give the scalar loops' results bit for bit.
+func TestSIMDKernelsExact(t *testing.T) {
+	if !UseAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-42, -1e-39, math.MaxFloat32, 1e30}
+	val := func() float32 {
+		if r.IntN(10) == 0 {
+			return special[r.IntN(len(special))]
+		}
+		return float32(r.NormFloat64())
+	}
+	for n := 0; n < 300; n++ {
+		d := 1 + r.IntN(130)
+		v := make([]float32, d)
+		q := make([]int8, d)
+		for j := range v {
+			v[j], q[j] = val(), int8(r.IntN(256)-128)
+		}
+		f := val()
+		want := append([]float32(nil), v...)
+		for j := range want {
+			want[j] += float32(f * float32(q[j]))
+		}
+		m := d &^ 7
+		if m > 0 {
+			AxpyInt8AVX2(&v[0], &q[0], f, m)
+		}
+		for j := m; j < d; j++ {
+			v[j] += float32(f * float32(q[j]))
+		}
+		for j := range v {
+			if math.Float32bits(v[j]) != math.Float32bits(want[j]) && !(v[j] != v[j] && want[j] != want[j]) {
+				t.Fatalf("axpy d=%d j=%d: %v, want %v", d, j, v[j], want[j])
+			}
+		}
+		nl := 1 + r.IntN(70)
+		stride := (nl + 7) &^ 7
+		p := make([]float32, nl*d)
+		pt := make([]float32, stride*d)
+		for l := range nl {
+			for j := range d {
+				p[l*d+j] = val()
+				pt[j*stride+l] = p[l*d+j]
+			}
+		}
+		out := make([]float32, stride)
+		DotColsAVX2(&v[0], &pt[0], d, stride, &out[0])
+		for l := range nl {
+			var s float32
+			for j := range d {
+				s += float32(v[j] * p[l*d+j])
+			}
+			if math.Float32bits(s) != math.Float32bits(out[l]) && !(s != s && out[l] != out[l]) {
+				t.Fatalf("dot d=%d nl=%d l=%d: %v, want %v", d, nl, l, out[l], s)
+			}
+		}
+	}
+}

@@ -1,8 +1,0 @@
-//go:build !amd64
-
-package classify
-
-const useAVX2 = false
-
-func axpyInt8AVX2(v *float32, q *int8, f float32, n int)                   { panic("no AVX2") }
-func dotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32) { panic("no AVX2") }
