@@ -11,10 +11,11 @@ import (
 // another version of the classifier (the batch runner then fits the job again).
 var ErrFitState = errors.New("fit state")
 
-// State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt) |
-// uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] |
-// nl uint8 catch-all | nl float32 wscale | float32 temp | words × (uvarint len, bytes) |
-// words*nl int8.
+// State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt,
+// 4 calibration) | uint32 words | d float32 centre | nl*d float32 protos | [nl*d float32 alt,
+// with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl × 5 float32
+// mixture (pi, mu0, sd0, mu1, sd1), with flag 4] | words × (uvarint len, bytes) | words*nl
+// int8. (A state without flag 4, written before calibration existed, still reads.)
 func encodeFit(f *fitted) []byte {
 	out := []byte(fitMagic)
 	u32 := func(x uint32) { out = binary.LittleEndian.AppendUint32(out, x) }
@@ -29,6 +30,9 @@ func encodeFit(f *fitted) []byte {
 	}
 	if f.alt != nil {
 		flags |= 2
+	}
+	if f.calib != nil {
+		flags |= 4
 	}
 	u32(uint32(f.nl))
 	u32(uint32(f.d))
@@ -46,6 +50,9 @@ func encodeFit(f *fitted) []byte {
 	}
 	f32(f.wscale)
 	f32([]float32{f.temp})
+	for _, m := range f.calib {
+		f32([]float32{m.pi, m.mu0, m.sd0, m.mu1, m.sd1})
+	}
 	for _, w := range f.words {
 		out = binary.AppendUvarint(out, uint64(len(w)))
 		out = append(out, w...)
@@ -99,6 +106,16 @@ func decodeFit(s []byte) (*fitted, error) {
 		return nil, bad
 	}
 	f.temp = f32s(1)[0]
+	if flags&4 != 0 {
+		if len(s) < 4*5*f.nl {
+			return nil, bad
+		}
+		f.calib = make([]mixture, f.nl)
+		for l := range f.calib {
+			x := f32s(5)
+			f.calib[l] = mixture{x[0], x[1], x[2], x[3], x[4]}
+		}
+	}
 	f.words = make([]string, nw)
 	for k := range nw {
 		n, m := binary.Uvarint(s)
