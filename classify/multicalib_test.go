@@ -86,6 +86,23 @@ func TestMultiFitCalibrated(t *testing.T) {
 			t.Fatalf("%q: catch-all %v, want 1 − %v", texts[i], c, best)
 		}
 	}
+	// The answers' confidences are the mixtures' posteriors (not the sigmoid of the logit).
+	lg := make([]float64, len(spec.Labels))
+	for l := range 3 {
+		lg[l] = float64(f.calib[l].mu1)
+	}
+	conf := f.multiConfidences(lg)
+	unlike := false
+	for l := range 3 {
+		want := Round4(f.calib[l].posterior(lg[l]))
+		if conf[l] != want {
+			t.Fatalf("%s: confidence %v at logit %v, want the posterior %v", spec.Labels[l], conf[l], lg[l], want)
+		}
+		unlike = unlike || want != Round4(1/(1+math.Exp(-lg[l])))
+	}
+	if !unlike {
+		t.Fatalf("posteriors at %v are the sigmoid's: the check above proves nothing", lg)
+	}
 	if _, f := fitState(t, b, spec, sample[:multiCalibMinTexts-1]); f.calib != nil {
 		t.Fatal("a sample under multiCalibMinTexts was calibrated")
 	}

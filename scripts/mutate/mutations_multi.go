@@ -1,7 +1,7 @@
 package main
 
-// Issue 24 items 4 and 5: a saved classifier keeps its last batch job's fit, and real-time
-// calls naming it answer with it.
+// Issue 24 items 4 and 5: multi-label fits calibrate each label; a saved classifier keeps its
+// last batch job's fit, and real-time calls naming it answer with it.
 func init() {
 	mutations = append(mutations, []mutation{
 		{
@@ -17,6 +17,27 @@ func init() {
 			old:   "m, err := fitter.CompileFitted(spec, state)",
 			new:   "m, err := fitter.CompileFitted(spec, nil)",
 			tests: []string{"server:TestSavedClassifierKeepsFit"},
+		},
+		{
+			name:  "a multi-label fit calibrates each label on the sample",
+			file:  "classify/fit.go",
+			old:   "if multi && nSample >= multiCalibMinTexts {",
+			new:   "if false {",
+			tests: []string{"classify:TestMultiFitCalibrated"},
+		},
+		{
+			name:  "multi-label confidences are the calibrated posteriors",
+			file:  "classify/fitted.go",
+			old:   "out[l] = f.calib[l].posterior(x)",
+			new:   "out[l] = 1 / (1 + math.Exp(-x))",
+			tests: []string{"classify:TestMultiFitCalibrated"},
+		},
+		{
+			name:  "a label's calibrated confidence never falls as its logit rises",
+			file:  "classify/multicalib.go",
+			old:   "x = min(x, max(vertex, mu1))",
+			new:   "_ = vertex",
+			tests: []string{"classify:TestFitMixture"},
 		},
 		{
 			name:  "the result cache keys real-time answers by the fit that gave them",
