@@ -107,19 +107,26 @@ func BenchmarkCompile(b *testing.B) {
 }
 
 // BenchmarkFit is the corpus fit of a batch job at its largest: a 4,000-text sample of
-// realistic texts, 3 and 200 labels.
+// realistic texts, 3 and 200 labels, and 200 in multi mode.
 func BenchmarkFit(b *testing.B) {
 	clf := testBuiltin(b)
 	sample := make([]string, 4000)
 	for i := range sample {
 		sample[i] = benchTexts[i%len(benchTexts)]
 	}
-	for _, nl := range []int{3, 200} {
-		spec := Spec{}
-		for i := range nl {
+	for _, run := range []struct {
+		nl   int
+		mode string
+	}{{3, ModeSingle}, {200, ModeSingle}, {200, ModeMulti}} {
+		spec := Spec{Mode: run.mode}
+		for i := range run.nl {
 			spec.Labels = append(spec.Labels, fmt.Sprintf("topic %d %s", i, []string{"sports", "music", "law", "food", "war"}[i%5]))
 		}
-		b.Run(fmt.Sprintf("%dlabels", nl), func(b *testing.B) {
+		name := fmt.Sprintf("%dlabels", run.nl)
+		if run.mode == ModeMulti {
+			name += "-multi" // with the multi-label calibration (multicalib.go)
+		}
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := clf.Fit(spec, sample); err != nil {
 					b.Fatal(err)

@@ -18,8 +18,9 @@ const (
 	// multiCalibMinTexts: a sample of fewer texts keeps the fixed sigmoid; a mixture of two
 	// distributions needs a few texts of the rarer side to be estimated at all.
 	multiCalibMinTexts = 100
-	// multiCalibIters: EM steps. 50 and 100 gave the same answers to ±0.005 micro-F1 on the
-	// three multi-label sets.
+	// multiCalibIters bounds the EM steps; most labels converge in far fewer (the loop stops
+	// once the share and means move by less than 1e-4 and 1e-3 standard deviations). 50 and
+	// 100 gave the same answers to ±0.005 micro-F1 on the three multi-label sets.
 	multiCalibIters = 50
 	// The EM starts with the label applying to multiCalibPrior of the texts, centred on the
 	// logit's multiCalibQuantile quantile (the rest on its median). EM finds a local optimum;
@@ -62,16 +63,23 @@ func fitMixture(xs []float64) mixture {
 	sd0, sd1 := sd, sd
 	r := make([]float64, len(xs))
 	for range multiCalibIters {
-		m := mixture{float32(pi), float32(mu0), float32(sd0), float32(mu1), float32(sd1)}
+		// E step (rawPosterior's log ratio, its constant part taken out of the loop).
+		c := math.Log(pi/(1-pi)) - math.Log(sd1/sd0)
 		var sr, s1, s0 float64
 		for i, x := range xs {
-			r[i] = m.rawPosterior(x)
+			z1, z0 := (x-mu1)/sd1, (x-mu0)/sd0
+			r[i] = 1 / (1 + math.Exp(-(c - 0.5*z1*z1 + 0.5*z0*z0)))
 			sr += r[i]
 			s1 += r[i] * x
 			s0 += (1 - r[i]) * x
 		}
+		// M step.
+		was := [3]float64{pi, mu0, mu1}
 		pi = min(max(sr/n, 1e-3), 1-1e-3)
 		mu1, mu0 = s1/max(sr, 1e-9), s0/max(n-sr, 1e-9)
+		if math.Abs(pi-was[0]) < 1e-4 && math.Abs(mu0-was[1]) < 1e-3*sd && math.Abs(mu1-was[2]) < 1e-3*sd {
+			break // converged (the spreads follow the means)
+		}
 		var v1, v0 float64
 		for i, x := range xs {
 			v1 += r[i] * (x - mu1) * (x - mu1)
