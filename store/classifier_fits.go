@@ -98,8 +98,10 @@ func (db *DB) ClassifierFitState(ctx context.Context, account, name string, vers
 	}
 	var out []byte
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		// (The value lives in the memory map only while the transaction is open.)
-		out = bytes.Clone(tx.Bucket([]byte(bucketClassifierFits)).Get(classifierKey(account, name, version)))
+		if b := tx.Bucket([]byte(bucketClassifierFits)); b != nil { // (nil: a database opened read-only from before fits)
+			// The value lives in the memory map only while the transaction is open.
+			out = bytes.Clone(b.Get(classifierKey(account, name, version)))
+		}
 		return nil
 	})
 	return out, err
