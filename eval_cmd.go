@@ -133,12 +133,10 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	// Multi mode runs at threshold 0, so that every label's confidence is there to score
 	// (ScoreMulti applies the threshold): the threshold only filters the answers.
 	threshold := *spec.Threshold
-	if *realtime || *fitHalf {
-		// The real-time endpoints' default (resolveSpec with tagOpts), unless the job sets one.
+	if *realtime && jobThreshold == nil {
+		// The real-time endpoints' default (resolveSpec with tagOpts). With a saved classifier's
+		// fit (--realtime-fit-half) a call answers at the threshold of the job that fitted it.
 		threshold = classify.DefaultTagThreshold
-		if jobThreshold != nil {
-			threshold = *jobThreshold
-		}
 	}
 	if spec.Mode == classify.ModeMulti {
 		spec.Threshold = new(float64)

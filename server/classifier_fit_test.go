@@ -85,4 +85,42 @@ func TestSavedClassifierKeepsFit(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("tag with a single-label fit: %d %s", r.status, r.raw)
 	}
+
+	// Multi-label: /v1/tag naming a classifier fitted by a multi job gives each text the job's
+	// labels and confidences, at the job's threshold (here 0.99), not /v1/tag's default (0.5).
+	if r := e.call(t, "POST", "/v1/classifiers", e.keyA, `{"name":"tags","labels":["billing","technical support","sales"],"mode":"multi"}`); r.status != http.StatusCreated {
+		t.Fatalf("save: %d %s", r.status, r.raw)
+	}
+	created = e.createJob(t, e.keyA, `{"classifier":"tags","threshold":0.99}`)
+	id = created.str("job_id")
+	if r := e.upload(t, created, input.String(), nil); r.status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	if r := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""); r.status != http.StatusAccepted {
+		t.Fatalf("start: %d %s", r.status, r.raw)
+	}
+	e.waitStatus(t, e.keyA, id, "completed")
+	for _, line := range strings.Split(strings.TrimSpace(e.downloadResults(t, e.keyA, id)), "\n") {
+		var res struct {
+			Index  int               `json:"index"`
+			Labels []json.RawMessage `json:"labels"`
+		}
+		if err := json.Unmarshal([]byte(line), &res); err != nil {
+			t.Fatalf("result line %q: %v", line, err)
+		}
+		r := e.call(t, "POST", "/v1/tag", e.keyA, fmt.Sprintf(`{"classifier":"tags","text":%q}`, texts[res.Index]))
+		var tag struct {
+			Labels []json.RawMessage `json:"labels"`
+		}
+		json.Unmarshal(r.raw, &tag)
+		if fmt.Sprint(tag.Labels) != fmt.Sprint(res.Labels) {
+			t.Fatalf("/v1/tag %q: %s, the job said %s", texts[res.Index], tag.Labels, res.Labels)
+		}
+	}
+	// A label between 0.5 and 0.99 is what tells the job's threshold from /v1/tag's default:
+	// the call's own threshold still wins.
+	r = e.call(t, "POST", "/v1/tag", e.keyA, fmt.Sprintf(`{"classifier":"tags","text":%q,"threshold":0.5}`, texts[2]))
+	if labels := r.body["labels"].([]any); len(labels) == 0 || labels[0].(map[string]any)["confidence"].(float64) >= 0.99 {
+		t.Fatalf("/v1/tag %q at 0.5: %s; want a label under 0.99, or the check above proves nothing", texts[2], r.raw)
+	}
 }

@@ -96,6 +96,7 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err != nil {
 		return err
 	}
+	fit.threshold(&spec, req.Threshold)
 	var text string
 	if req.Text != nil {
 		text = *req.Text
@@ -139,6 +140,7 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err != nil {
 		return err
 	}
+	fit.threshold(&spec, req.Threshold)
 	if len(req.Texts) == 0 || len(req.Texts) > MaxBatchTexts {
 		return validationError("texts", fmt.Sprintf("texts must hold 1 to %d texts, got %d", MaxBatchTexts, len(req.Texts)))
 	}
@@ -271,7 +273,17 @@ func (s *Server) model(ctx context.Context, spec classify.Spec, fit *fitRef) (cl
 type fitRef struct {
 	account, name string
 	version       int
-	job           string // the batch job that fitted it
+	job           string   // the batch job that fitted it
+	jobThreshold  *float64 // and its threshold
+}
+
+// threshold gives spec the threshold of the job whose fit answers the call, when the call
+// sets none (sent, nil when not): its confidences are the job's, and so are its labels then
+// (/v1/tag's own default, 0.5, would drop the job's labels between 0.3 and 0.5).
+func (f *fitRef) threshold(spec *classify.Spec, sent *float64) {
+	if f != nil && sent == nil && f.jobThreshold != nil {
+		spec.Threshold = f.jobThreshold
+	}
 }
 
 // savedFit returns the fit the saved classifier version ref ("name@vN", "" for inline labels)
@@ -292,7 +304,7 @@ func (s *Server) savedFit(ctx context.Context, account, ref string, spec classif
 	if c.Fit == nil || c.Fit.For != batch.FitHash(spec) {
 		return nil, nil
 	}
-	return &fitRef{account: account, name: name, version: version, job: c.Fit.Job}, nil
+	return &fitRef{account: account, name: name, version: version, job: c.Fit.Job, jobThreshold: c.Fit.Threshold}, nil
 }
 
 // compile compiles spec, with fit's state when there is one the classifier can read. A state

@@ -29,6 +29,9 @@ type ClassifierFit struct {
 	At  time.Time `json:"at"`
 	// Bytes is the state's size, for display.
 	Bytes int `json:"bytes"`
+	// Threshold is the job's multi-label threshold: a real-time call that sets none answers
+	// with it, as the job did.
+	Threshold *float64 `json:"threshold,omitempty"`
 }
 
 // ClassifierRef is the display form of one version: "tickets@v2".
@@ -76,7 +79,8 @@ func (db *DB) KeepClassifierFit(ctx context.Context, job *batch.Job, state []byt
 		if err != nil {
 			return err
 		}
-		c.Fit = &ClassifierFit{Job: job.ID, For: batch.FitHash(job.Spec), At: db.now().UTC(), Bytes: len(state)}
+		c.Fit = &ClassifierFit{Job: job.ID, For: batch.FitHash(job.Spec), At: db.now().UTC(), Bytes: len(state),
+			Threshold: job.Spec.Threshold}
 		if v, err = json.Marshal(c); err != nil {
 			return fmt.Errorf("store: encode classifier %s: %w", name, err)
 		}

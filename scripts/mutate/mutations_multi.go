@@ -40,6 +40,13 @@ func init() {
 			tests: []string{"classify:TestFitMixture"},
 		},
 		{
+			name:  "a real-time call with a fitted classifier and no threshold uses the job's",
+			file:  "server/realtime.go",
+			old:   "spec.Threshold = f.jobThreshold",
+			new:   "_ = f.jobThreshold",
+			tests: []string{"server:TestSavedClassifierKeepsFit"},
+		},
+		{
 			name:  "the result cache keys real-time answers by the fit that gave them",
 			file:  "server/realtime.go",
 			old:   "canon += \"\\x00fit of \" + fit.job",
