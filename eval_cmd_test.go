@@ -117,7 +117,7 @@ func TestEvalScript(t *testing.T) {
 		t.Fatalf("eval.sh: %v\n%s", err, b)
 	}
 	md, _ := os.ReadFile(out)
-	for _, want := range []string{"## Label names only", "## Names and descriptions", "## Names, descriptions and text_type", "## Summary", "## With 8 examples per label"} {
+	for _, want := range []string{"## Label names only", "## Names and descriptions", "## Names, descriptions and text_type", "## Summary", "## With 8 examples per label", "## Multi-label sets", "## Real-time against batch", "| tickets | single | desc | "} {
 		if !strings.Contains(string(md), want) {
 			t.Fatalf("EVAL.md lacks %q:\n%s", want, md)
 		}
