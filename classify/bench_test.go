@@ -138,13 +138,13 @@ func BenchmarkFit(b *testing.B) {
 
 // benchClassifyFitted is benchClassify with a corpus fit, as a batch job classifies; described
 // gives every label a description (the fit then also keeps the names reading, fitAgree).
-func benchClassifyFitted(b *testing.B, nLabels int, described bool) {
+func benchClassifyFitted(b *testing.B, nLabels int, described bool, mode string) {
 	clf := testBuiltin(b)
 	labels := []string{"billing", "technical", "sales"}
 	for i := len(labels); i < nLabels; i++ {
 		labels = append(labels, fmt.Sprintf("topic %d", i))
 	}
-	spec := Spec{Labels: labels[:nLabels]}
+	spec := Spec{Labels: labels[:nLabels], Mode: mode}
 	if described {
 		spec.Descriptions = map[string]string{}
 		for _, l := range spec.Labels {
@@ -173,11 +173,14 @@ func benchClassifyFitted(b *testing.B, nLabels int, described bool) {
 	}
 }
 
-func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false) }
-func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200, false) }
+func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false, ModeSingle) }
+func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200, false, ModeSingle) }
 func BenchmarkClassifyFitted200LabelsDescribed(b *testing.B) {
-	benchClassifyFitted(b, 200, true)
+	benchClassifyFitted(b, 200, true, ModeSingle)
 }
+
+// BenchmarkClassifyFitted50LabelsMulti: multi mode, with the calibration (multicalib.go).
+func BenchmarkClassifyFitted50LabelsMulti(b *testing.B) { benchClassifyFitted(b, 50, false, ModeMulti) }
 
 // BenchmarkPreview is a job's preview on a 1,000-line sample (issue 12: under 2 s at 50
 // labels): the fit, classifying the sample, and the per-label summary.

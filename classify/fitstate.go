@@ -111,9 +111,11 @@ func decodeFit(s []byte) (*fitted, error) {
 			return nil, bad
 		}
 		f.calib = make([]mixture, f.nl)
+		f.prep = make([]mixPrep, f.nl)
 		for l := range f.calib {
 			x := f32s(5)
 			f.calib[l] = mixture{x[0], x[1], x[2], x[3], x[4]}
+			f.prep[l] = f.calib[l].prepare()
 		}
 	}
 	f.words = make([]string, nw)

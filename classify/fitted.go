@@ -18,6 +18,7 @@ type fitted struct {
 	alt      []float32 // nl×d or nil: the names reading's centred prototypes (see fitAgree)
 	catchAll []bool
 	calib    []mixture // multi mode: each label's calibration (multicalib.go), or nil
+	prep     []mixPrep // calib prepared (decodeFit)
 	temp     float32   // the confidence temperature (see fitTemp)
 	words    []string  // the student's vocabulary
 	wscale   []float32 // nl: dequantises w
@@ -211,11 +212,11 @@ func (f *fitted) multiResult(labels []string, logit []float64, threshold float64
 // a calibration, its confidence is that the likeliest specific label does not apply.
 func (f *fitted) multiConfidences(logit []float64) []float64 {
 	out := make([]float64, len(logit))
-	if f.calib != nil {
+	if f.prep != nil {
 		best := 0.0
 		for l, x := range logit {
 			if !f.catchAll[l] {
-				out[l] = f.calib[l].posterior(x)
+				out[l] = f.prep[l].posterior(x)
 				best = max(best, out[l])
 			}
 		}

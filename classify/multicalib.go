@@ -104,23 +104,46 @@ func (m mixture) rawPosterior(x float64) float64 {
 	return 1 / (1 + math.Exp(-lr))
 }
 
-// posterior is rawPosterior made monotone. With unequal spreads the log ratio of the two
-// normal densities is a parabola in x, and past its vertex it turns back (a text far above
-// the label's texts would get less confidence than one among them, or one far below more):
-// x is held at the vertex on that side.
+// posterior is rawPosterior made monotone (mixPrep.posterior).
 func (m mixture) posterior(x float64) float64 {
+	p := m.prepare()
+	return p.posterior(x)
+}
+
+// mixPrep is a mixture prepared for answering: the constant part of the log ratio, the
+// inverse spreads, and the range of logits over which the ratio rises.
+type mixPrep struct {
+	c, a0, a1, mu0, mu1, lo, hi float64
+}
+
+// prepare returns m ready for posterior. With unequal spreads the log ratio of the two normal
+// densities is a parabola in x, and past its vertex it turns back (a text far above the
+// label's texts would get less confidence than one among them, or one far below more): x is
+// held at the vertex on that side.
+func (m mixture) prepare() mixPrep {
 	mu0, mu1 := float64(m.mu0), float64(m.mu1)
-	if mu1 <= mu0 {
-		return m.rawPosterior(x)
+	p := mixPrep{
+		c:  math.Log(float64(m.pi)/(1-float64(m.pi))) - math.Log(float64(m.sd1)/float64(m.sd0)),
+		a0: 1 / float64(m.sd0), a1: 1 / float64(m.sd1), mu0: mu0, mu1: mu1,
+		lo: math.Inf(-1), hi: math.Inf(1),
 	}
-	a0, a1 := 1/float64(m.sd0*m.sd0), 1/float64(m.sd1*m.sd1)
-	if a0 != a1 {
-		vertex := (mu0*a0 - mu1*a1) / (a0 - a1)
-		if a1 > a0 { // the applying texts spread less: the ratio peaks at the vertex
-			x = min(x, max(vertex, mu1))
-		} else { // they spread more: the ratio bottoms out at the vertex
-			x = max(x, min(vertex, mu0))
-		}
+	if mu1 <= mu0 || m.sd0 == m.sd1 {
+		return p
 	}
-	return m.rawPosterior(x)
+	b0, b1 := p.a0*p.a0, p.a1*p.a1
+	vertex := (mu0*b0 - mu1*b1) / (b0 - b1)
+	if b1 > b0 { // the applying texts spread less: the ratio peaks at the vertex
+		p.hi = max(vertex, mu1)
+	} else { // they spread more: the ratio bottoms out at the vertex
+		p.lo = min(vertex, mu0)
+	}
+	return p
+}
+
+// posterior is the probability that the label applies to a text of logit x, never falling as
+// x rises.
+func (p *mixPrep) posterior(x float64) float64 {
+	x = min(max(x, p.lo), p.hi)
+	z1, z0 := (x-p.mu1)*p.a1, (x-p.mu0)*p.a0
+	return 1 / (1 + math.Exp(-(p.c - 0.5*z1*z1 + 0.5*z0*z0)))
 }

@@ -28,14 +28,14 @@ func init() {
 		{
 			name:  "multi-label confidences are the calibrated posteriors",
 			file:  "classify/fitted.go",
-			old:   "out[l] = f.calib[l].posterior(x)",
+			old:   "out[l] = f.prep[l].posterior(x)",
 			new:   "out[l] = 1 / (1 + math.Exp(-x))",
 			tests: []string{"classify:TestMultiFitCalibrated"},
 		},
 		{
 			name:  "a label's calibrated confidence never falls as its logit rises",
 			file:  "classify/multicalib.go",
-			old:   "x = min(x, max(vertex, mu1))",
+			old:   "p.hi = max(vertex, mu1)",
 			new:   "_ = vertex",
 			tests: []string{"classify:TestFitMixture"},
 		},
