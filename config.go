@@ -84,6 +84,9 @@ type Config struct {
 
 	TLS TLSConfig `koanf:"tls"` // serve_tls.go
 
+	// Cluster mode (issue 25): state in replicated NATS JetStream KV buckets, objects in S3.
+	Cluster ClusterConfig `koanf:"cluster"`
+
 	// DefaultModel and Models: the models a spec can name (issue 13; models.go).
 	DefaultModel string                 `koanf:"default_model"`
 	Models       map[string]ModelConfig `koanf:"models"`
@@ -133,6 +136,13 @@ func defaults() map[string]any {
 		"retention.days":                     0,
 		"default_model":                      "builtin",
 		"retention.interval":                 "1h",
+		"cluster.enabled":                    false,
+		"cluster.node_name":                  "",
+		"cluster.client_addr":                "127.0.0.1:4222",
+		"cluster.route_addr":                 "127.0.0.1:6222",
+		"cluster.peers":                      []string{},
+		"cluster.replicas":                   3,
+		"cluster.connect":                    []string{},
 		"tls.cert_file":                      "",
 		"tls.key_file":                       "",
 		"tls.self_signed":                    false,
@@ -189,7 +199,8 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 
 // envProvider maps CLASSER_LIMITS_MAX_TEXT_CHARS to limits.max_text_chars by
 // matching against the known keys, since "_" is both the separator and part of
-// key names. CLASSER_API_KEYS is the documented short name for auth.keys.
+// key names. CLASSER_API_KEYS is the documented short name for auth.keys. List-valued
+// keys (auth.keys, cluster.peers, cluster.connect) are comma-separated in the environment.
 func envProvider(defs map[string]any, environ []string) koanf.Provider {
 	byEnv := map[string]string{"API_KEYS": "auth.keys"}
 	for key := range defs {
@@ -205,7 +216,7 @@ func envProvider(defs map[string]any, environ []string) koanf.Provider {
 		if !known {
 			continue
 		}
-		if key == "auth.keys" {
+		if _, isList := defs[key].([]string); isList {
 			vals[key] = splitList(val)
 			continue
 		}
@@ -268,6 +279,7 @@ func (c *Config) validate() error {
 		}
 	}
 	errs = append(errs, c.validateModels()...)
+	errs = append(errs, c.validateCluster()...)
 	return errors.Join(errs...)
 }
 

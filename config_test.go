@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,8 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := loadConfig(pflag.NewFlagSet("x", pflag.ContinueOnError), nil)
-	if got.Addr != want.Addr || got.Limits != want.Limits || got.Pipeline != want.Pipeline || got.URLs != want.URLs || got.HTTP != want.HTTP || got.Cache != want.Cache || got.TLS != want.TLS {
+	if got.Addr != want.Addr || got.Limits != want.Limits || got.Pipeline != want.Pipeline || got.URLs != want.URLs || got.HTTP != want.HTTP || got.Cache != want.Cache || got.TLS != want.TLS ||
+		!reflect.DeepEqual(got.Cluster, want.Cluster) {
 		t.Fatalf("config.example.yaml differs from the defaults:\n%+v\n%+v", got, want)
 	}
 }

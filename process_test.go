@@ -113,8 +113,21 @@ func scanServeLog(r io.Reader, logs *syncBuffer, found chan<- string) {
 	}
 }
 
-// startProcAt starts the binary on addr; env adds or overrides variables.
+// startProcAt starts the binary on addr and waits for its URL; env adds or overrides variables.
 func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
+	t.Helper()
+	p, found := launchProc(t, bin, dataDir, addr, env...)
+	select {
+	case p.url = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start within 30s")
+	}
+	return p
+}
+
+// launchProc starts `classer-batch serve` on addr with env added, without waiting: the
+// URL it announces arrives on the returned channel.
+func launchProc(t *testing.T, bin, dataDir, addr string, env ...string) (*proc, chan string) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
 	cmd.Env = append(os.Environ(),
@@ -130,21 +143,15 @@ func startProcAt(t *testing.T, bin, dataDir, addr string, env ...string) *proc {
 		t.Fatal(err)
 	}
 	found := make(chan string, 1)
-	logs := &syncBuffer{}
-	go scanServeLog(stderr, logs, found)
-	p := &proc{cmd: cmd, logs: logs}
+	p := &proc{cmd: cmd, logs: &syncBuffer{}}
+	go scanServeLog(stderr, p.logs, found)
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			p.cmd.Process.Kill()
 			p.cmd.Wait()
 		}
 	})
-	select {
-	case p.url = <-found:
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start within 30s")
-	}
-	return p
+	return p, found
 }
 
 // peakRSS reads the process's high-water resident set size from /proc.

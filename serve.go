@@ -18,6 +18,7 @@ import (
 	"github.com/classer-ai/classer-batch/classify/wordvec"
 	"github.com/classer-ai/classer-batch/server"
 	"github.com/classer-ai/classer-batch/store"
+	"github.com/classer-ai/classer-batch/store/kvstore"
 )
 
 // Main is the whole appliance in one value, so a test can run it on 127.0.0.1:0
@@ -31,7 +32,8 @@ type Main struct {
 	// URL is the base URL the server listens on, known once Run returns.
 	URL string
 
-	db      *store.DB
+	db      appStore
+	cluster clusterConn // cluster mode only (cluster_serve.go)
 	api     *server.Server
 	runner  *batch.Runner
 	sweeper *batch.Sweeper
@@ -52,7 +54,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "classer.db"))
+	var db appStore
+	var err error
+	if cfg.Cluster.Enabled {
+		db, err = m.openCluster(ctx)
+	} else {
+		db, err = store.Open(filepath.Join(cfg.DataDir, "classer.db"))
+	}
 	if err != nil {
 		return err
 	}
@@ -98,6 +106,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.runnerBlobs != nil {
 		runnerBlobs = m.runnerBlobs(runnerBlobs)
 	}
+	var runnerJobs batch.JobStore = db
+	if cfg.Cluster.Enabled {
+		runnerJobs = nodeJobs{db, cfg.Cluster.NodeName}
+	}
 	m.runner = batch.NewRunner(batch.Config{
 		Workers:            cfg.Workers,
 		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
@@ -106,7 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 			ChunkLines:    cfg.Pipeline.ChunkLines,
 			MaxInputBytes: cfg.Limits.MaxInputBytes,
 		},
-	}, db, runnerBlobs, clf, m.Log, time.Now)
+	}, runnerJobs, runnerBlobs, clf, m.Log, time.Now)
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}
@@ -192,6 +204,7 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
 	}
+	m.cluster.close()
 	return errors.Join(errs...)
 }
 
@@ -276,12 +289,25 @@ func (b batchBlobs) OpenVersion(ctx context.Context, key string, offset int64, v
 	return b.Store.Open(ctx, key, offset)
 }
 
+// appStore is the state serve needs: the bbolt store.DB on a single node, the JetStream
+// KV kvstore.Store in cluster mode.
+type appStore interface {
+	server.Store
+	batch.JobStore
+	batch.SweepStore
+	ImportKey(ctx context.Context, account, secret string, admin bool) (*store.Key, error)
+	CountKeys(ctx context.Context) (int, error)
+	Close() error
+}
+
 type versionedStore interface {
 	Version(ctx context.Context, key string) (string, error)
 	OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error)
 }
 
 var (
+	_ appStore       = (*store.DB)(nil)
+	_ appStore       = (*kvstore.Store)(nil)
 	_ batch.Blobs    = batchBlobs{}
 	_ versionedStore = (*blob.S3)(nil)
 )

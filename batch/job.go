@@ -66,6 +66,10 @@ type Job struct {
 	RequestsTotal   int64  `json:"requests_total"`
 	EstimatedTokens int64  `json:"estimated_tokens"`
 
+	// Node is the cluster node whose runner runs the job (cluster mode; empty on a single
+	// node): only that node resumes it after a restart, so two nodes never run one job.
+	Node string `json:"node,omitempty"`
+
 	Checkpoint Checkpoint `json:"checkpoint"`
 	// Final holds the counters of a finished run between publishing its results
 	// and marking the job completed, so a crash in between loses nothing.

@@ -134,6 +134,9 @@ func mapError(err error) *apiError {
 			Message: "bad upload: " + domainMessage(err, blob.ErrBadUpload, "malformed multipart form")}
 	case errors.Is(err, blob.ErrNotExist):
 		return notFound("object not found")
+	case errors.Is(err, errors.ErrUnsupported):
+		// Something this mode of the appliance does not offer (a backup in cluster mode).
+		return &apiError{Status: http.StatusNotImplemented, Code: "NOT_IMPLEMENTED", Message: err.Error()}
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this answer, but the log should not call it a 500.
 		return &apiError{Status: 499, Code: "CLIENT_CLOSED_REQUEST", Message: "client closed the request"}

@@ -227,21 +227,6 @@ func TestOpenLockedByAnotherProcess(t *testing.T) {
 	_ = db.Close()
 }
 
-func TestCancelledContextWritesNothing(t *testing.T) {
-	db, _ := openTest(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := db.Ping(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Ping: err = %v, want context.Canceled", err)
-	}
-	if _, _, err := db.CreateKey(ctx, "acme", false); !errors.Is(err, context.Canceled) {
-		t.Errorf("CreateKey: err = %v, want context.Canceled", err)
-	}
-	if n, err := db.CountKeys(context.Background()); err != nil || n != 0 {
-		t.Errorf("CountKeys = %d, %v; want 0 keys after a cancelled create", n, err)
-	}
-}
-
 func TestPingClosed(t *testing.T) {
 	db, _ := openTest(t)
 	if err := db.Close(); err != nil {

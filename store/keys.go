@@ -89,7 +89,7 @@ func (db *DB) CreateKey(ctx context.Context, account string, admin bool) (string
 	if err := validAccount(account); err != nil {
 		return "", nil, err
 	}
-	secret := secretPrefix + randomString(secretRandLen, secretAlphabet)
+	secret := NewSecret()
 	sum := hashSecret(secret)
 	var out *Key
 	err := db.update(ctx, func(tx *bolt.Tx) error {
@@ -133,10 +133,28 @@ func (db *DB) addKey(tx *bolt.Tx, account, secret string, sum [sha256.Size]byte,
 	return rec, nil
 }
 
+// The helpers below let another implementation of the store (kvstore, for cluster mode)
+// make keys and check input exactly as this one does.
+
+// NewSecret returns a fresh API key secret: "sk-" and 32 random base62 characters.
+func NewSecret() string { return secretPrefix + randomString(secretRandLen, secretAlphabet) }
+
+// NewKeyID returns a random key id; the caller makes sure it is not in use yet.
+func NewKeyID() string { return keyIDPrefix + randomString(keyIDRandLen, keyIDAlphabet) }
+
+// DisplayPrefix is the part of secret a Key keeps for display.
+func DisplayPrefix(secret string) string { return displayPrefix(secret) }
+
+// ValidAccount is nil if account can be stored.
+func ValidAccount(account string) error { return validAccount(account) }
+
+// ValidImportedSecret is nil if secret may be imported by ImportKey.
+func ValidImportedSecret(secret string) error { return validImportedSecret(secret) }
+
 // newKeyID picks an id not yet used in keys.
 func newKeyID(keys *bolt.Bucket) string {
 	for {
-		id := keyIDPrefix + randomString(keyIDRandLen, keyIDAlphabet)
+		id := NewKeyID()
 		if keys.Get([]byte(id)) == nil {
 			return id
 		}

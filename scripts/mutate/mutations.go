@@ -361,7 +361,7 @@ var mutations = []mutation{
 		file:  "store/jobs.go",
 		old:   "if len(active) >= maxActive {",
 		new:   "if false {",
-		tests: []string{"store:TestStartJobRace", ".:TestRacingStarts"},
+		tests: []string{"store:TestSuite", ".:TestRacingStarts"},
 	},
 
 	// Retention.

@@ -1,0 +1,156 @@
+// Package cluster runs the NATS side of cluster mode (issue 25): the nats-server embedded
+// in each classer-batch node, with JetStream and routes to its peers, or a connection to
+// an external NATS cluster instead.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Name is the NATS cluster name every node uses; routes refuse a server of another one.
+const Name = "classer-batch"
+
+// NodeConfig is one embedded node.
+type NodeConfig struct {
+	Name       string   // unique per node (cluster.node_name)
+	ClientAddr string   // host:port of the client listener
+	RouteAddr  string   // host:port of the cluster route listener
+	Peers      []string // route URLs of the other nodes; none: a standalone JetStream server
+	StoreDir   string   // where JetStream keeps its streams
+}
+
+// Node is an embedded nats-server. Close stops it.
+type Node struct {
+	srv *server.Server
+}
+
+// StartNode starts an embedded nats-server with JetStream and waits until it accepts
+// clients (up to ready). With peers it listens for routes and joins them; JetStream
+// then waits for a meta leader, which is elected once a majority of the nodes is up.
+func StartNode(cfg NodeConfig, log *slog.Logger, ready time.Duration) (*Node, error) {
+	host, port, err := splitAddr(cfg.ClientAddr)
+	if err != nil {
+		return nil, fmt.Errorf("cluster.client_addr: %w", err)
+	}
+	opts := &server.Options{
+		ServerName: cfg.Name,
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   cfg.StoreDir,
+		NoSigs:     true, // the appliance handles signals
+	}
+	if len(cfg.Peers) > 0 {
+		rhost, rport, err := splitAddr(cfg.RouteAddr)
+		if err != nil {
+			return nil, fmt.Errorf("cluster.route_addr: %w", err)
+		}
+		opts.Cluster = server.ClusterOpts{Name: Name, Host: rhost, Port: rport}
+		for _, p := range cfg.Peers {
+			u, err := url.Parse(p)
+			if err != nil {
+				return nil, fmt.Errorf("cluster.peers %q: %w", p, err)
+			}
+			opts.Routes = append(opts.Routes, u)
+		}
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("nats-server: %w", err)
+	}
+	srv.SetLoggerV2(slogLogger{log.With("component", "nats")}, false, false, false)
+	srv.Start()
+	if !srv.ReadyForConnections(ready) || !srv.JetStreamEnabled() {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, fmt.Errorf("nats-server %s did not start within %s (see the component=nats log lines)", cfg.Name, ready)
+	}
+	return &Node{srv: srv}, nil
+}
+
+// ClientURL is the node's client listener, as nats://host:port.
+func (n *Node) ClientURL() string { return n.srv.ClientURL() }
+
+// Name is the node's name (cluster.node_name).
+func (n *Node) Name() string { return n.srv.Name() }
+
+// Connect opens a client connection to the node inside the process (no socket).
+func (n *Node) Connect() (*nats.Conn, jetstream.JetStream, error) {
+	return connect("", nats.InProcessServer(n.srv), nats.Name("classer-batch "+n.srv.Name()))
+}
+
+// Close stops the node and waits until it has.
+func (n *Node) Close() {
+	n.srv.Shutdown()
+	n.srv.WaitForShutdown()
+}
+
+// Dial connects to an external NATS cluster (cluster.connect). The client reconnects
+// on its own, for ever, when a server goes away.
+func Dial(ctx context.Context, urls []string) (*nats.Conn, jetstream.JetStream, error) {
+	if len(urls) == 0 {
+		return nil, nil, errors.New("cluster.connect: no URL")
+	}
+	all := urls[0]
+	for _, u := range urls[1:] {
+		all += "," + u
+	}
+	deadline, ok := ctx.Deadline()
+	timeout := 10 * time.Second
+	if ok {
+		timeout = time.Until(deadline)
+	}
+	return connect(all, nats.Timeout(timeout), nats.RetryOnFailedConnect(false))
+}
+
+func connect(url string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	opts = append(opts, nats.MaxReconnects(-1))
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats connect: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return nc, js, nil
+}
+
+func splitAddr(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("port %q: %w", p, err)
+	}
+	if port == 0 {
+		port = -1 // nats-server's "pick a free port"
+	}
+	return host, port, nil
+}
+
+// slogLogger sends nats-server's log to slog. Its notices are info; a "fatal" is logged
+// as an error and StartNode reports the failed start (nats-server's own logger would
+// exit the process).
+type slogLogger struct{ log *slog.Logger }
+
+func (l slogLogger) Noticef(format string, v ...any) { l.log.Info(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Tracef(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }

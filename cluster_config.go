@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+)
+
+// ClusterConfig is the cluster.* section (issue 25). With Enabled false nothing about
+// NATS starts and the appliance is the single-node one.
+type ClusterConfig struct {
+	Enabled bool `koanf:"enabled"`
+	// NodeName names this node in the cluster; unique per node.
+	NodeName string `koanf:"node_name"`
+	// ClientAddr and RouteAddr are the embedded nats-server's client and cluster-route
+	// listeners (host:port).
+	ClientAddr string `koanf:"client_addr"`
+	RouteAddr  string `koanf:"route_addr"`
+	// Peers are the route URLs of the other nodes (nats://host:port).
+	Peers []string `koanf:"peers"`
+	// Replicas of the state buckets: 3 survives losing any one node.
+	Replicas int `koanf:"replicas"`
+	// Connect, when set, names the client URLs of an existing NATS cluster to use instead
+	// of embedding one; then ClientAddr, RouteAddr and Peers are not used.
+	Connect []string `koanf:"connect"`
+}
+
+var nodeNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// validateCluster checks the cluster.* keys when cluster mode is on; with it off they
+// are not looked at.
+func (c *Config) validateCluster() []error {
+	cl := c.Cluster
+	if !cl.Enabled {
+		return nil
+	}
+	var errs []error
+	if c.Storage.Kind != "s3" {
+		errs = append(errs, fmt.Errorf("cluster.enabled requires storage.kind s3 (every node reads and writes the same objects), not %q", c.Storage.Kind))
+	}
+	// Also with cluster.connect: a job belongs to the node that started it (batch.Job.Node).
+	if !nodeNameRe.MatchString(cl.NodeName) {
+		errs = append(errs, fmt.Errorf("cluster.node_name %q must be 1-64 letters, digits, '-' or '_', and unique per node", cl.NodeName))
+	}
+	if cl.Replicas < 1 || cl.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("cluster.replicas must be 1 to 5 (JetStream's limit), not %d", cl.Replicas))
+	}
+	for _, u := range cl.Connect {
+		if err := checkNATSURL(u, "nats", "tls"); err != nil {
+			errs = append(errs, fmt.Errorf("cluster.connect: %w", err))
+		}
+	}
+	if len(cl.Connect) > 0 {
+		if len(cl.Peers) > 0 {
+			errs = append(errs, errors.New("cluster.peers and cluster.connect exclude each other: peers are for the embedded NATS server, connect is for an external NATS cluster"))
+		}
+	} else {
+		for key, addr := range map[string]string{"cluster.client_addr": cl.ClientAddr, "cluster.route_addr": cl.RouteAddr} {
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				errs = append(errs, fmt.Errorf("%s %q: want host:port: %w", key, addr, err))
+			}
+		}
+		if cl.Replicas > len(cl.Peers)+1 {
+			errs = append(errs, fmt.Errorf("cluster.replicas is %d but the cluster has %d node(s) (this one and cluster.peers)", cl.Replicas, len(cl.Peers)+1))
+		}
+		for _, u := range cl.Peers {
+			if err := checkNATSURL(u, "nats", "nats-route", "tls"); err != nil {
+				errs = append(errs, fmt.Errorf("cluster.peers: %w", err))
+			}
+		}
+	}
+	return errs
+}
+
+// checkNATSURL wants scheme://host:port with one of schemes.
+func checkNATSURL(s string, schemes ...string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	if !slices.Contains(schemes, u.Scheme) || u.Port() == "" || u.Hostname() == "" {
+		return fmt.Errorf("%q: want %s://host:port", s, schemes[0])
+	}
+	return nil
+}
