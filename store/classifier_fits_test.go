@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/classify"
 )
 
 // TestClassifierFit: a job's fit is kept with the version the job named, a later job's
@@ -13,13 +14,14 @@ import (
 // classifier deletes its fits.
 func TestClassifierFit(t *testing.T) {
 	ctx := context.Background()
-	db := openTestDB(t)
+	db, _ := openTest(t)
+	ab := classify.Spec{Labels: []string{"a", "b"}}
 	for range 2 {
-		if _, err := db.SaveClassifier(ctx, "acme", "desk", spec("a", "b")); err != nil {
+		if _, err := db.SaveClassifier(ctx, "acme", "desk", ab); err != nil {
 			t.Fatal(err)
 		}
 	}
-	job := &batch.Job{ID: "batch_1", Account: "acme", Classifier: "desk@v1", Spec: spec("a", "b")}
+	job := &batch.Job{ID: "batch_1", Account: "acme", Classifier: "desk@v1", Spec: ab}
 	if err := db.KeepClassifierFit(ctx, job, []byte("state one")); err != nil {
 		t.Fatal(err)
 	}
