@@ -36,12 +36,13 @@ import (
 //     model gives its label, and the teacher and student are fitted again (see fitWith).
 //  5. Calibration (multi mode, a sample of multiCalibMinTexts or more): each label's fitted
 //     logit over the sample is modelled as a mixture of the texts it applies to and the rest,
-//     and a text's confidence is its posterior under it (multicalib.go).
+//     and a text's confidence is its posterior under it (multicalib.go); a label whose logit
+//     already separates its texts clearly (multiCalibMaxSep) keeps the sigmoid.
 //
 // A spec's examples join the sample with their given label (fitExampleWeight each) and their
 // centroid joins their label's prototype. Confidence is softmax(temp·logit) at the chosen
-// label (multi mode: the calibrated posterior, or, on a small sample, the sigmoid of the
-// logit), the temperature set per job and per text (textTemp).
+// label (multi mode: the calibrated posterior, or, on a small sample or a clearly separated
+// label, the sigmoid of the logit), the temperature set per job and per text (textTemp).
 //
 // Every constant below was chosen on the development suite (../shared/datasets, three
 // regimes) by leave-one-set-out or by the reasoning given, and EVAL.md's "What was tried"
@@ -441,7 +442,7 @@ func (f *fitted) quantise(W []float64, V int) {
 	}
 }
 
-// calibrate fits each specific label's mixture (multicalib.go) to the fitted logits of the
+// calibrate fits each specific label's calibration (multicalib.go) to the fitted logits of the
 // sample rows rs.
 func (f *fitted) calibrate(words WordVectors, rs []fitRow) {
 	f.compile(words)
@@ -457,7 +458,7 @@ func (f *fitted) calibrate(words WordVectors, rs []fitRow) {
 	f.calib = make([]mixture, f.nl)
 	for l := range f.nl {
 		if !f.catchAll[l] {
-			f.calib[l] = fitMixture(col[l])
+			f.calib[l] = calibrateLabel(col[l])
 		}
 	}
 }

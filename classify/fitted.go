@@ -238,9 +238,14 @@ func (f *fitted) multiConfidences(logit []float64) []float64 {
 		if f.catchAll[l] {
 			x = -best
 		}
-		out[l] = Round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
+		out[l] = Round4(multiSigmoid(x))
 	}
 	return out
+}
+
+// multiSigmoid is a multi-mode label's confidence without a calibration.
+func multiSigmoid(x float64) float64 {
+	return 1 / (1 + math.Exp(-fitMultiTemp*x))
 }
 
 // sortScores orders labels highest first; ties keep label order (insertion sort, stable:
