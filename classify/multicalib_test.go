@@ -141,8 +141,9 @@ func TestMultiFitCalibrated(t *testing.T) {
 	}
 }
 
-// TestCalibrateLabelSeparated: a label whose logits fall in two clearly separated groups keeps
-// the fixed sigmoid (the zero mixture); one whose groups overlap gets its mixture. Fitted on a
+// TestCalibrateLabelSeparated: a label whose logits fall in two clearly separated groups on
+// either side of 0 keeps the fixed sigmoid (the zero mixture); one whose groups overlap, or lie
+// both below 0, gets its mixture. Fitted on a
 // corpus whose labels stand apart, every answer is the sigmoid of the logit.
 func TestCalibrateLabelSeparated(t *testing.T) {
 	if m := calibrateLabel(twoNormals(2000, 6, 1.5, -2, 2)); m != (mixture{}) {
@@ -150,6 +151,10 @@ func TestCalibrateLabelSeparated(t *testing.T) {
 	}
 	if m := calibrateLabel(twoNormals(2000, 2, 1.5, -2, 2)); m == (mixture{}) || m.separation() > multiCalibMaxSep {
 		t.Fatalf("overlapping groups (2.3 sd): calibration %+v, want a mixture", m)
+	}
+	// Separated, but both below logit 0: the sigmoid would give the label to none of its texts.
+	if m := calibrateLabel(twoNormals(2000, -3, 1.5, -11, 2)); m == (mixture{}) || m.posterior(-3) < 0.95 {
+		t.Fatalf("separated groups below 0: calibration %+v, want a mixture that gives the label", m)
 	}
 	if p := (mixture{}).prepare(); p.posterior(-0.5) != multiSigmoid(-0.5) {
 		t.Fatalf("the zero mixture answers %v at -0.5, want the sigmoid %v", p.posterior(-0.5), multiSigmoid(-0.5))

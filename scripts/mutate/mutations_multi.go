@@ -35,8 +35,15 @@ func init() {
 		{
 			name:  "a label whose logit separates its texts clearly keeps the sigmoid",
 			file:  "classify/multicalib.go",
-			old:   "if m.separation() > multiCalibMaxSep {",
+			old:   "if m.separation() > multiCalibMaxSep && m.mu0 < 0 && m.mu1 > 0 {",
 			new:   "if false {",
+			tests: []string{"classify:TestCalibrateLabelSeparated"},
+		},
+		{
+			name:  "a separated label keeps the sigmoid only where logit 0 lies between its two groups",
+			file:  "classify/multicalib.go",
+			old:   "&& m.mu0 < 0 && m.mu1 > 0 {",
+			new:   "{",
 			tests: []string{"classify:TestCalibrateLabelSeparated"},
 		},
 		{
