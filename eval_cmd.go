@@ -20,14 +20,20 @@ import (
 	"github.com/classer-ai/classer-batch/eval"
 )
 
-const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] labelled.ndjson
+const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] [--realtime | --realtime-fit-half] [--held-out] labelled.ndjson
 
 Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
-multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration.
+multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration; in multi
+mode also micro-F1, the share of lines with no label against the gold's, labels per line,
+per-label calibration and the top-1 baseline (each line gets only its best label).
 --model scores a model of the config's models section (default: the job's "model", else
 default_model, which is builtin unless configured); --reference runs on the built-in model.
 --add-labels adds labels no line is about (the summary then ends with the share of lines each
 took); --resample keeps lines so that the spec's first label is SHARE of them (single mode).
+--realtime sends the lines one by one through the real-time path (/v1/classify, or /v1/tag in
+multi mode) instead; --realtime-fit-half does so with the fit a batch job on the file's even
+lines would keep (a saved classifier's fit), scoring the odd lines; --held-out scores only the
+odd lines with any method, to compare with it.
 `
 
 // runEval scores the batch pipeline on labelled lines ({"text", "label"} or, in
@@ -46,12 +52,19 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	reference := fs.Bool("reference", false, "score the reference method (batch-centred SIF mean, argmax cosine) instead of the pipeline")
 	addLabels := fs.StringSlice("add-labels", nil, "add these labels (no description) to the spec: distractors no line is about")
 	resample := fs.Float64("resample", 0, "keep lines (drawn by --seed) so that the spec's first label is this share of them")
+	realtime := fs.Bool("realtime", false, "send the lines one by one through the real-time path, without a fitted classifier")
+	fitHalf := fs.Bool("realtime-fit-half", false, "real-time with the fit of a batch run on the even lines; scores the odd lines")
+	heldOut := fs.Bool("held-out", false, "score only the odd lines (the half --realtime-fit-half scores)")
+	multiSummary := fs.Bool("multi-summary", false, "multi mode: print one line: micro_f1 macro_f1 top1_micro_f1 no_label gold_no_label per_line gold_per_line label_ece label_ece_max tag_ece lines")
 	modelFlags(fs)
 	if err := parseFlags(fs, args, evalUsage, stdout, stderr); err != nil {
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] labelled.ndjson")
+		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] [--realtime | --realtime-fit-half] [--held-out] labelled.ndjson")
+	}
+	if *realtime && *fitHalf {
+		return errors.New("eval: --realtime and --realtime-fit-half are two measurements: give one")
 	}
 	spec, err := readJobSpecRaw(*jobPath)
 	if err != nil {
@@ -85,6 +98,14 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		spec.Labels = append(spec.Labels, l)
 	}
 	exampleLines := eval.DrawExamples(golds, spec.Labels, *k, *seed)
+	if *heldOut || *fitHalf {
+		// The even lines are the other half (fitted on, or left out): they are not scored.
+		for i := range golds {
+			if i%2 == 0 {
+				delete(golds, i)
+			}
+		}
+	}
 
 	// Pass 2: collect the drawn examples' texts into the spec.
 	if len(exampleLines) > 0 {
@@ -107,6 +128,7 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 			return err
 		}
 	}
+	jobThreshold := spec.Threshold
 	if err := spec.Normalize(classify.DefaultBatchThreshold); err != nil {
 		return fmt.Errorf("%s: %w", *jobPath, err)
 	}
@@ -126,8 +148,18 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		return err
 	}
 
-	// Pass 3: stream the scored lines through the same pipeline as a batch job,
-	// compiled as a job would be (with a corpus fit on the same lines, if any).
+	// Multi mode runs at threshold 0, so that every label's confidence is there to score
+	// (ScoreMulti applies the threshold): the threshold only filters the answers.
+	threshold := *spec.Threshold
+	if *realtime && jobThreshold == nil {
+		// The real-time endpoints' default (resolveSpec with tagOpts). With a saved classifier's
+		// fit (--realtime-fit-half) a call answers at the threshold of the job that fitted it.
+		threshold = classify.DefaultTagThreshold
+	}
+	if spec.Mode == classify.ModeMulti {
+		spec.Threshold = new(float64)
+	}
+
 	var scored []int // input line number of each line sent
 	for i, g := range golds {
 		if _, drawn := exampleLines[i]; !drawn && g != nil {
@@ -135,30 +167,121 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		}
 	}
 	slices.Sort(scored)
-	open := func() (io.ReadCloser, error) { return scoredLines(path, golds, exampleLines), nil }
-	model, err := batch.Compile(ctx, clf, spec, open, batch.Limits{})
-	if err != nil {
-		return err
-	}
-	src := scoredLines(path, golds, exampleLines)
-	defer src.Close()
-	res := &eval.Results{}
-	if _, err := batch.Process(ctx, src, res, spec, model, *workers, batch.Limits{}, nil); err != nil {
-		return err
-	}
 	gold := make([][]string, len(scored))
 	for i, line := range scored {
 		gold[i] = golds[line]
 	}
-	items, failed, err := res.Items(gold)
+	var items []eval.Item
+	var failed int
+	if *realtime || *fitHalf {
+		items, failed, err = realtimeItems(ctx, clf, spec, path, golds, exampleLines, *fitHalf)
+	} else {
+		items, failed, err = batchItems(ctx, clf, spec, path, golds, exampleLines, gold, *workers)
+	}
 	if err != nil {
 		return err
+	}
+	if spec.Mode == classify.ModeMulti {
+		rep := eval.ScoreMulti(spec.Labels, items, failed, threshold)
+		switch {
+		case *multiSummary:
+			return rep.WriteSummary(stdout)
+		case *summary:
+			return rep.Report.WriteSummary(stdout, true)
+		}
+		return rep.Write(stdout, 10)
 	}
 	rep := eval.Score(spec.Mode, spec.Labels, items, failed)
 	if *summary {
 		return rep.WriteSummary(stdout, true, *addLabels...)
 	}
 	return rep.Write(stdout, 10)
+}
+
+// batchItems streams the scored lines through the same pipeline as a batch job, compiled as
+// a job would be (with a corpus fit on the same lines, if any); gold is the scored lines' gold.
+func batchItems(ctx context.Context, clf classify.Classifier, spec classify.Spec, path string, golds map[int][]string,
+	examples map[int]string, gold [][]string, workers int) ([]eval.Item, int, error) {
+	open := func() (io.ReadCloser, error) { return scoredLines(path, golds, examples), nil }
+	model, err := batch.Compile(ctx, clf, spec, open, batch.Limits{})
+	if err != nil {
+		return nil, 0, err
+	}
+	src := scoredLines(path, golds, examples)
+	defer src.Close()
+	res := &eval.Results{}
+	if _, err := batch.Process(ctx, src, res, spec, model, workers, batch.Limits{}, nil); err != nil {
+		return nil, 0, err
+	}
+	return res.Items(gold)
+}
+
+// realtimeItems answers the scored lines one at a time as a real-time call does
+// (server.Server.model: Compile, or CompileFitted with a saved classifier's fit). With fitHalf
+// the fit is the one a batch job over the file's even lines keeps (batch.Compile fits exactly
+// as the runner does), so the scored lines are texts it never saw.
+func realtimeItems(ctx context.Context, clf classify.Classifier, spec classify.Spec, path string, golds map[int][]string,
+	examples map[int]string, fitHalf bool) ([]eval.Item, int, error) {
+	model, err := clf.Compile(spec)
+	if fitHalf {
+		even := func() (io.ReadCloser, error) {
+			pr, pw := io.Pipe()
+			go func() {
+				pw.CloseWithError(eachLine(path, func(i int, line []byte) error {
+					if _, drawn := examples[i]; drawn || i%2 != 0 {
+						return nil
+					}
+					_, err := pw.Write(append(line, '\n'))
+					return err
+				}))
+			}()
+			return pr, nil
+		}
+		model, err = batch.Compile(ctx, clf, spec, even, batch.Limits{})
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var items []eval.Item
+	failed := 0
+	out := make([]classify.Result, 1)
+	err = eachLine(path, func(i int, line []byte) error {
+		if _, drawn := examples[i]; drawn || golds[i] == nil {
+			return nil
+		}
+		var row struct {
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(line, &row); err != nil {
+			return fmt.Errorf("%s line %d: %w", path, i+1, err)
+		}
+		if cm, ok := model.(classify.ContextModel); ok {
+			if err := cm.ClassifyContext(ctx, []string{row.Text}, out); err != nil {
+				return err
+			}
+		} else {
+			model.Classify([]string{row.Text}, out)
+		}
+		r := out[0]
+		if r.Err != "" {
+			failed++
+			return nil
+		}
+		it := eval.Item{Gold: golds[i], Confidence: r.Confidence}
+		if r.Label != "" {
+			it.Pred = []string{r.Label}
+		}
+		if spec.Mode == classify.ModeMulti {
+			it.Scores = make(map[string]float64, len(r.Labels))
+			for _, l := range r.Labels {
+				it.Pred = append(it.Pred, l.Label)
+				it.Scores[l.Label] = l.Confidence
+			}
+		}
+		items = append(items, it)
+		return nil
+	})
+	return items, failed, err
 }
 
 // scoredLines streams the lines of path that are scored: those with a gold

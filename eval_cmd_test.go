@@ -52,6 +52,55 @@ func TestEvalCommand(t *testing.T) {
 	}
 }
 
+// TestEvalMultiAndRealtime: multi mode reports its measures at the job's threshold (the run
+// itself at threshold 0 gives every label's confidence), and the real-time measurements score
+// every line, or the odd half with the even half's fit.
+func TestEvalMultiAndRealtime(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "m.job.json")
+	data := filepath.Join(dir, "m.ndjson")
+	os.WriteFile(job, []byte(`{"labels":["billing","technical"],"descriptions":{"billing":"invoices, payments, charges and refunds","technical":"software bugs, errors and crashes"},"mode":"multi"}`), 0o600)
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "{\"text\":\"please refund the duplicate payment on invoice %d\",\"labels\":[\"billing\"]}\n", i)
+		fmt.Fprintf(&b, "{\"text\":\"the software shows error %d and crashes after I paid\",\"labels\":[\"technical\",\"billing\"]}\n", i)
+		fmt.Fprintf(&b, "{\"text\":\"what a lovely sunny afternoon in the park %d\",\"labels\":[]}\n", i)
+	}
+	os.WriteFile(data, []byte(b.String()), 0o600)
+	summary := func(args ...string) []string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append(append([]string{"eval", "--job", job}, args...), data), nil, nil, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(out.String())
+	}
+	f := summary("--multi-summary")
+	// micro macro top1 no_label gold_no_label per_line gold_per_line label_ece label_ece_max tag_ece lines
+	if len(f) != 11 || f[10] != "60" || f[4] != "0.3333" || f[6] != "1.000" {
+		t.Fatalf("multi summary %q", f)
+	}
+	var full bytes.Buffer
+	run(context.Background(), []string{"eval", "--job", job, data}, nil, nil, &full, io.Discard)
+	for _, want := range []string{"at threshold 0.30: lines with no label", "top-1 baseline", "per-label ECE"} {
+		if !strings.Contains(full.String(), want) {
+			t.Fatalf("report lacks %q:\n%s", want, full.String())
+		}
+	}
+	if f := summary("--multi-summary", "--realtime"); len(f) != 11 || f[10] != "60" {
+		t.Fatalf("real-time summary %q", f)
+	}
+	if f := summary("--multi-summary", "--realtime-fit-half"); len(f) != 11 || f[10] != "30" {
+		t.Fatalf("real-time with the even half's fit %q: want the 30 odd lines", f)
+	}
+	if f := summary("--multi-summary", "--held-out"); len(f) != 11 || f[10] != "30" {
+		t.Fatalf("held out %q: want the 30 odd lines", f)
+	}
+	if err := run(context.Background(), []string{"eval", "--job", job, "--realtime", "--realtime-fit-half", data}, nil, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("--realtime with --realtime-fit-half should fail")
+	}
+}
+
 // TestEvalScript runs scripts/eval.sh on a small set and checks the table it writes.
 func TestEvalScript(t *testing.T) {
 	dir := t.TempDir()
@@ -68,7 +117,7 @@ func TestEvalScript(t *testing.T) {
 		t.Fatalf("eval.sh: %v\n%s", err, b)
 	}
 	md, _ := os.ReadFile(out)
-	for _, want := range []string{"## Label names only", "## Names and descriptions", "## Names, descriptions and text_type", "## Summary", "## With 8 examples per label"} {
+	for _, want := range []string{"## Label names only", "## Names and descriptions", "## Names, descriptions and text_type", "## Summary", "## With 8 examples per label", "## Multi-label sets", "## Real-time against batch", "| tickets | single | desc | "} {
 		if !strings.Contains(string(md), want) {
 			t.Fatalf("EVAL.md lacks %q:\n%s", want, md)
 		}

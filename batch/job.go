@@ -121,5 +121,13 @@ func SpecHash(spec classify.Spec) string {
 	return hex.EncodeToString(h[:])
 }
 
+// FitHash identifies what a corpus fit depends on: the spec without its threshold, which
+// only filters multi-label answers (a saved classifier's fit serves real-time calls with
+// their own threshold).
+func FitHash(spec classify.Spec) string {
+	spec.Threshold = nil
+	return SpecHash(spec)
+}
+
 // Active reports whether the job holds its account's active slot.
 func (j *Job) Active() bool { return j.Status == StatusProcessing }

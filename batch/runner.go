@@ -571,6 +571,9 @@ func (r *Runner) fail(ctx context.Context, id string, cp Checkpoint, msg string)
 }
 
 func (r *Runner) finish(ctx context.Context, job *Job, cp Checkpoint) error {
+	// Before the job says it is complete, so that a client that sees it complete finds the
+	// saved classifier answering with its fit.
+	r.keepFit(ctx, job)
 	_, err := r.jobs.UpdateJob(ctx, job.ID, func(j *Job) error {
 		j.Status = StatusCompleted
 		j.Checkpoint = cp
@@ -585,4 +588,35 @@ func (r *Runner) finish(ctx context.Context, job *Job, cp Checkpoint) error {
 		r.log.Info("job completed", "job_id", job.ID, "lines", cp.Completed+cp.Failed, "failed", cp.Failed, "tokens", cp.Tokens)
 	}
 	return err
+}
+
+// fitKeeper is a job store that keeps a completed job's fit with the saved classifier the
+// job was created from (store.DB), so that real-time calls naming it answer as the job did.
+type fitKeeper interface {
+	KeepClassifierFit(ctx context.Context, job *Job, state []byte) error
+}
+
+// keepFit hands a finished job's fit to the job store to keep with its saved classifier.
+// The job is complete either way: a fit not kept (a crash just before, a failing disk) only
+// leaves real-time calls with the classifier's earlier fit, so it is logged, not returned.
+func (r *Runner) keepFit(ctx context.Context, job *Job) {
+	keeper, ok := r.jobs.(fitKeeper)
+	if !ok || job.Classifier == "" || !job.Fitted {
+		return
+	}
+	err := func() error {
+		rc, err := r.blobs.Open(ctx, FitKey(job.ID), 0)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		state, err := io.ReadAll(rc)
+		if err != nil {
+			return err
+		}
+		return keeper.KeepClassifierFit(ctx, job, state)
+	}()
+	if err != nil {
+		r.log.Warn("job's fit not kept with its saved classifier", "job_id", job.ID, "classifier", job.Classifier, "err", err)
+	}
 }

@@ -109,19 +109,26 @@ func BenchmarkCompile(b *testing.B) {
 }
 
 // BenchmarkFit is the corpus fit of a batch job at its largest: a 4,000-text sample of
-// realistic texts, 3 and 200 labels.
+// realistic texts, 3 and 200 labels, and 200 in multi mode.
 func BenchmarkFit(b *testing.B) {
 	clf := testBuiltin(b)
 	sample := make([]string, 4000)
 	for i := range sample {
 		sample[i] = benchTexts[i%len(benchTexts)]
 	}
-	for _, nl := range []int{3, 200} {
-		spec := Spec{}
-		for i := range nl {
+	for _, run := range []struct {
+		nl   int
+		mode string
+	}{{3, ModeSingle}, {200, ModeSingle}, {200, ModeMulti}} {
+		spec := Spec{Mode: run.mode}
+		for i := range run.nl {
 			spec.Labels = append(spec.Labels, fmt.Sprintf("topic %d %s", i, []string{"sports", "music", "law", "food", "war"}[i%5]))
 		}
-		b.Run(fmt.Sprintf("%dlabels", nl), func(b *testing.B) {
+		name := fmt.Sprintf("%dlabels", run.nl)
+		if run.mode == ModeMulti {
+			name += "-multi" // with the multi-label calibration (multicalib.go)
+		}
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := clf.Fit(spec, sample); err != nil {
 					b.Fatal(err)
@@ -133,13 +140,13 @@ func BenchmarkFit(b *testing.B) {
 
 // benchClassifyFitted is benchClassify with a corpus fit, as a batch job classifies; described
 // gives every label a description (the fit then also keeps the names reading, fitAgree).
-func benchClassifyFitted(b *testing.B, nLabels int, described bool) {
+func benchClassifyFitted(b *testing.B, nLabels int, described bool, mode string) {
 	clf := testBuiltin(b)
 	labels := []string{"billing", "technical", "sales"}
 	for i := len(labels); i < nLabels; i++ {
 		labels = append(labels, fmt.Sprintf("topic %d", i))
 	}
-	spec := Spec{Labels: labels[:nLabels]}
+	spec := Spec{Labels: labels[:nLabels], Mode: mode}
 	if described {
 		spec.Descriptions = map[string]string{}
 		for _, l := range spec.Labels {
@@ -170,11 +177,14 @@ func benchClassifyFitted(b *testing.B, nLabels int, described bool) {
 	done()
 }
 
-func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false) }
-func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200, false) }
+func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false, ModeSingle) }
+func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200, false, ModeSingle) }
 func BenchmarkClassifyFitted200LabelsDescribed(b *testing.B) {
-	benchClassifyFitted(b, 200, true)
+	benchClassifyFitted(b, 200, true, ModeSingle)
 }
+
+// BenchmarkClassifyFitted50LabelsMulti: multi mode, with the calibration (multicalib.go).
+func BenchmarkClassifyFitted50LabelsMulti(b *testing.B) { benchClassifyFitted(b, 50, false, ModeMulti) }
 
 // BenchmarkPreview is a job's preview on a 1,000-line sample (issue 12: under 2 s at 50
 // labels): the fit, classifying the sample, and the per-label summary.

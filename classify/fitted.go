@@ -17,6 +17,8 @@ type fitted struct {
 	protos   []float32 // nl×d, centred unit prototypes; a catch-all's row is zero
 	alt      []float32 // nl×d or nil: the names reading's centred prototypes (see fitAgree)
 	catchAll []bool
+	calib    []mixture // multi mode: each label's calibration (multicalib.go), or nil
+	prep     []mixPrep // calib prepared (decodeFit)
 	temp     float32   // the confidence temperature (see fitTemp)
 	bias     []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
 	words    []string  // the student's vocabulary
@@ -213,22 +215,44 @@ func (f *fitted) multiResult(labels []string, logit []float64, threshold float64
 }
 
 // multiConfidences turns multi-mode logits into each label's confidence (4 decimals). A
-// catch-all applies when no specific label does: its logit is minus the best one's.
+// catch-all applies when no specific label does: its logit is minus the best one's, or, with
+// a calibration, its confidence is that the likeliest specific label does not apply.
 func (f *fitted) multiConfidences(logit []float64) []float64 {
+	out := make([]float64, len(logit))
+	if f.prep != nil {
+		best := 0.0
+		for l, x := range logit {
+			if !f.catchAll[l] {
+				out[l] = f.prep[l].posterior(x)
+				best = max(best, out[l])
+			}
+		}
+		for l := range out {
+			if f.catchAll[l] {
+				out[l] = 1 - best
+			}
+			out[l] = Round4(out[l])
+		}
+		return out
+	}
 	best := math.Inf(-1)
 	for l, x := range logit {
 		if !f.catchAll[l] {
 			best = max(best, x)
 		}
 	}
-	out := make([]float64, len(logit))
 	for l, x := range logit {
 		if f.catchAll[l] {
 			x = -best
 		}
-		out[l] = Round4(1 / (1 + math.Exp(-fitMultiTemp*x)))
+		out[l] = Round4(multiSigmoid(x))
 	}
 	return out
+}
+
+// multiSigmoid is a multi-mode label's confidence without a calibration.
+func multiSigmoid(x float64) float64 {
+	return 1 / (1 + math.Exp(-fitMultiTemp*x))
 }
 
 // sortScores orders labels highest first; ties keep label order (insertion sort, stable:

@@ -21,6 +21,9 @@ type Item struct {
 	Gold       []string
 	Pred       []string
 	Confidence float64 // single mode: the predicted label's confidence
+	// Scores (multi mode) are the confidences of the labels the run gave; ScoreMulti
+	// applies a threshold to them.
+	Scores map[string]float64
 }
 
 // LabelScore is one label's precision, recall and F1.

@@ -19,7 +19,8 @@ type resultRow struct {
 	Label      string  `json:"label"`
 	Confidence float64 `json:"confidence"`
 	Labels     []struct {
-		Label string `json:"label"`
+		Label      string  `json:"label"`
+		Confidence float64 `json:"confidence"`
 	} `json:"labels"`
 	Error string `json:"error"`
 }
@@ -58,6 +59,10 @@ func (c *Results) Items(gold [][]string) (items []Item, failed int, err error) {
 		}
 		for _, l := range r.Labels {
 			it.Pred = append(it.Pred, l.Label)
+			if it.Scores == nil {
+				it.Scores = map[string]float64{}
+			}
+			it.Scores[l.Label] = l.Confidence
 		}
 		items = append(items, it)
 	}

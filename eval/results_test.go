@@ -28,7 +28,7 @@ func TestResults(t *testing.T) {
 	}
 	want := []Item{
 		{Gold: []string{"a"}, Pred: []string{"a"}, Confidence: 0.9},
-		{Gold: []string{"b"}, Pred: []string{"a", "b"}},
+		{Gold: []string{"b"}, Pred: []string{"a", "b"}, Scores: map[string]float64{"a": 0, "b": 0}},
 		{Gold: []string{"a"}, Pred: []string{"b"}, Confidence: 0.6},
 	}
 	if !reflect.DeepEqual(items, want) {

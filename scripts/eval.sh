@@ -206,6 +206,86 @@ MD
 }
 # --- end of distractors and base rates --------------------------------------------------------
 
+# ---- Issue 24 items 4 and 5: multi-label measures and real-time ----------------------------
+# mrows: set regime micro macro top1 nolabel gold_nolabel per_line gold_per_line label_ece
+# label_ece_max tag_ece lines (multi-label sets, `eval --multi-summary`).
+# rtrows: set mode regime rt_nofit ref rt_fit batch_heldout (every set): real-time lines one by
+# one without a fit (all lines), and with the fit of a batch run on the even lines, scored on
+# the odd lines beside the batch pipeline on the same odd lines (`--held-out`).
+multi_realtime_rows() {
+  : >"$tmp/mrows"
+  : >"$tmp/rtrows"
+  local job name data mode tt regime args ref mline rt rtf ho
+  for job in "$DATASETS"/*.job.json; do
+    name=$(basename "$job" .job.json)
+    data="$DATASETS/$name.ndjson"
+    mode=single
+    grep -q '"mode": *"multi"' "$job" && mode=multi
+    tt=$(text_type "$name")
+    for regime in names desc type; do
+      case $regime in
+        names) args=(--names-only) ;;
+        desc) args=() ;;
+        type) args=(--text-type "$tt") ;;
+      esac
+      if [ "$mode" = multi ]; then
+        mline=$(run "$name/$regime/multi" --job "$job" "${args[@]}" --multi-summary "$data")
+        printf '%s\t%s\t%s\n' "$name" "$regime" "$(echo "$mline" | tr ' ' '\t')" >>"$tmp/mrows"
+      fi
+      ref=$(awk -F'\t' -v s="$name" -v r="$regime" '$1 == s && $4 == r { print $7 }' "$tmp/rows")
+      read -r rt _ < <(run "$name/$regime/realtime" --job "$job" "${args[@]}" --realtime "$data")
+      read -r rtf _ < <(run "$name/$regime/realtime-fit-half" --job "$job" "${args[@]}" --realtime-fit-half "$data")
+      read -r ho _ < <(run "$name/$regime/held-out" --job "$job" "${args[@]}" --held-out "$data")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$regime" "$rt" "$ref" "$rtf" "$ho" >>"$tmp/rtrows"
+    done
+  done
+}
+multi_realtime_rows
+
+# multi_realtime_tables prints the tables of multi_realtime_rows.
+multi_realtime_tables() {
+  cat <<MD
+
+## Multi-label sets (issue 24)
+
+Batch pipeline at the default threshold 0.3 (\`eval --multi-summary\`): micro- and macro-F1;
+"top-1" is the micro-F1 of a baseline that gives each line only its best-scored label; the share
+of lines with no label and labels per line against the gold's; per-label ECE (each label's
+confidence as the probability that the line has it, over every line: mean over labels, worst)
+and the ECE of the labels given (confidence ≥ 0.3).
+
+| set | regime | micro-F1 | macro-F1 | top-1 micro-F1 | no label | gold no label | labels/line | gold labels/line | label ECE mean | worst | ECE of given |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+MD
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' "$tmp/mrows"
+  cat <<MD
+
+## Real-time against batch (issue 24)
+
+Macro-F1 of the real-time path (what \`/v1/classify\`, or \`/v1/tag\` for the multi-label
+sets, answers), each line sent alone (\`eval --realtime\`): without a fitted classifier on every
+line (\`/v1/tag\` at its default threshold 0.5), beside the reference on the same lines; and with the
+fit a batch job over the set's even lines keeps for its saved classifier (\`--realtime-fit-half\`,
+at that job's threshold 0.3), scored on the odd lines, beside the batch pipeline run on those odd
+lines (\`--held-out\`).
+
+| set | mode | regime | real-time, no fit | ref | Δ | real-time, fitted on the other half | batch, same half | Δ |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+MD
+  awk -F'\t' '{
+    d = ($5 == "-") ? "-" : sprintf("%+.4f", $4 - $5)
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %+.4f |\n", $1, $2, $3, $4, $5, d, $6, $7, $6 - $7 }' "$tmp/rtrows"
+  printf '\n| regime | sets | mean real-time, no fit | mean ref (single) | sets below ref | mean real-time, fitted | mean batch, same half | sets below batch − 0.02 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n'
+  for regime in names desc type; do
+    awk -F'\t' -v r="$regime" '$3 == r {
+      n++; rt += $4; f += $6; b += $7
+      if ($5 != "-") { ns++; ref += $5; if ($4 < $5) below++ }
+      if ($6 < $7 - 0.02) fb++ }
+      END { printf "| %s | %d | %.4f | %.4f | %d | %.4f | %.4f | %d |\n", r, n, rt/n, ref/ns, below, f/n, b/n, fb }' "$tmp/rtrows"
+  done
+}
+# ---- end of issue 24 items 4 and 5 ---------------------------------------------------------
+
 # The hand-written "## What was tried" section is kept from the current file.
 tried=""
 if [ -f "$OUT" ]; then tried=$(sed -n '/^## What was tried/,$p' "$OUT"); fi
@@ -248,6 +328,7 @@ MD
   printf '\n## With 8 examples per label\n\nThe job.json plus 8 examples per label drawn from the file (seed 1); the other lines are scored.\n\n| set | mode | macro-F1 | ECE |\n| --- | --- | --- | --- |\n'
   awk -F'\t' '$4 == "examples" { printf "| %s | %s | %s | %s |\n", $1, $2, $5, $6 }' "$tmp/rows"
   distractor_md
+  multi_realtime_tables
   cat <<MD
 
 Rerun: \`bash scripts/eval.sh\` (a few minutes). Evaluate your own labelled sample with

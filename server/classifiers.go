@@ -3,11 +3,9 @@ package server
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,31 +17,6 @@ import (
 
 // Saved classifiers (DESIGN.md §2): named, versioned specs of an account. Versions are
 // immutable; a job resolves its reference when it is created and keeps the spec.
-
-// classifierRef is the display form of one version: "tickets@v2".
-func classifierRef(name string, version int) string {
-	return name + "@v" + strconv.Itoa(version)
-}
-
-// parseClassifierRef splits "name" (version 0 = latest) or "name@vN" (N >= 1).
-func parseClassifierRef(ref string) (name string, version int, ok bool) {
-	name, v, hasVersion := strings.Cut(ref, "@")
-	if !store.ValidClassifierName(name) {
-		return "", 0, false
-	}
-	if !hasVersion {
-		return name, 0, true
-	}
-	digits, ok := strings.CutPrefix(v, "v")
-	if !ok || digits == "" || digits[0] == '0' || len(digits) > 10 {
-		return "", 0, false
-	}
-	n, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil || n > math.MaxUint32 {
-		return "", 0, false
-	}
-	return name, int(n), true
-}
 
 type saveClassifierRequest struct {
 	Name string `json:"name"`
@@ -65,13 +38,14 @@ type classifierView struct {
 	Threshold    *float64            `json:"threshold"`
 	Model        string              `json:"model,omitempty"`
 	Versions     int                 `json:"versions,omitempty"`
+	FittedByJob  string              `json:"fitted_by_job,omitempty"`
 }
 
 func viewClassifier(c *store.Classifier) classifierView {
 	v := classifierView{
 		Name:         c.Name,
 		Version:      "v" + strconv.Itoa(c.Version),
-		Ref:          classifierRef(c.Name, c.Version),
+		Ref:          store.ClassifierRef(c.Name, c.Version),
 		CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
 		Labels:       c.Spec.Labels,
 		Descriptions: c.Spec.Descriptions,
@@ -83,6 +57,9 @@ func viewClassifier(c *store.Classifier) classifierView {
 	if c.Spec.Mode != "" {
 		m := c.Spec.Mode
 		v.Mode = &m
+	}
+	if c.Fit != nil {
+		v.FittedByJob = c.Fit.Job
 	}
 	return v
 }
@@ -159,7 +136,7 @@ func classifierParam(c echo.Context) string {
 
 func (s *Server) handleGetClassifier(c echo.Context) error {
 	ref := classifierParam(c)
-	name, version, ok := parseClassifierRef(ref)
+	name, version, ok := store.ParseClassifierRef(ref)
 	if !ok {
 		return notFound(fmt.Sprintf("saved classifier %q not found", ref))
 	}
@@ -175,7 +152,7 @@ func (s *Server) handleGetClassifier(c echo.Context) error {
 
 func (s *Server) handleDeleteClassifier(c echo.Context) error {
 	ref := classifierParam(c)
-	name, version, ok := parseClassifierRef(ref)
+	name, version, ok := store.ParseClassifierRef(ref)
 	if !ok {
 		return notFound(fmt.Sprintf("saved classifier %q not found", ref))
 	}

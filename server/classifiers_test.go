@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/classer-ai/classer-batch/store"
 )
 
 const (
@@ -157,9 +159,9 @@ func TestParseClassifierRef(t *testing.T) {
 		"tickets@v0": {}, "tickets@v01": {}, "tickets@1": {}, "tickets@v": {}, "tickets@": {}, "@v1": {},
 		"Tickets": {}, "tickets@v99999999999": {}, "tickets@v1@v2": {}, "": {},
 	} {
-		n, v, ok := parseClassifierRef(ref)
+		n, v, ok := store.ParseClassifierRef(ref)
 		if n != want.name || v != want.version || ok != want.ok {
-			t.Errorf("parseClassifierRef(%q) = %q, %d, %v; want %+v", ref, n, v, ok, want)
+			t.Errorf("store.ParseClassifierRef(%q) = %q, %d, %v; want %+v", ref, n, v, ok, want)
 		}
 	}
 }

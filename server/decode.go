@@ -85,7 +85,7 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 		if spec.Threshold == nil {
 			spec.Threshold = saved.Spec.Threshold
 		}
-		ref = classifierRef(saved.Name, saved.Version)
+		ref = store.ClassifierRef(saved.Name, saved.Version)
 	}
 	if o.forceMode != "" {
 		spec.Mode = o.forceMode
@@ -107,7 +107,7 @@ func (s *Server) resolveSpec(ctx context.Context, account string, f specFields, 
 // A malformed or unknown reference is a 422 on the classifier field: the request names a
 // spec that does not exist, which is a validation problem of the request, not a missing URL.
 func (s *Server) savedClassifier(ctx context.Context, account, ref string) (*store.Classifier, error) {
-	name, version, ok := parseClassifierRef(ref)
+	name, version, ok := store.ParseClassifierRef(ref)
 	if !ok {
 		return nil, validationError("classifier", fmt.Sprintf("classifier %q is not a valid reference: want \"name\" or \"name@vN\"", ref))
 	}

@@ -533,7 +533,7 @@ func (s *Server) handleHealthz(c echo.Context) error {
 // remote model that does not answer now is no reason to refuse the spec: the job waits or
 // fails when it runs (issue 13).
 func (s *Server) checkCompiles(spec classify.Spec) error {
-	_, _, err := s.model(spec)
+	_, _, err := s.model(context.Background(), spec, nil)
 	var re *classify.RemoteError
 	if errors.As(err, &re) {
 		s.log.Warn("model server unreachable while checking a spec", "model", spec.Model, "err", err)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/classer-ai/classer-batch/batch"
 	"github.com/classer-ai/classer-batch/classify"
+	"github.com/classer-ai/classer-batch/store"
 )
 
 // Real-time endpoints (DESIGN.md §2 "Real-time").
@@ -85,10 +88,15 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, _, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	spec, ref, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
 	if err != nil {
 		return err
 	}
+	fit, err := s.savedFit(c.Request().Context(), account(c), ref, spec)
+	if err != nil {
+		return err
+	}
+	fit.threshold(&spec, req.Threshold)
 	var text string
 	if req.Text != nil {
 		text = *req.Text
@@ -99,7 +107,7 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err := s.checkTokens(c); err != nil {
 		return err
 	}
-	answers, err := s.classifyTexts(c.Request().Context(), account(c), spec, []string{text}, req.Cache == nil || *req.Cache)
+	answers, err := s.classifyTexts(c.Request().Context(), account(c), spec, fit, []string{text}, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
@@ -124,17 +132,22 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, _, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	spec, ref, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
 	if err != nil {
 		return err
 	}
+	fit, err := s.savedFit(c.Request().Context(), account(c), ref, spec)
+	if err != nil {
+		return err
+	}
+	fit.threshold(&spec, req.Threshold)
 	if len(req.Texts) == 0 || len(req.Texts) > MaxBatchTexts {
 		return validationError("texts", fmt.Sprintf("texts must hold 1 to %d texts, got %d", MaxBatchTexts, len(req.Texts)))
 	}
 	if err := s.checkTokens(c); err != nil {
 		return err
 	}
-	answers, err := s.classifyTexts(c.Request().Context(), account(c), spec, req.Texts, req.Cache == nil || *req.Cache)
+	answers, err := s.classifyTexts(c.Request().Context(), account(c), spec, fit, req.Texts, req.Cache == nil || *req.Cache)
 	if err != nil {
 		return err
 	}
@@ -179,11 +192,12 @@ type answer struct {
 	err    string
 }
 
-// classifyTexts answers texts with one compiled model: refused texts get err, pairs the
-// account has cached come from the result cache, and the rest are classified in a single call. Errors are
-// those of Compile (*classify.ValidationError = 422).
-func (s *Server) classifyTexts(ctx context.Context, acct string, spec classify.Spec, texts []string, useCache bool) ([]answer, error) {
-	model, canon, err := s.model(spec)
+// classifyTexts answers texts with one compiled model (with fit, the saved classifier's fit,
+// or nil): refused texts get err, pairs the account has cached come from the result cache, and
+// the rest are classified in a single call. Errors are those of Compile
+// (*classify.ValidationError = 422).
+func (s *Server) classifyTexts(ctx context.Context, acct string, spec classify.Spec, fit *fitRef, texts []string, useCache bool) ([]answer, error) {
+	model, canon, err := s.model(ctx, spec, fit)
 	if err != nil {
 		return nil, err
 	}
@@ -228,26 +242,93 @@ func (s *Server) classifyTexts(ctx context.Context, acct string, spec classify.S
 	return answers, nil
 }
 
-// model returns the compiled model for a validated spec, compiling at most once per
-// canonical spec while it stays in the LRU. Compiling is the expensive part of a
-// real-time call, so the same labels sent again skip it. Two concurrent first calls may
-// both compile; the result is the same, so that race is harmless.
-func (s *Server) model(spec classify.Spec) (classify.Model, string, error) {
+// model returns the compiled model for a validated spec (with fit, fitted with the saved
+// classifier's fit), compiling at most once per canonical spec and fit while it stays in the
+// LRU. Compiling is the expensive part of a real-time call, so the same labels sent again skip
+// it. Two concurrent first calls may both compile; the result is the same, so that race is
+// harmless. The key it returns also keys the result cache: answers of one fit are not
+// another's.
+func (s *Server) model(ctx context.Context, spec classify.Spec, fit *fitRef) (classify.Model, string, error) {
 	// encoding/json sorts map keys, so equal specs give equal bytes.
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return nil, "", fmt.Errorf("canonical spec: %w", err)
 	}
 	canon := string(b)
+	if fit != nil {
+		canon += "\x00fit of " + fit.job
+	}
 	if m, ok := s.models.Get(canon); ok {
 		return m, canon, nil
 	}
-	m, err := s.clf.Compile(spec)
+	m, err := s.compile(ctx, spec, fit)
 	if err != nil {
 		return nil, "", fmt.Errorf("compiling spec: %w", err)
 	}
 	s.models.Add(canon, m)
 	return m, canon, nil
+}
+
+// fitRef is the fit a real-time call uses: the one its saved classifier version keeps.
+type fitRef struct {
+	account, name string
+	version       int
+	job           string   // the batch job that fitted it
+	jobThreshold  *float64 // and its threshold
+}
+
+// threshold gives spec the threshold of the job whose fit answers the call, when the call
+// sets none (sent, nil when not): its confidences are the job's, and so are its labels then
+// (/v1/tag's own default, 0.5, would drop the job's labels between 0.3 and 0.5).
+func (f *fitRef) threshold(spec *classify.Spec, sent *float64) {
+	if f != nil && sent == nil && f.jobThreshold != nil {
+		spec.Threshold = f.jobThreshold
+	}
+}
+
+// savedFit returns the fit the saved classifier version ref ("name@vN", "" for inline labels)
+// keeps, when it was fitted for spec (the same labels, texts, mode and model: a /v1/tag call
+// cannot use a single-label job's fit), or nil.
+func (s *Server) savedFit(ctx context.Context, account, ref string, spec classify.Spec) (*fitRef, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	name, version, _ := store.ParseClassifierRef(ref)
+	c, err := s.store.Classifier(ctx, account, name, version)
+	if errors.Is(err, batch.ErrNotFound) {
+		return nil, nil // deleted since resolveSpec read it: answer with the spec alone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Fit == nil || c.Fit.For != batch.FitHash(spec) {
+		return nil, nil
+	}
+	return &fitRef{account: account, name: name, version: version, job: c.Fit.Job, jobThreshold: c.Fit.Threshold}, nil
+}
+
+// compile compiles spec, with fit's state when there is one the classifier can read. A state
+// of another version of the classifier (written before an upgrade) is not an error: the call
+// is answered without it, as it would be before any job ran.
+func (s *Server) compile(ctx context.Context, spec classify.Spec, fit *fitRef) (classify.Model, error) {
+	fitter, ok := s.clf.(classify.Fitter)
+	if fit == nil || !ok {
+		return s.clf.Compile(spec)
+	}
+	state, err := s.store.ClassifierFitState(ctx, fit.account, fit.name, fit.version)
+	if err != nil {
+		return nil, err
+	}
+	if state == nil {
+		return s.clf.Compile(spec)
+	}
+	m, err := fitter.CompileFitted(spec, state)
+	if errors.Is(err, classify.ErrFitState) {
+		s.log.Warn("saved classifier's fit is from another classifier version; answering without it",
+			"classifier", store.ClassifierRef(fit.name, fit.version), "job_id", fit.job, "err", err)
+		return s.clf.Compile(spec)
+	}
+	return m, err
 }
 
 // checkText returns why a text is refused ("is empty", "exceeds N characters"), or "".

@@ -90,6 +90,8 @@ type Store interface {
 	Classifier(ctx context.Context, account, name string, version int) (*store.Classifier, error)
 	Classifiers(ctx context.Context, account string) ([]store.ClassifierSummary, error)
 	DeleteClassifier(ctx context.Context, account, name string) (int, error)
+	// ClassifierFitState is the fit state a version keeps (nil: none).
+	ClassifierFitState(ctx context.Context, account, name string, version int) ([]byte, error)
 
 	// Snapshot is a consistent copy of the whole database, for GET /v1/admin/backup.
 	Snapshot(ctx context.Context) (*store.Snapshot, error)

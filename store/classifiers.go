@@ -26,6 +26,9 @@ type Classifier struct {
 	Version   int           `json:"version"` // 1, 2, …
 	Spec      classify.Spec `json:"spec"`
 	CreatedAt time.Time     `json:"created_at"`
+	// Fit is the corpus fit this version keeps (KeepClassifierFit), nil until a batch job
+	// created from it completes.
+	Fit *ClassifierFit `json:"fit,omitempty"`
 }
 
 // ClassifierSummary is the latest version of a saved classifier and how many versions
@@ -216,6 +219,12 @@ func (db *DB) DeleteClassifier(ctx context.Context, account, name string) (int, 
 				return fmt.Errorf("store: delete classifier %s: %w", name, err)
 			}
 			n++
+		}
+		fits := tx.Bucket([]byte(bucketClassifierFits)).Cursor()
+		for k, _ := fits.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = fits.Seek(prefix) {
+			if err := fits.Delete(); err != nil {
+				return fmt.Errorf("store: delete classifier fit %s: %w", name, err)
+			}
 		}
 		if n == 0 {
 			return fmt.Errorf("%w: classifier %s", batch.ErrNotFound, name)

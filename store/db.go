@@ -39,6 +39,8 @@ const (
 	bucketClassifierSeq = "classifier_seq" // account 0x00 name -> last version (4, big-endian), kept after delete
 	bucketUsage         = "usage"          // account 0x00 "YYYY-MM-DD" -> Usage JSON
 	bucketStats         = "stats"          // "batch" -> BatchTotals JSON (appliance-wide, monotonic)
+	// Added without a version bump, like the classifier buckets.
+	bucketClassifierFits = "classifier_fits" // account 0x00 name 0x00 version(4, big-endian) -> fit state (ClassifierFit)
 
 	metaSchemaVersion = "schema_version"
 )
@@ -106,7 +108,7 @@ func Open(path string) (*DB, error) {
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range []string{bucketKeys, bucketKeyHashes, bucketJobs, bucketAccountJobs, bucketMeta,
-			bucketClassifiers, bucketClassifierSeq, bucketUsage, bucketStats} {
+			bucketClassifiers, bucketClassifierSeq, bucketUsage, bucketStats, bucketClassifierFits} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
 			}

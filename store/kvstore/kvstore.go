@@ -1114,6 +1114,14 @@ func (s *Store) DeleteClassifier(ctx context.Context, account, name string) (int
 	return n, nil
 }
 
+// ClassifierFitState is store.DB.ClassifierFitState. This store keeps no fits yet: a fit
+// state can be a few MB and a KV value is limited to the server's max_payload (1 MB by
+// default), so a real-time call naming a saved classifier answers with its spec alone, and
+// the runner, finding no KeepClassifierFit here, keeps nothing (README, cluster mode).
+func (s *Store) ClassifierFitState(ctx context.Context, account, name string, version int) ([]byte, error) {
+	return nil, ctx.Err()
+}
+
 // ---- usage and stats ----
 
 // book does what store.DB.UpdateJob does in its transaction, after the job was saved:

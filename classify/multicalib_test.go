@@ -1,0 +1,185 @@
+package classify
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// twoNormals draws n logits, one in ten from N(mu1, sd1) and the rest from N(mu0, sd0).
+func twoNormals(n int, mu1, sd1, mu0, sd0 float64) []float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	xs := make([]float64, n)
+	for i := range xs {
+		if i%10 == 0 {
+			xs[i] = mu1 + sd1*rng.NormFloat64()
+		} else {
+			xs[i] = mu0 + sd0*rng.NormFloat64()
+		}
+	}
+	return xs
+}
+
+// overlapSample is a corpus whose labels overlap: ten words a text, a sixth of the texts each
+// about sports, politics and cooking, but each word only one time in twenty from the topic's
+// words and otherwise common words.
+func overlapSample(n int) []string {
+	topics := [][]string{
+		{"striker", "goal", "team", "league", "match", "coach", "players", "season"},
+		{"parliament", "election", "senator", "budget", "vote", "minister", "law", "government"},
+		{"soup", "bake", "bread", "sauce", "salt", "oven", "recipe", "simmer"},
+	}
+	common := strings.Fields("the day people went home said time good city week new found old house road friend morning told")
+	rng := rand.New(rand.NewPCG(3, 4))
+	out := make([]string, n)
+	for i := range out {
+		w := make([]string, 10)
+		for j := range w {
+			if i%6 < 3 && rng.Float64() < 0.05 {
+				w[j] = topics[i%6][rng.IntN(len(topics[i%6]))]
+			} else {
+				w[j] = common[rng.IntN(len(common))]
+			}
+		}
+		out[i] = strings.Join(w, " ")
+	}
+	return out
+}
+
+// TestFitMixture: on logits drawn from two normal distributions (one text in ten from the
+// higher), EM recovers the share and the posterior separates them; the posterior never falls
+// as the logit rises.
+func TestFitMixture(t *testing.T) {
+	m := fitMixture(twoNormals(2000, 6, 1.5, -2, 2))
+	if math.Abs(float64(m.pi)-0.1) > 0.02 || math.Abs(float64(m.mu1)-6) > 0.5 || math.Abs(float64(m.mu0)+2) > 0.3 {
+		t.Fatalf("mixture %+v, want pi 0.1, mu1 6, mu0 -2", m)
+	}
+	if p := m.posterior(6); p < 0.95 {
+		t.Fatalf("posterior at the applying texts' mean %v", p)
+	}
+	if p := m.posterior(-2); p > 0.01 {
+		t.Fatalf("posterior at the other texts' mean %v", p)
+	}
+	last := -1.0
+	for x := -40.0; x <= 40; x += 0.25 {
+		p := m.posterior(x)
+		if p < last {
+			t.Fatalf("posterior falls at %v: %v after %v", x, p, last)
+		}
+		last = p
+	}
+}
+
+// TestMultiFitCalibrated: a multi-label fit on a corpus whose labels overlap calibrates each label (the state holds
+// a mixture per specific label), texts about a label get it at the batch threshold and a text
+// about none of them gets none; a catch-all's confidence is that the likeliest specific label
+// does not apply. A sample too small to estimate a mixture keeps the sigmoid.
+func TestMultiFitCalibrated(t *testing.T) {
+	b := testBuiltin(t)
+	spec := fitSpec()
+	spec.Mode = ModeMulti
+	spec.Examples = nil
+	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+		t.Fatal(err)
+	}
+	sample := overlapSample(700)
+	state, f := fitState(t, b, spec, sample)
+	if len(f.calib) != len(spec.Labels) || f.calib[3] != (mixture{}) || f.calib[0] == (mixture{}) || f.calib[1] == (mixture{}) || f.calib[2] == (mixture{}) {
+		t.Fatalf("calibration %+v: want one mixture per specific label, none for the catch-all", f.calib)
+	}
+	m, err := b.CompileFitted(spec, state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{
+		"The striker scored twice and the team won the league.",
+		"Parliament passed the new budget after a long debate.",
+		"The people went home in the morning and told a friend.", // like the corpus's other texts
+	}
+	want := []string{"sports", "politics", ""}
+	res := classifyAll(t, m, texts)
+	for i, r := range res {
+		got := map[string]float64{}
+		best := 0.0
+		for _, l := range r.Labels {
+			got[l.Label] = l.Confidence
+			if l.Label != "other" {
+				best = max(best, l.Confidence)
+			}
+		}
+		if want[i] != "" && got[want[i]] < 0.3 {
+			t.Fatalf("%q: %+v, want %s at 0.3 or more", texts[i], r.Labels, want[i])
+		}
+		if want[i] == "" && best > 0 {
+			t.Fatalf("%q: %+v, want no specific label", texts[i], r.Labels)
+		}
+		// With no specific label shown, the likeliest one is under the threshold 0.3.
+		if c := got["other"]; best > 0 && math.Abs(c-(1-best)) > 1e-3 || best == 0 && c < 0.7 {
+			t.Fatalf("%q: catch-all %v, want 1 − %v (at least 0.7 with none shown)", texts[i], c, best)
+		}
+	}
+	// The answers' confidences are the mixtures' posteriors (not the sigmoid of the logit).
+	lg := make([]float64, len(spec.Labels))
+	for l := range 3 {
+		lg[l] = float64(f.calib[l].mu1)
+	}
+	conf := f.multiConfidences(lg)
+	unlike := false
+	for l := range 3 {
+		want := Round4(f.calib[l].posterior(lg[l]))
+		if conf[l] != want {
+			t.Fatalf("%s: confidence %v at logit %v, want the posterior %v", spec.Labels[l], conf[l], lg[l], want)
+		}
+		unlike = unlike || want != Round4(1/(1+math.Exp(-lg[l])))
+	}
+	if !unlike {
+		t.Fatalf("posteriors at %v are the sigmoid's: the check above proves nothing", lg)
+	}
+	if _, f := fitState(t, b, spec, sample[:multiCalibMinTexts-1]); f.calib != nil {
+		t.Fatal("a sample under multiCalibMinTexts was calibrated")
+	}
+}
+
+// TestCalibrateLabelSeparated: a label whose logits fall in two clearly separated groups on
+// either side of 0 keeps the fixed sigmoid (the zero mixture); one whose groups overlap, or lie
+// both below 0, gets its mixture. Fitted on a
+// corpus whose labels stand apart, every answer is the sigmoid of the logit.
+func TestCalibrateLabelSeparated(t *testing.T) {
+	if m := calibrateLabel(twoNormals(2000, 6, 1.5, -2, 2)); m != (mixture{}) {
+		t.Fatalf("separated groups (4.5 sd): calibration %+v, want the sigmoid", m)
+	}
+	if m := calibrateLabel(twoNormals(2000, 2, 1.5, -2, 2)); m == (mixture{}) || m.separation() > multiCalibMaxSep {
+		t.Fatalf("overlapping groups (2.3 sd): calibration %+v, want a mixture", m)
+	}
+	// Separated, but both below logit 0: the sigmoid would give the label to none of its texts.
+	if m := calibrateLabel(twoNormals(2000, -3, 1.5, -11, 2)); m == (mixture{}) || m.posterior(-3) < 0.95 {
+		t.Fatalf("separated groups below 0: calibration %+v, want a mixture that gives the label", m)
+	}
+	if p := (mixture{}).prepare(); p.posterior(-0.5) != multiSigmoid(-0.5) {
+		t.Fatalf("the zero mixture answers %v at -0.5, want the sigmoid %v", p.posterior(-0.5), multiSigmoid(-0.5))
+	}
+
+	b := testBuiltin(t)
+	spec := fitSpec()
+	spec.Mode = ModeMulti
+	spec.Examples = nil
+	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+		t.Fatal(err)
+	}
+	_, f := fitState(t, b, spec, fitSample(700))
+	if len(f.calib) != len(spec.Labels) {
+		t.Fatalf("calibration %+v: want one per label", f.calib)
+	}
+	for l := range 3 {
+		if f.calib[l] != (mixture{}) {
+			t.Fatalf("%s: calibration %+v on a clearly separated corpus, want the sigmoid", spec.Labels[l], f.calib[l])
+		}
+	}
+	lg := []float64{-0.5, 1, -3, 0}
+	for l, c := range f.multiConfidences(lg)[:3] {
+		if c != Round4(multiSigmoid(lg[l])) {
+			t.Fatalf("%s: confidence %v at logit %v, want the sigmoid's", spec.Labels[l], c, lg[l])
+		}
+	}
+}
