@@ -73,6 +73,16 @@ run() {
   echo "$out"
 }
 
+# regime_args REGIME TEXT_TYPE sets args to the eval flags of a regime: names (label names
+# only), desc (the job.json as written) or type (descriptions plus the set's text_type).
+regime_args() {
+  case $1 in
+    names) args=(--names-only) ;;
+    desc) args=() ;;
+    type) args=(--text-type "$2") ;;
+  esac
+}
+
 # rows: set mode lines regime f1 ece ref (tab-separated), one per set and regime.
 : >"$tmp/rows"
 for job in "$DATASETS"/*.job.json; do
@@ -84,11 +94,7 @@ for job in "$DATASETS"/*.job.json; do
   tt=$(text_type "$name")
   if [ -z "$tt" ]; then echo "eval.sh: $name: no text_type for this set in scripts/eval.sh" >&2; exit 1; fi
   for regime in names desc type; do
-    case $regime in
-      names) args=(--names-only) ;;
-      desc) args=() ;;
-      type) args=(--text-type "$tt") ;;
-    esac
+    regime_args "$regime" "$tt"
     read -r f1 _ ece n < <(run "$name/$regime" --job "$job" "${args[@]}" "$data")
     ref="-"
     if [ "$mode" = single ]; then
@@ -137,11 +143,7 @@ for job in "$DATASETS"/*.job.json; do
   mapfile -t ds < <(distractors "$job")
   nlabels=$(job_labels "$job" | wc -l)
   for regime in names desc type; do
-    case $regime in
-      names) args=(--names-only) ;;
-      desc) args=() ;;
-      type) args=(--text-type "$tt") ;;
-    esac
+    regime_args "$regime" "$tt"
     read -r f1 _ ece n s1 s2 < <(run "$name/$regime/distractors" --job "$job" "${args[@]}" --add-labels "${ds[0]},${ds[1]}" "$data")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$regime" "$n" "${ds[0]}" "$s1" "${ds[1]}" "$s2" "$f1" "$ece" >>"$tmp/drows"
     [ "$nlabels" = 2 ] || continue
@@ -223,11 +225,7 @@ multi_realtime_rows() {
     grep -q '"mode": *"multi"' "$job" && mode=multi
     tt=$(text_type "$name")
     for regime in names desc type; do
-      case $regime in
-        names) args=(--names-only) ;;
-        desc) args=() ;;
-        type) args=(--text-type "$tt") ;;
-      esac
+      regime_args "$regime" "$tt"
       if [ "$mode" = multi ]; then
         mline=$(run "$name/$regime/multi" --job "$job" "${args[@]}" --multi-summary "$data")
         printf '%s\t%s\t%s\n' "$name" "$regime" "$(echo "$mline" | tr ' ' '\t')" >>"$tmp/mrows"
