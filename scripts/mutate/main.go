@@ -14,6 +14,7 @@
 //	go run ./scripts/mutate            # every mutation
 //	go run ./scripts/mutate -run NAME  # those whose name matches the regexp NAME
 //	go run ./scripts/mutate -list      # print the table
+//	go run ./scripts/mutate -p 1       # one at a time (default: one per CPU)
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -55,6 +57,10 @@ func main() {
 	list := flag.Bool("list", false, "print the mutations and their tests, run nothing")
 	verbose := flag.Bool("v", false, "print go test's output for every mutation")
 	timeout := flag.Duration("timeout", 5*time.Minute, "go test -timeout for each package run")
+	// Most of a mutation's time is a relink and tests that wait on servers and processes,
+	// so two at a time on two cores nearly halve the check. Each mutation has its own
+	// overlay folder and its tests pick free ports and temp dirs, so they do not collide.
+	parallel := flag.Int("p", runtime.NumCPU(), "mutations checked at the same time")
 	flag.Parse()
 
 	root, err := repoRoot()
@@ -93,30 +99,57 @@ func main() {
 	defer os.RemoveAll(tmp)
 
 	start := time.Now()
+	type result struct {
+		ok, skipped bool
+		line, out   string
+	}
+	results := make([]chan result, len(sel))
+	sem := make(chan struct{}, max(*parallel, 1))
+	for i := range sel {
+		results[i] = make(chan result, 1)
+	}
+	// Started in the table's order, so the one printed next is never the one left waiting.
+	go func() {
+		for i, m := range sel {
+			if m.needs != "" && os.Getenv(m.needs) == "" {
+				results[i] <- result{skipped: true, line: fmt.Sprintf("%-8s %s: not run, its tests need %s", "skip", m.name, m.needs)}
+				continue
+			}
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				t0 := time.Now()
+				verdict, out, err := check(ctx, root, filepath.Join(tmp, fmt.Sprint(i)), m, *timeout)
+				if err != nil {
+					verdict = "ERROR " + err.Error()
+				}
+				ok := err == nil && strings.HasPrefix(verdict, "killed")
+				line := fmt.Sprintf("%-8s %s (%.1fs): %s", map[bool]string{true: "ok", false: "FAIL"}[ok], m.name, time.Since(t0).Seconds(), verdict)
+				if !*verbose && ok {
+					out = ""
+				}
+				results[i] <- result{ok: ok, line: line, out: out}
+			}()
+		}
+	}()
+	// Printed in the table's order, each as soon as it and those before it are done.
 	var bad, notRun []string
 	for i, m := range sel {
-		if m.needs != "" && os.Getenv(m.needs) == "" {
-			fmt.Printf("%-8s %s: not run, its tests need %s\n", "skip", m.name, m.needs)
-			notRun = append(notRun, m.name)
-			continue
-		}
-		t0 := time.Now()
-		verdict, out, err := check(ctx, root, filepath.Join(tmp, fmt.Sprint(i)), m, *timeout)
+		r := <-results[i]
 		if ctx.Err() != nil {
 			fmt.Println("interrupted")
 			os.RemoveAll(tmp)
 			os.Exit(1)
 		}
-		if err != nil {
-			verdict = "ERROR " + err.Error()
-		}
-		ok := err == nil && strings.HasPrefix(verdict, "killed")
-		fmt.Printf("%-8s %s (%.1fs): %s\n", map[bool]string{true: "ok", false: "FAIL"}[ok], m.name, time.Since(t0).Seconds(), verdict)
-		if !ok {
+		fmt.Println(r.line)
+		switch {
+		case r.skipped:
+			notRun = append(notRun, m.name)
+		case !r.ok:
 			bad = append(bad, m.name)
 		}
-		if *verbose || (!ok && out != "") {
-			fmt.Println(indent(out))
+		if r.out != "" {
+			fmt.Println(indent(r.out))
 		}
 	}
 	fmt.Printf("%d mutations, %d not caught, %d not run, in %.0fs\n", len(sel), len(bad), len(notRun), time.Since(start).Seconds())
