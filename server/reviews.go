@@ -345,12 +345,17 @@ func splitmix64(x uint64) uint64 {
 // independently with the same probability, whatever its answer: a uniform sample.
 func auditPriority(seed uint64, idx int64) uint64 { return splitmix64(seed ^ splitmix64(uint64(idx))) }
 
-// auditThreshold keeps about auditSampleSize of the job's lines (all of a smaller job).
+// auditMaxShare caps the audit sample at half a small job's lines: audit lines never
+// become a rerun's examples, so the other half is left to learn from.
+const auditMaxShare = 0.5
+
+// auditThreshold keeps about auditSampleSize of the job's lines, at most half of them.
 func auditThreshold(j *batch.Job) uint64 {
-	if j.RequestsTotal <= auditSampleSize {
-		return math.MaxUint64
+	share := auditMaxShare
+	if j.RequestsTotal > 0 {
+		share = min(share, float64(auditSampleSize)/float64(j.RequestsTotal))
 	}
-	return uint64(float64(auditSampleSize) / float64(j.RequestsTotal) * math.MaxUint64)
+	return uint64(share * math.MaxUint64)
 }
 
 // inAudit reports whether line idx is in job j's audit sample. It needs nothing but the

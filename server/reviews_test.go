@@ -76,9 +76,19 @@ func otherLabel(label string) string {
 
 func TestReviews(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	id := e.completedJob(t, e.keyA, `{`+spec3+`}`, reviewTexts(40))
+	id := e.completedJob(t, e.keyA, `{`+spec3+`}`, reviewTexts(100))
 	answers := e.answers(t, id)
 	path := func(i int) string { return fmt.Sprintf("/v1/batch/%s/lines/%d/review", id, i) }
+	job, _ := e.db.Job(context.Background(), "", id)
+	var audit []int
+	for i := range 100 {
+		if inAudit(job, int64(i)) {
+			audit = append(audit, i)
+		}
+	}
+	if len(audit) < 31 || len(audit) > 70 {
+		t.Fatalf("%d of 100 lines are in the audit sample, want about half", len(audit))
+	}
 
 	// A correction: the true label, compared with the answer.
 	r := e.call(t, "PUT", path(3), e.keyA, `{"label":"`+otherLabel(answers[3])+`"}`)
@@ -86,7 +96,7 @@ func TestReviews(t *testing.T) {
 		t.Fatalf("PUT review: %d %s", r.status, r.raw)
 	}
 	for k, want := range map[string]any{"index": 3.0, "label": otherLabel(answers[3]), "labels": nil, "ok": false,
-		"answer": answers[3], "answer_labels": nil, "audit": true, "correct": false} {
+		"answer": answers[3], "answer_labels": nil, "audit": inAudit(job, 3), "correct": false} {
 		if got := r.body[k]; got != want {
 			t.Errorf("review %s = %v, want %v: %s", k, got, want, r.raw)
 		}
@@ -105,7 +115,7 @@ func TestReviews(t *testing.T) {
 	wantError(t, e.call(t, "PUT", path(4), e.keyA, `{"label":"billing","ok":true}`), 422, "VALIDATION_ERROR", "ok")
 	wantError(t, e.call(t, "PUT", path(4), e.keyA, `{}`), 422, "VALIDATION_ERROR", "label")
 	wantError(t, e.call(t, "PUT", path(4), e.keyA, `{"labels":["billing"]}`), 422, "VALIDATION_ERROR", "labels")
-	wantError(t, e.call(t, "PUT", path(40), e.keyA, `{"label":"billing"}`), 404, "NOT_FOUND", "")
+	wantError(t, e.call(t, "PUT", path(100), e.keyA, `{"label":"billing"}`), 404, "NOT_FOUND", "")
 	wantError(t, e.call(t, "PUT", path(-1), e.keyA, `{"label":"billing"}`), 404, "NOT_FOUND", "")
 	wantError(t, e.call(t, "PUT", "/v1/batch/"+id+"/lines/x/review", e.keyA, `{"label":"billing"}`), 422, "VALIDATION_ERROR", "index")
 	wantError(t, e.call(t, "PUT", path(4), e.keyB, `{"label":"billing"}`), 404, "NOT_FOUND", "")
@@ -120,7 +130,7 @@ func TestReviews(t *testing.T) {
 	// The job view counts them; no estimate under 30 audited lines.
 	v := e.call(t, "GET", "/v1/batch/"+id, e.keyA, "")
 	rv, _ := v.body["review"].(map[string]any)
-	if rv == nil || rv["reviewed"] != 2.0 || rv["audited"] != 2.0 || rv["accuracy"] != nil || rv["audit_to_halve"] != nil {
+	if rv == nil || rv["reviewed"] != 2.0 || rv["audited"] != float64(boolInt(inAudit(job, 3))+boolInt(inAudit(job, 5))) || rv["accuracy"] != nil || rv["audit_to_halve"] != nil {
 		t.Fatalf("job view review = %v", v.body["review"])
 	}
 	if p := e.call(t, "GET", "/v1/batch/"+pending, e.keyA, ""); p.body["review"] != nil {
@@ -154,11 +164,14 @@ func TestReviews(t *testing.T) {
 	}
 	wantError(t, e.call(t, "DELETE", path(5), e.keyA, ""), 404, "NOT_FOUND", "")
 
-	// 30 audited lines give an estimate; the job has 40 lines, all in its audit sample.
+	// 30 audited lines give an estimate.
+	if r := e.call(t, "DELETE", path(3), e.keyA, ""); r.status != 204 {
+		t.Fatal(r.status)
+	}
 	wrong := 0
-	for i := range 30 {
+	for n, i := range audit[:30] {
 		body := `{"ok":true}`
-		if i%4 == 0 {
+		if n%4 == 0 {
 			body = `{"label":"` + otherLabel(answers[int64(i)]) + `"}`
 			wrong++
 		}
@@ -250,8 +263,13 @@ func TestReviewQueues(t *testing.T) {
 		t.Fatalf("audit queue without a seed: %s", r.raw)
 	}
 	a1, a2 := queue("kind=audit&limit=200"), queue("kind=audit&limit=200")
-	if len(a1) != 60 {
-		t.Fatalf("audit sample of a 60-line job has %d lines, want all", len(a1))
+	j, _ := e.db.Job(context.Background(), "", id)
+	inSample := 0
+	for i := range int64(60) {
+		inSample += boolInt(inAudit(j, i))
+	}
+	if len(a1) != inSample || inSample < 15 || inSample > 45 {
+		t.Fatalf("audit queue of a 60-line job has %d lines, %d are in the sample: want them all, about half the job", len(a1), inSample)
 	}
 	inOrder := true
 	for i := range a1 {
