@@ -470,3 +470,38 @@ func TestRerun(t *testing.T) {
 	wantError(t, e.call(t, "GET", "/v1/batch/"+r.str("job_id")+"/changes", e.keyA, ""), 409, "CONFLICT", "")
 	wantError(t, e.call(t, "POST", "/v1/batch/"+busy.str("job_id")+"/rerun", e.keyA, ""), 409, "CONFLICT", "")
 }
+
+// TestReviewsMulti: a multi-label job takes {"labels": [...]} (an empty list is "none of
+// them"), compares sets, and exports "labels".
+func TestReviewsMulti(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	id := e.completedJob(t, e.keyA, `{`+spec3+`,"mode":"multi"}`, reviewTexts(20))
+	path := func(i int) string { return fmt.Sprintf("/v1/batch/%s/lines/%d/review", id, i) }
+	r := e.call(t, "PUT", path(0), e.keyA, `{"labels":["billing","shipping"]}`)
+	if r.status != 200 || r.str("label") != "" {
+		t.Fatalf("PUT labels: %d %s", r.status, r.raw)
+	}
+	if got, _ := r.body["labels"].([]any); len(got) != 2 {
+		t.Errorf("labels = %v", r.body["labels"])
+	}
+	if _, ok := r.body["answer_labels"].([]any); !ok {
+		t.Errorf("answer_labels = %v, want a list", r.body["answer_labels"])
+	}
+	r = e.call(t, "PUT", path(1), e.keyA, `{"labels":[]}`)
+	if got, ok := r.body["labels"].([]any); r.status != 200 || !ok || len(got) != 0 {
+		t.Fatalf("PUT none of them: %d %s", r.status, r.raw)
+	}
+	r = e.call(t, "PUT", path(2), e.keyA, `{"ok":true}`)
+	if r.status != 200 || r.body["correct"] != true {
+		t.Fatalf("PUT ok: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"label":"billing"}`), 422, "VALIDATION_ERROR", "label")
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"labels":["billing","billing"]}`), 422, "VALIDATION_ERROR", "labels")
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"labels":["refunds"]}`), 422, "VALIDATION_ERROR", "labels")
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"labels":"billing"}`), 422, "VALIDATION_ERROR", "labels")
+	r = e.call(t, "GET", "/v1/batch/"+id+"/reviews?format=ndjson", e.keyA, "")
+	first, _, _ := strings.Cut(string(r.raw), "\n")
+	if !strings.Contains(first, `"labels":["billing","shipping"]`) || strings.Contains(first, `"label":`) {
+		t.Errorf("multi export line %s", first)
+	}
+}
