@@ -148,6 +148,12 @@ func TestReviews(t *testing.T) {
 		t.Fatalf("reviews page 2: %s", r.raw)
 	}
 	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/reviews?limit=0", e.keyA, ""), 422, "VALIDATION_ERROR", "limit")
+	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/reviews?format=csv", e.keyA, ""), 422, "VALIDATION_ERROR", "format")
+	for _, p := range []string{"/reviews", "/review-queue?kind=worst", "/changes"} {
+		wantError(t, e.call(t, "GET", "/v1/batch/"+id+p, e.keyB, ""), 404, "NOT_FOUND", "")
+	}
+	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/rerun", e.keyB, ""), 404, "NOT_FOUND", "")
+	wantError(t, e.call(t, "DELETE", path(3), e.keyB, ""), 404, "NOT_FOUND", "")
 	r = e.call(t, "GET", "/v1/batch/"+id+"/reviews?format=ndjson", e.keyA, "")
 	if ct := r.header.Get("Content-Type"); r.status != 200 || ct != "application/x-ndjson" {
 		t.Fatalf("export: %d %q %s", r.status, ct, r.raw)
