@@ -290,6 +290,13 @@ func TestReviewQueues(t *testing.T) {
 	if page := queue("kind=audit&offset=10&limit=5"); len(page) != 5 || page[0]["index"] != a1[10]["index"] {
 		t.Errorf("audit page at offset 10 = %v", page)
 	}
+	// The sample is read from the results once: with the results gone it is still served.
+	if err := e.blobs.Delete(context.Background(), batch.OutputKey(id)); err != nil {
+		t.Fatal(err)
+	}
+	if again := queue("kind=audit&limit=200"); len(again) != len(a1) || again[0]["index"] != a1[0]["index"] {
+		t.Errorf("audit queue after the results went: %d lines", len(again))
+	}
 	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/review-queue?kind=best", e.keyA, ""), 422, "VALIDATION_ERROR", "kind")
 	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/review-queue?kind=audit&limit=201", e.keyA, ""), 422, "VALIDATION_ERROR", "limit")
 }
