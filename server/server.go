@@ -170,7 +170,7 @@ type Server struct {
 	models  *lru[string, classify.Model]
 	// audits holds completed jobs' audit samples (reviews.go): a job's answers never change,
 	// so its sample is read from its results once, not on every audit queue request.
-	audits *lru[string, []queueItem]
+	audits  *lru[string, []queueItem]
 	limits  *limiter
 	metrics *metrics
 	price   float64 // per million tokens
