@@ -518,3 +518,29 @@ func TestReviewsMulti(t *testing.T) {
 		t.Errorf("multi export line %s", first)
 	}
 }
+
+// TestRerunExamples: per label, corrections before confirmations, the least confident
+// first, at most maxRerunExamplesPerLabel, never an audit line; a multi-label review is an
+// example of each of its labels, and "none of them" of none.
+func TestRerunExamples(t *testing.T) {
+	var rs []store.Review
+	for i := range 12 {
+		rs = append(rs, store.Review{Index: int64(i), Label: "billing", Answer: "billing", Correct: true, Confidence: 0.5 + float64(i)/100})
+	}
+	rs = append(rs,
+		store.Review{Index: 20, Label: "billing", Answer: "sales", Confidence: 0.9},
+		store.Review{Index: 21, Label: "billing", Answer: "sales", Confidence: 0.1, Audit: true},
+		store.Review{Index: 22, Labels: []string{"sales", "technical"}, AnswerLabels: []string{"sales"}},
+		store.Review{Index: 23, Labels: []string{}, AnswerLabels: []string{"sales"}},
+	)
+	per, all := rerunExamples(rs)
+	if want := []int64{20, 0, 1, 2, 3, 4, 5, 6}; fmt.Sprint(per["billing"]) != fmt.Sprint(want) {
+		t.Errorf("billing examples %v, want %v (the correction first, then the least confident confirmations)", per["billing"], want)
+	}
+	if fmt.Sprint(per["sales"]) != "[22]" || fmt.Sprint(per["technical"]) != "[22]" || len(per) != 3 {
+		t.Errorf("examples %v", per)
+	}
+	if fmt.Sprint(all) != "[0 1 2 3 4 5 6 20 22]" {
+		t.Errorf("all example lines %v", all)
+	}
+}
