@@ -115,7 +115,11 @@ func (ar *answerReader) next(ctx context.Context) (*LineView, error) {
 		if ar.n%browseCheckEvery == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		line, err := ar.br.ReadBytes('\n')
+		// ReadSlice: no copy of each line (json.Unmarshal copies what it keeps).
+		line, err := ar.br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, errors.New("read results: a result line is over 256 KiB")
+		}
 		if len(bytes.TrimSpace(line)) > 0 {
 			var rl resultLine
 			if jerr := json.Unmarshal(line, &rl); jerr != nil {
