@@ -66,7 +66,7 @@ export function explorer(id, my, onReviewed = () => {}) {
     el.classList.add('busy');
     let res;
     try {
-      const [r, rvs] = await Promise.all([api('GET', `/v1/batch/${id}/lines?${q}`), completed ? loadReviews(id) : null]);
+      const [r, rvs] = await Promise.all([api('GET', `/v1/batch/${id}/lines?${q}`), completed ? loadReviews(id).catch(() => null) : null]);
       res = r;
       if (rvs) reviews = rvs;
     } catch (e) {
