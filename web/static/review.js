@@ -123,7 +123,8 @@ export function reviewQueues(id, my, ctx, onChange) {
     el.classList.remove('busy');
     list.dataset.kind = kind;
     about.textContent = kind === 'audit'
-      ? `A uniform random sample of the job's lines, drawn with a seed fixed for this job (seed ${q.seed}), in sample order. Reviewing these lines, right or wrong, estimates the job's accuracy without bias: review them in order and skip none.`
+      // A seed past 2^53 does not survive JSON.parse exactly: then it is not shown at all.
+      ? `A uniform random sample of the job's lines, drawn with a seed fixed for this job${Number.isSafeInteger(q.seed) ? ` (seed ${q.seed})` : ''}, in sample order. Reviewing these lines, right or wrong, estimates the job's accuracy without bias: review them in order and skip none.`
       : 'Lines not reviewed yet, least confident first and where the fit\'s readings disagree, spread over the labels. Fixing these improves a rerun the most; they say nothing about accuracy (use the audit sample for that).';
     const items = q.data || [];
     replace(list, items.length ? items.map((it) => h('li', { class: 'rq-item', 'data-index': String(it.index) },
