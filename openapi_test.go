@@ -233,6 +233,21 @@ func TestOpenAPIEndToEnd(t *testing.T) {
 		resp.Body.Close()
 	}
 
+	// Reviews (issue 26).
+	rv := "/v1/batch/" + job.JobID
+	c.do("PUT", rv+"/lines/0/review", map[string]any{"label": "technical"}, nil)
+	c.do("PUT", rv+"/lines/1/review", map[string]any{"ok": true}, nil)
+	c.do("GET", rv+"/reviews", nil, nil)
+	c.do("GET", rv+"/review-queue?kind=worst", nil, nil)
+	c.do("GET", rv+"/review-queue?kind=audit", nil, nil)
+	var rerun struct {
+		JobID string `json:"job_id"`
+	}
+	c.do("POST", rv+"/rerun", nil, &rerun)
+	c.waitStatus(rerun.JobID, time.Minute, "completed")
+	c.do("GET", "/v1/batch/"+rerun.JobID+"/changes", nil, nil)
+	c.do("DELETE", rv+"/lines/1/review", nil, nil)
+
 	// A job held half-way through its input (holdInputAt), to cancel.
 	running := c.createJob(spec)
 	var big bytes.Buffer

@@ -147,7 +147,7 @@ func (r *Runner) Lines(ctx context.Context, job *Job, q LinesQuery) (*LinesPage,
 			}
 		}
 	}
-	views, next, err := r.readLines(ctx, job, q.Offset, q.Limit, want)
+	views, next, err := r.readLines(ctx, job, q.Offset, q.Limit, want, cutText)
 	if err != nil {
 		return nil, err
 	}
@@ -274,8 +274,9 @@ func (r *Runner) resultMarks(ctx context.Context, job *Job) ([]lineMark, error) 
 
 // readLines reads the job's non-blank input lines from line offset: the first limit of
 // them, or, if want is not nil, exactly the lines it lists (ascending). It returns where the
-// next page starts (nil at the end of the input).
-func (r *Runner) readLines(ctx context.Context, job *Job, offset int64, limit int, want []int64) ([]LineView, *int64, error) {
+// next page starts (nil at the end of the input). text copies each line's text out of the
+// read buffer (cutText for a page; whole texts for the examples of a rerun).
+func (r *Runner) readLines(ctx context.Context, job *Job, offset int64, limit int, want []int64, text func([]byte) string) ([]LineView, *int64, error) {
 	marks, err := r.marks(ctx, job.ID)
 	if err != nil {
 		return nil, nil, err
@@ -337,7 +338,7 @@ func (r *Runner) readLines(ctx context.Context, job *Job, offset int64, limit in
 			v := LineView{Index: n}
 			if !l.tooLong {
 				if rec, perr := parseLine(data, limits.MaxTextChars); perr == nil {
-					v.Text = cutText(rec.text)
+					v.Text = text(rec.text)
 					if rec.id != nil {
 						v.ID = append(json.RawMessage(nil), rec.id...)
 					}

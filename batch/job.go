@@ -49,6 +49,8 @@ type Job struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// InputFilename is the uploaded file's name as the client sent it, for display only.
 	InputFilename string `json:"input_filename,omitempty"`
+	// RerunOf is the job this one reruns with its reviews as examples (issue 26).
+	RerunOf string `json:"rerun_of,omitempty"`
 
 	// Counted is true once the pre-pass has counted RequestsTotal and EstimatedTokens.
 	Counted bool `json:"counted"`

@@ -88,6 +88,9 @@ type Store interface {
 	// PresignDownload returns a URL that GETs key (with Range support) as an
 	// attachment named filename until ttl passes.
 	PresignDownload(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
+	// Copy makes dst a copy of src without the bytes passing through the caller
+	// (copy.go); a missing src wraps ErrNotExist.
+	Copy(ctx context.Context, src, dst string) error
 }
 
 var _ Store = (*Local)(nil)

@@ -153,6 +153,8 @@ func stateConflict(e *batch.StateError) *apiError {
 	job := "/v1/batch/" + id
 	var msg string
 	switch {
+	case e.Op == "review":
+		msg = fmt.Sprintf("job %s is %s: reviews, review queues, reruns and their comparison need a completed job (they judge its answers); poll GET %s until its status is completed", id, st, job)
 	case e.Op == "delete":
 		msg = fmt.Sprintf("job %s is %s and cannot be deleted while it runs: cancel it first: POST %s/cancel, then delete it once its status is failed", id, st, job)
 	case e.Op == "upload":

@@ -35,6 +35,7 @@ func (s *Server) viewJobs(ctx context.Context, jobs ...*batch.Job) []jobView {
 			pending = append(pending, i)
 		}
 	}
+	s.reviewSummaries(ctx, jobs, views)
 	if len(pending) == 0 {
 		return views
 	}

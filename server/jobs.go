@@ -57,6 +57,10 @@ type jobView struct {
 	// store is asked (viewJobs), since an upload to S3 never passes the appliance; a
 	// started job had its input when it started.
 	HasInput bool `json:"has_input"`
+
+	// Issue 26: the reviews of a completed job (null: none), and the job a rerun reruns.
+	Review  *reviewSummary `json:"review"`
+	RerunOf *string        `json:"rerun_of"`
 }
 
 // specView is a job's resolved spec as the API shows it, with the words the classifier
@@ -122,6 +126,10 @@ func viewJob(j *batch.Job) jobView {
 	if j.Classifier != "" {
 		c := j.Classifier
 		v.Classifier = &c
+	}
+	if j.RerunOf != "" {
+		r := j.RerunOf
+		v.RerunOf = &r
 	}
 	return v
 }

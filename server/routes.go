@@ -48,6 +48,12 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/batch/:id/cancel", s.handleCancelJob, true, false},
 		{http.MethodGet, "/v1/batch/:id/results", s.handleJobResults, true, false},
 		{http.MethodDelete, "/v1/batch/:id", s.handleDeleteJob, true, false},
+		{http.MethodPut, "/v1/batch/:id/lines/:index/review", s.handlePutReview, true, false},
+		{http.MethodDelete, "/v1/batch/:id/lines/:index/review", s.handleDeleteReview, true, false},
+		{http.MethodGet, "/v1/batch/:id/reviews", s.handleListReviews, true, false},
+		{http.MethodGet, "/v1/batch/:id/review-queue", s.handleReviewQueue, true, false},
+		{http.MethodPost, "/v1/batch/:id/rerun", s.handleRerun, true, false},
+		{http.MethodGet, "/v1/batch/:id/changes", s.handleChanges, true, false},
 
 		{http.MethodPost, "/v1/classifiers", s.handleSaveClassifier, true, false},
 		{http.MethodGet, "/v1/classifiers", s.handleListClassifiers, true, false},

@@ -80,6 +80,13 @@ type Store interface {
 	StartJob(ctx context.Context, account, id string, maxActive int, now time.Time) (*batch.Job, error)
 	DeleteJob(ctx context.Context, account, id string) (*batch.Job, error)
 
+	// Reviews of a completed job's lines (issue 26). PutReview refuses a job that is not
+	// completed (*batch.StateError); DeleteReview of a line without one wraps
+	// batch.ErrNotFound. Reviews go with their job.
+	PutReview(ctx context.Context, account, id string, r store.Review) error
+	DeleteReview(ctx context.Context, account, id string, index int64) error
+	Reviews(ctx context.Context, account, id string) ([]store.Review, error)
+
 	// Keys (admin API). Revoke of an unknown id wraps batch.ErrNotFound.
 	CreateKey(ctx context.Context, account string, admin bool) (string, *store.Key, error)
 	Keys(ctx context.Context) ([]*store.Key, error)
@@ -110,6 +117,8 @@ type Blobs interface {
 	Delete(ctx context.Context, prefix string) error
 	PresignUpload(ctx context.Context, key string, maxBytes int64, ttl time.Duration) (url string, fields map[string]string, err error)
 	PresignDownload(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
+	// Copy makes dst a copy of src inside the storage (a rerun's input, issue 26).
+	Copy(ctx context.Context, src, dst string) error
 }
 
 // localEndpoints is implemented by backends whose signed URLs point back at the appliance
@@ -132,6 +141,11 @@ type Runner interface {
 	CountUpload(ctx context.Context, id, filename string) (w io.Writer, done func(context.Context) error, err error)
 	Preview(ctx context.Context, job *batch.Job, spec classify.Spec) (*classify.Preview, error)
 	Lines(ctx context.Context, job *batch.Job, q batch.LinesQuery) (*batch.LinesPage, error)
+	// Texts, Answers and CompareAnswers read a completed job's lines whole, streaming,
+	// for reviews (issue 26).
+	Texts(ctx context.Context, job *batch.Job, want []int64, cut bool) ([]batch.LineView, error)
+	Answers(ctx context.Context, job *batch.Job, fn func(*batch.LineView) error) error
+	CompareAnswers(ctx context.Context, a, b *batch.Job, fn func(x, y *batch.LineView) error) error
 }
 
 // The concrete packages satisfy the interfaces above (DESIGN.md §6).

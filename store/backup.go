@@ -71,6 +71,7 @@ type Summary struct {
 	Jobs          map[batch.Status]int
 	Classifiers   int // versions
 	UsageDays     int
+	Reviews       int // reviewed lines of jobs (issue 26)
 }
 
 func (s Summary) String() string {
@@ -88,8 +89,12 @@ func (s Summary) String() string {
 	if len(jobs) > 0 {
 		js += " (" + strings.Join(jobs, ", ") + ")"
 	}
-	return fmt.Sprintf("schema %d: %d keys of %d accounts, %s, %d saved classifier versions, %d days of usage",
+	out := fmt.Sprintf("schema %d: %d keys of %d accounts, %s, %d saved classifier versions, %d days of usage",
 		s.SchemaVersion, s.Keys, s.Accounts, js, s.Classifiers, s.UsageDays)
+	if s.Reviews > 0 {
+		out += fmt.Sprintf(", %d reviewed lines", s.Reviews)
+	}
+	return out
 }
 
 // ErrNotAppliance is returned (wrapped) by Inspect and Restore for a file that is not a
@@ -210,6 +215,15 @@ func summarize(tx *bolt.Tx, sum *Summary) error {
 	}
 	if b := tx.Bucket([]byte(bucketUsage)); b != nil {
 		sum.UsageDays = b.Stats().KeyN
+	}
+	if b := tx.Bucket([]byte(bucketReviews)); b != nil {
+		err := b.ForEachBucket(func(k []byte) error {
+			sum.Reviews += b.Bucket(k).Stats().KeyN
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

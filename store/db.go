@@ -41,6 +41,8 @@ const (
 	bucketStats         = "stats"          // "batch" -> BatchTotals JSON (appliance-wide, monotonic)
 	// Added without a version bump, like the classifier buckets.
 	bucketClassifierFits = "classifier_fits" // account 0x00 name 0x00 version(4, big-endian) -> fit state (ClassifierFit)
+	// Issue 26, likewise without a version bump.
+	bucketReviews = "reviews" // job id -> (bucket) line index (8, big-endian) -> Review JSON
 
 	metaSchemaVersion = "schema_version"
 )
@@ -108,7 +110,7 @@ func Open(path string) (*DB, error) {
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range []string{bucketKeys, bucketKeyHashes, bucketJobs, bucketAccountJobs, bucketMeta,
-			bucketClassifiers, bucketClassifierSeq, bucketUsage, bucketStats, bucketClassifierFits} {
+			bucketClassifiers, bucketClassifierSeq, bucketUsage, bucketStats, bucketClassifierFits, bucketReviews} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
 			}

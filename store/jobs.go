@@ -316,8 +316,11 @@ func (db *DB) DeleteJob(ctx context.Context, account, id string) (*batch.Job, er
 	return out, nil
 }
 
-// deleteJob removes j and its account index entry inside tx.
+// deleteJob removes j, its account index entry and its reviews inside tx.
 func deleteJob(tx *bolt.Tx, j *batch.Job) error {
+	if err := deleteReviews(tx, j.ID); err != nil {
+		return err
+	}
 	if err := tx.Bucket([]byte(bucketJobs)).Delete([]byte(j.ID)); err != nil {
 		return fmt.Errorf("store: delete job %s: %w", j.ID, err)
 	}

@@ -656,7 +656,9 @@ func (s *Store) DeleteJob(ctx context.Context, account, id string) (*batch.Job, 
 	}
 }
 
-// deleteJob removes j if it is still at revision rev, then its index entry.
+// deleteJob removes j if it is still at revision rev, then its index entry and its
+// reviews. The job's deletion is the decided write; the two that follow are idempotent,
+// and a review written meanwhile removes itself (reviews.go).
 func (s *Store) deleteJob(ctx context.Context, j *batch.Job, rev uint64) error {
 	if err := s.kv.Delete(ctx, jobKey(j.ID), rev, true); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -666,6 +668,9 @@ func (s *Store) deleteJob(ctx context.Context, j *batch.Job, rev uint64) error {
 	}
 	if err := s.kv.Delete(ctx, acctJobKey(j), 0, true); err != nil && !missing(err) {
 		return fmt.Errorf("kvstore: delete index of job %s: %w", j.ID, err)
+	}
+	if err := s.kv.Delete(ctx, reviewsKey(j.ID), 0, true); err != nil && !missing(err) {
+		return fmt.Errorf("kvstore: delete reviews of job %s: %w", j.ID, err)
 	}
 	return nil
 }

@@ -32,6 +32,10 @@ type Store interface {
 	FinishedBefore(ctx context.Context, t time.Time) ([]*batch.Job, error)
 	DeleteFinishedBefore(ctx context.Context, id string, t time.Time) (bool, error)
 
+	PutReview(ctx context.Context, account, id string, r store.Review) error
+	DeleteReview(ctx context.Context, account, id string, index int64) error
+	Reviews(ctx context.Context, account, id string) ([]store.Review, error)
+
 	CreateKey(ctx context.Context, account string, admin bool) (string, *store.Key, error)
 	ImportKey(ctx context.Context, account, secret string, admin bool) (*store.Key, error)
 	Authenticate(ctx context.Context, secret string) (*store.Key, error)
@@ -90,6 +94,7 @@ func Run(t *testing.T, be Backend) {
 		{"StartJobAfterFinish", testStartJobAfterFinish},
 		{"DeleteJob", testDeleteJob},
 		{"Retention", testRetention},
+		{"Reviews", testReviews},
 		{"CreateKeyAuthenticate", testCreateKeyAuthenticate},
 		{"AuthenticateRejects", testAuthenticateRejects},
 		{"RevokeKey", testRevokeKey},
