@@ -538,7 +538,7 @@ export function renderJob(id) {
     drawSpec();
     drawReview();
     if (hasFile(job)) {
-      if (!ex) { ex = explorer(id, my, () => { load().catch(() => {}); if (queues) queues.load(); }); replace(exBox, ex.el); }
+      if (!ex) { ex = explorer(id, my, () => { savedIn = 'explorer'; load().catch(() => {}); }); replace(exBox, ex.el); }
       ex.update(job);
     }
   }
@@ -547,18 +547,31 @@ export function renderJob(id) {
   let queues = null;
   let accKey = '';
   let changesKey = '';
+  // savedIn names the part of the page whose review the next change of job.review comes
+  // from: that part already shows it, so only the other one reloads (a reload under the
+  // user's pointer would swallow the next click). A change from elsewhere (the API, another
+  // tab) reloads both.
+  let savedIn = '';
   function drawReview() {
     const j = job;
     const ck = j.rerun_of ? `${j.rerun_of}|${j.status}` : '';
     if (ck !== changesKey) { changesKey = ck; replace(changesBox, ck ? changesView(j, my) : null); }
     if (j.status !== 'completed') { replace(accBox); replace(queueBox); queues = null; accKey = ''; return; }
     const ak = JSON.stringify(j.review || null);
-    if (ak !== accKey) { accKey = ak; replace(accBox, accuracyView(id, j)); }
+    if (ak !== accKey) {
+      if (accKey) {
+        if (queues && savedIn !== 'queue') queues.load();
+        if (ex && savedIn !== 'explorer') ex.refresh();
+      }
+      savedIn = '';
+      accKey = ak;
+      replace(accBox, accuracyView(id, j));
+    }
     if (!queues) {
       const sp = specOf(j);
       queues = reviewQueues(id, my, { labels: sp.labels || [], multi: sp.mode === 'multi' }, () => {
+        savedIn = 'queue';
         load().catch(() => {});
-        if (ex) ex.refresh();
       });
       replace(queueBox, queues.el);
       queues.load();
