@@ -21,7 +21,7 @@ import (
 // estimate, its interval, "more audit lines would halve the interval" and per-label
 // precision as the job view has them; export the corrections (as many lines as the API's
 // NDJSON); rerun with corrections and, on the new job's page, what changed, as
-// GET /changes has it; the System page, hidden from a user key and shown to an admin
+// GET /changes has it; a multi-label line corrected with its checkboxes; the System page, hidden from a user key and shown to an admin
 // key with every account's jobs. No JavaScript errors; screenshots as TestBrowserConsole.
 func TestBrowserReview(t *testing.T) {
 	if testing.Short() {
@@ -255,14 +255,50 @@ func TestBrowserReview(t *testing.T) {
 	}
 	p.screenshot("33-rerun-changes-1280")
 
-	// 6. The System page, for an admin key only.
+	// 6. A multi-label job: a line's labels are corrected with checkboxes.
+	step("multi-label correction")
+	multiJob := api.createJob(map[string]any{"labels": labels, "mode": "multi", "threshold": 0.2})
+	api.runJob(multiJob, browserInput())
+	p.goTo("#/job/" + multiJob.JobID)
+	p.waitExplorer("the multi-label explorer", 0, "|")
+	p.wait("the checkboxes", `document.querySelectorAll('#lines-table tbody tr[data-index] .rv .rv-check').length > 10`, 10*time.Second)
+	type multiRow struct {
+		Index   int      `json:"index"`
+		Checked []string `json:"checked"`
+	}
+	mr := jsEval[multiRow](p, `(() => {
+		const tr = document.querySelector('#lines-table tbody tr[data-index] .rv').closest('tr');
+		return { index: +tr.dataset.index, checked: [...tr.querySelectorAll('.rv-check:checked')].map((c) => c.value) };
+	})()`)
+	// The truth: the answer with its first label's box toggled.
+	flip := labels[0]
+	want := slices.DeleteFunc(slices.Clone(mr.Checked), func(l string) bool { return l == flip })
+	if len(want) == len(mr.Checked) {
+		want = append(want, flip)
+	}
+	p.click(fmt.Sprintf(`#lines-table tr[data-index="%d"] .rv-check[value=%q]`, mr.Index, flip))
+	p.click(fmt.Sprintf(`#lines-table tr[data-index="%d"] .rv [data-act="save"]`, mr.Index))
+	p.wait("the corrected labels", fmt.Sprintf(`document.querySelector('#lines-table tr[data-index="%d"] .rv').dataset.state === 'corrected'`, mr.Index), 10*time.Second)
+	mrv := reviewsOf(t, api, multiJob.JobID)[mr.Index]
+	var gotLabels []string
+	if ls, ok := mrv["labels"].([]any); ok {
+		for _, l := range ls {
+			gotLabels = append(gotLabels, l.(string))
+		}
+	}
+	if slices.Sort(want); fmt.Sprint(slices.Sorted(slices.Values(gotLabels))) != fmt.Sprint(want) || mrv["correct"] != false {
+		t.Errorf("multi-label review of line %d: %v, want labels %v (the answer %v with %s toggled)", mr.Index, mrv, want, mr.Checked, flip)
+	}
+	p.screenshot("34-review-multi-1280")
+
+	// 7. The System page, for an admin key only.
 	step("system page")
 	p.click("#forget")
 	p.do("connect with the admin key", 10*time.Second, chromedp.WaitVisible(chromedp.ID("key-input")),
 		chromedp.SetValue(chromedp.ID("key-input"), adminKey), chromedp.Click(chromedp.ID("key-submit")))
 	p.wait("the System link", `!document.getElementById('nav-system').hidden`, 10*time.Second)
 	p.click("#nav-system")
-	p.wait("the system page", `document.getElementById('sys-facts') && document.querySelectorAll('#admin-jobs tbody tr').length >= 3`, 10*time.Second)
+	p.wait("the system page", `document.getElementById('sys-facts') && document.querySelectorAll('#admin-jobs tbody tr').length >= 4`, 10*time.Second)
 	var sys struct {
 		Version string `json:"version"`
 		Models  []struct {
@@ -287,11 +323,11 @@ func TestBrowserReview(t *testing.T) {
 		t.Errorf("models on the page %v, the API's %v", got, models)
 	}
 	accounts := jsEval[map[string]string](p, `Object.fromEntries([...document.querySelectorAll('#admin-jobs tbody tr')].map((tr) => [tr.dataset.job, tr.dataset.account]))`)
-	if accounts[id] != "acme" || accounts[rerun] != "acme" || accounts[betaJob.JobID] != "beta" {
+	if accounts[id] != "acme" || accounts[rerun] != "acme" || accounts[multiJob.JobID] != "acme" || accounts[betaJob.JobID] != "beta" {
 		t.Errorf("all accounts' jobs on the page: %v", accounts)
 	}
-	p.screenshot("34-system-1280")
-	p.atPhoneWidth("system", "34-system-400")
+	p.screenshot("35-system-1280")
+	p.atPhoneWidth("system", "35-system-400")
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
