@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 type reviewsList struct {
@@ -78,5 +79,38 @@ func TestReviewsBackupRestore(t *testing.T) {
 	var got reviewsList
 	if code, _ := c.do("GET", "/v1/batch/"+job.JobID+"/reviews", nil, &got); code != 200 || got.Total != 2 {
 		t.Fatalf("reviews after the restore: %d %+v", code, got)
+	}
+}
+
+// TestS3Rerun: on S3 a rerun's input is a server-side copy of its job's, so the rerun runs
+// without an upload and keeps its input when the original job is deleted.
+func TestS3Rerun(t *testing.T) {
+	e := newS3Env(t)
+	m := startMain(t, e.config(t, t.TempDir()))
+	defer m.Close()
+	c := newClient(t, m.URL, acmeKey)
+	job := c.createJob(seedSpec)
+	if code, body := uploadSized(t, job.UploadURL, allFields(job), strings.NewReader(seedInput), int64(len(seedInput))); code != 204 {
+		t.Fatalf("upload to the store: %d %s", code, body)
+	}
+	if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != 202 {
+		t.Fatalf("start: %d", code)
+	}
+	c.waitStatus(job.JobID, time.Minute, "completed")
+	var rerun struct {
+		JobID  string `json:"job_id"`
+		Status string `json:"status"`
+	}
+	if code, _ := c.do("POST", "/v1/batch/"+job.JobID+"/rerun", nil, &rerun); code != 201 || rerun.Status != "queued" {
+		t.Fatalf("rerun: %d %+v", code, rerun)
+	}
+	if v := c.waitStatus(rerun.JobID, time.Minute, "completed", "failed"); v.Status != "completed" || v.RequestsTotal != 8 {
+		t.Fatalf("rerun job %+v", v)
+	}
+	if code, _ := c.do("DELETE", "/v1/batch/"+job.JobID, nil, nil); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	if in := e.objects(t, "jobs/"+rerun.JobID+"/input.ndjson"); len(in) != 1 {
+		t.Fatalf("the rerun's input after the original was deleted: %v", in)
 	}
 }

@@ -41,3 +41,33 @@ func TestLocalCopy(t *testing.T) {
 		t.Errorf("Copy of a missing object = %v, want ErrNotExist", err)
 	}
 }
+
+// TestS3Copy: a server-side copy reads the same bytes and outlives the source's prefix.
+// (Sources above 5 GiB take ComposeObject's multipart copy, which this small object does
+// not exercise.)
+func TestS3Copy(t *testing.T) {
+	ctx := context.Background()
+	s := newTestS3(t, testS3Config(t))
+	body := strings.Repeat("{\"text\":\"hello\"}\n", 1000)
+	if _, err := s.Put(ctx, "jobs/a/input.ndjson", strings.NewReader(body), -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Copy(ctx, "jobs/a/input.ndjson", "jobs/b/input.ndjson"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "jobs/a/"); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.Open(ctx, "jobs/b/input.ndjson", 0)
+	if err != nil {
+		t.Fatalf("copy gone with the source's prefix: %v", err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != body {
+		t.Errorf("copy holds %d bytes, want %d", len(got), len(body))
+	}
+	if err := s.Copy(ctx, "jobs/a/input.ndjson", "jobs/c/input.ndjson"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Copy of a missing object = %v, want ErrNotExist", err)
+	}
+}

@@ -38,6 +38,9 @@ const (
 	// wilsonZ is the 97.5th percentile of the standard normal: a 95 % interval.
 	wilsonZ = 1.959964
 
+	// auditSampleEntries bounds the audit samples kept in memory (about 100 KB each).
+	auditSampleEntries = 64
+
 	defaultQueueLimit = 20
 	maxQueueLimit     = 200
 
@@ -671,9 +674,27 @@ func (h *worstHeap) Pop() any {
 	return x
 }
 
-// auditLines returns lines offset.. of the job's audit sample, in sample order, from one
-// pass over the results; the sample is about auditSampleSize lines, so it is held whole.
+// auditLines returns lines offset.. of the job's audit sample, in sample order. The sample
+// (about auditSampleSize lines, so held whole) comes from one pass over the results, once
+// per job while it stays in the cache.
 func (s *Server) auditLines(ctx context.Context, j *batch.Job, offset, limit int) ([]queueItem, error) {
+	sample, ok := s.audits.Get(j.ID)
+	if !ok {
+		var err error
+		if sample, err = s.auditSample(ctx, j); err != nil {
+			return nil, err
+		}
+		s.audits.Add(j.ID, sample)
+	}
+	if offset >= len(sample) {
+		return nil, nil
+	}
+	// A copy: the caller fills in texts and reviews, and the cached sample is shared.
+	return slices.Clone(sample[offset:min(offset+limit, len(sample))]), nil
+}
+
+// auditSample is the job's whole audit sample in sample order, without texts.
+func (s *Server) auditSample(ctx context.Context, j *batch.Job) ([]queueItem, error) {
 	multi := j.Spec.Mode == classify.ModeMulti
 	seed, threshold := auditSeed(j.ID), auditThreshold(j)
 	var sample []queueItem
@@ -699,10 +720,7 @@ func (s *Server) auditLines(ctx context.Context, j *batch.Job, offset, limit int
 		}
 		return 0
 	})
-	if offset >= len(sample) {
-		return nil, nil
-	}
-	return sample[offset:min(offset+limit, len(sample))], nil
+	return sample, nil
 }
 
 // cutExample shortens a reviewed text used as an example to maxExampleChars runes.

@@ -148,6 +148,12 @@ func TestReviews(t *testing.T) {
 		t.Fatalf("reviews page 2: %s", r.raw)
 	}
 	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/reviews?limit=0", e.keyA, ""), 422, "VALIDATION_ERROR", "limit")
+	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/reviews?format=csv", e.keyA, ""), 422, "VALIDATION_ERROR", "format")
+	for _, p := range []string{"/reviews", "/review-queue?kind=worst", "/changes"} {
+		wantError(t, e.call(t, "GET", "/v1/batch/"+id+p, e.keyB, ""), 404, "NOT_FOUND", "")
+	}
+	wantError(t, e.call(t, "POST", "/v1/batch/"+id+"/rerun", e.keyB, ""), 404, "NOT_FOUND", "")
+	wantError(t, e.call(t, "DELETE", path(3), e.keyB, ""), 404, "NOT_FOUND", "")
 	r = e.call(t, "GET", "/v1/batch/"+id+"/reviews?format=ndjson", e.keyA, "")
 	if ct := r.header.Get("Content-Type"); r.status != 200 || ct != "application/x-ndjson" {
 		t.Fatalf("export: %d %q %s", r.status, ct, r.raw)
@@ -283,6 +289,13 @@ func TestReviewQueues(t *testing.T) {
 	}
 	if page := queue("kind=audit&offset=10&limit=5"); len(page) != 5 || page[0]["index"] != a1[10]["index"] {
 		t.Errorf("audit page at offset 10 = %v", page)
+	}
+	// The sample is read from the results once: with the results gone it is still served.
+	if err := e.blobs.Delete(context.Background(), batch.OutputKey(id)); err != nil {
+		t.Fatal(err)
+	}
+	if again := queue("kind=audit&limit=200"); len(again) != len(a1) || again[0]["index"] != a1[0]["index"] {
+		t.Errorf("audit queue after the results went: %d lines", len(again))
 	}
 	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/review-queue?kind=best", e.keyA, ""), 422, "VALIDATION_ERROR", "kind")
 	wantError(t, e.call(t, "GET", "/v1/batch/"+id+"/review-queue?kind=audit&limit=201", e.keyA, ""), 422, "VALIDATION_ERROR", "limit")
@@ -469,4 +482,65 @@ func TestRerun(t *testing.T) {
 	}
 	wantError(t, e.call(t, "GET", "/v1/batch/"+r.str("job_id")+"/changes", e.keyA, ""), 409, "CONFLICT", "")
 	wantError(t, e.call(t, "POST", "/v1/batch/"+busy.str("job_id")+"/rerun", e.keyA, ""), 409, "CONFLICT", "")
+}
+
+// TestReviewsMulti: a multi-label job takes {"labels": [...]} (an empty list is "none of
+// them"), compares sets, and exports "labels".
+func TestReviewsMulti(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	id := e.completedJob(t, e.keyA, `{`+spec3+`,"mode":"multi"}`, reviewTexts(20))
+	path := func(i int) string { return fmt.Sprintf("/v1/batch/%s/lines/%d/review", id, i) }
+	r := e.call(t, "PUT", path(0), e.keyA, `{"labels":["billing","shipping"]}`)
+	if r.status != 200 || r.str("label") != "" {
+		t.Fatalf("PUT labels: %d %s", r.status, r.raw)
+	}
+	if got, _ := r.body["labels"].([]any); len(got) != 2 {
+		t.Errorf("labels = %v", r.body["labels"])
+	}
+	if _, ok := r.body["answer_labels"].([]any); !ok {
+		t.Errorf("answer_labels = %v, want a list", r.body["answer_labels"])
+	}
+	r = e.call(t, "PUT", path(1), e.keyA, `{"labels":[]}`)
+	if got, ok := r.body["labels"].([]any); r.status != 200 || !ok || len(got) != 0 {
+		t.Fatalf("PUT none of them: %d %s", r.status, r.raw)
+	}
+	r = e.call(t, "PUT", path(2), e.keyA, `{"ok":true}`)
+	if r.status != 200 || r.body["correct"] != true {
+		t.Fatalf("PUT ok: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"label":"billing"}`), 422, "VALIDATION_ERROR", "label")
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"labels":["billing","billing"]}`), 422, "VALIDATION_ERROR", "labels")
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"labels":["refunds"]}`), 422, "VALIDATION_ERROR", "labels")
+	wantError(t, e.call(t, "PUT", path(3), e.keyA, `{"labels":"billing"}`), 422, "VALIDATION_ERROR", "labels")
+	r = e.call(t, "GET", "/v1/batch/"+id+"/reviews?format=ndjson", e.keyA, "")
+	first, _, _ := strings.Cut(string(r.raw), "\n")
+	if !strings.Contains(first, `"labels":["billing","shipping"]`) || strings.Contains(first, `"label":`) {
+		t.Errorf("multi export line %s", first)
+	}
+}
+
+// TestRerunExamples: per label, corrections before confirmations, the least confident
+// first, at most maxRerunExamplesPerLabel, never an audit line; a multi-label review is an
+// example of each of its labels, and "none of them" of none.
+func TestRerunExamples(t *testing.T) {
+	var rs []store.Review
+	for i := range 12 {
+		rs = append(rs, store.Review{Index: int64(i), Label: "billing", Answer: "billing", Correct: true, Confidence: 0.5 + float64(i)/100})
+	}
+	rs = append(rs,
+		store.Review{Index: 20, Label: "billing", Answer: "sales", Confidence: 0.9},
+		store.Review{Index: 21, Label: "billing", Answer: "sales", Confidence: 0.1, Audit: true},
+		store.Review{Index: 22, Labels: []string{"sales", "technical"}, AnswerLabels: []string{"sales"}},
+		store.Review{Index: 23, Labels: []string{}, AnswerLabels: []string{"sales"}},
+	)
+	per, all := rerunExamples(rs)
+	if want := []int64{20, 0, 1, 2, 3, 4, 5, 6}; fmt.Sprint(per["billing"]) != fmt.Sprint(want) {
+		t.Errorf("billing examples %v, want %v (the correction first, then the least confident confirmations)", per["billing"], want)
+	}
+	if fmt.Sprint(per["sales"]) != "[22]" || fmt.Sprint(per["technical"]) != "[22]" || len(per) != 3 {
+		t.Errorf("examples %v", per)
+	}
+	if fmt.Sprint(all) != "[0 1 2 3 4 5 6 20 22]" {
+		t.Errorf("all example lines %v", all)
+	}
 }

@@ -168,6 +168,9 @@ type Server struct {
 
 	results *lru[[32]byte, classify.Result]
 	models  *lru[string, classify.Model]
+	// audits holds completed jobs' audit samples (reviews.go): a job's answers never change,
+	// so its sample is read from its results once, not on every audit queue request.
+	audits  *lru[string, []queueItem]
 	limits  *limiter
 	metrics *metrics
 	price   float64 // per million tokens
@@ -229,6 +232,7 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		log:     log,
 		results: newLRU[[32]byte, classify.Result](max(cfg.CacheEntries, 0)),
 		models:  newLRU[string, classify.Model](defaultModelEntries),
+		audits:  newLRU[string, []queueItem](auditSampleEntries),
 		limits:  newLimiter(cfg.RateLimitRequests, cfg.RateLimitTokens),
 		metrics: newMetrics(st),
 		price:   price,

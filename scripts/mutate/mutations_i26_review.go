@@ -8,7 +8,7 @@ func init() {
 			file:  "server/rerun.go",
 			old:   "if !r.Audit {",
 			new:   "if true {",
-			tests: []string{"server:TestRerun"},
+			tests: []string{"server:TestRerunExamples", "server:TestRerun"},
 		},
 		{
 			name:  "the store takes reviews for completed jobs only",
