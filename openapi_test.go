@@ -275,6 +275,8 @@ func TestOpenAPIEndToEnd(t *testing.T) {
 	if code := getFile(t, admin, "/v1/admin/backup", t.TempDir()+"/b.db"); code != 200 {
 		t.Errorf("backup: %d", code)
 	}
+	admin.do("GET", "/v1/admin/jobs?limit=5", nil, nil)
+	admin.do("GET", "/v1/admin/system", nil, nil)
 
 	// Errors are checked too: each is the one error shape.
 	c.do("POST", "/v1/batch", map[string]any{"labelz": []string{"a"}}, nil)

@@ -86,6 +86,7 @@ type envOptions struct {
 }
 
 type testEnv struct {
+	dir    string // holds classer.db and objects/
 	url    string
 	srv    *Server
 	db     *store.DB
@@ -162,7 +163,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
-	return &testEnv{url: ts.URL, srv: srv, db: db, blobs: local, clock: clock, logs: logs,
+	return &testEnv{dir: dir, url: ts.URL, srv: srv, db: db, blobs: local, clock: clock, logs: logs,
 		keyA: keyA, keyB: keyB, client: ts.Client()}
 }
 

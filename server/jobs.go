@@ -553,14 +553,19 @@ func (s *Server) checkCompiles(spec classify.Spec) error {
 // handleModels lists the configured models (issue 13): kind, readiness, dimensions, and
 // why a model is not ready.
 func (s *Server) handleModels(c echo.Context) error {
-	type lister interface {
+	return writeJSON(c, http.StatusOK, map[string]any{"models": s.modelInfos(c.Request().Context())})
+}
+
+// modelInfos describes the configured models; a classifier without a registry is the
+// built-in model alone.
+func (s *Server) modelInfos(ctx context.Context) []classify.ModelInfo {
+	l, ok := s.clf.(interface {
 		Infos(ctx context.Context) []classify.ModelInfo
-	}
-	l, ok := s.clf.(lister)
+	})
 	if !ok {
-		return writeJSON(c, http.StatusOK, map[string]any{"models": []classify.ModelInfo{{Name: classify.KindBuiltin, Kind: classify.KindBuiltin, Default: true, Ready: true}}})
+		return []classify.ModelInfo{{Name: classify.KindBuiltin, Kind: classify.KindBuiltin, Default: true, Ready: true}}
 	}
-	return writeJSON(c, http.StatusOK, map[string]any{"models": l.Infos(c.Request().Context())})
+	return l.Infos(ctx)
 }
 
 // handleReadyz checks the database and the object storage. The failing component is

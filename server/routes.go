@@ -68,6 +68,8 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/v1/keys/:id", s.handleRevokeKey, true, true},
 
 		{http.MethodGet, "/v1/admin/backup", s.handleBackup, true, true},
+		{http.MethodGet, "/v1/admin/jobs", s.handleAdminJobs, true, true},
+		{http.MethodGet, "/v1/admin/system", s.handleAdminSystem, true, true},
 	}
 	if s.local != nil {
 		rs = append(rs,

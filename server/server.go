@@ -183,6 +183,8 @@ type Server struct {
 
 	// authFails counts failed authentications per client address (ratelimit.go).
 	authFails *limiter
+
+	started time.Time // for the admin system page's uptime
 }
 
 // New builds the API and its router. log may be nil (logs are discarded).
@@ -235,6 +237,7 @@ func New(cfg Config, st Store, blobs Blobs, runner Runner, clf classify.Classifi
 		metrics: newMetrics(st),
 		price:   price,
 		uploads: uploadGuard{active: map[string]bool{}},
+		started: cfg.Now().UTC(),
 	}
 	// A closure, not the method value st.RecordUsages: st may be nil in tests of
 	// parts of the API that never book usage.

@@ -13,6 +13,7 @@ import { pgState, renderPlayground } from './playground.js';
 import { renderClassifiers } from './classifiers.js';
 import { renderKeys } from './keys.js';
 import { renderUsage } from './usage.js';
+import { isAdmin, renderSystem } from './system.js';
 
 let gateMessage = '';
 onUnauthorized((message) => {
@@ -32,7 +33,10 @@ function route() {
     else a.removeAttribute('aria-current');
   }
   view.replaceChildren();
+  const sysNav = document.getElementById('nav-system');
+  sysNav.hidden = true;
   if (!key) return renderGate();
+  isAdmin().then((yes) => { if (apiKey() === key) sysNav.hidden = !yes; });
   const m = path.match(/^\/job\/([A-Za-z0-9_-]+)$/);
   if (m) return renderJob(m[1]);
   switch (path) {
@@ -42,6 +46,7 @@ function route() {
     case '/classifiers': return renderClassifiers();
     case '/keys': return renderKeys();
     case '/usage': return renderUsage(params);
+    case '/system': return renderSystem();
     default: location.replace('#/jobs');
   }
 }

@@ -5,13 +5,15 @@ import { conf2, num } from './format.js';
 import { api } from './api.js';
 import { live } from './page.js';
 import { specOf } from './jobutil.js';
+import { loadReviews, reviewControl } from './review.js';
 
 const PAGE_LINES = 50; // lines per page of the results explorer
 
 // Pages through a job's lines with GET /v1/batch/{id}/lines: the input text beside each
 // answer, in any tab. Texts are there from the upload on; answers and the filters once
-// the job is completed.
-export function explorer(id, my) {
+// the job is completed. A completed job's lines each get a review control (issue 26);
+// onReviewed hears every review saved or removed.
+export function explorer(id, my, onReviewed = () => {}) {
   let completed = null;
   let multi = false;
   let labels = [];
@@ -20,6 +22,7 @@ export function explorer(id, my) {
   let nextOffset = null;
   let filter = { label: '', max: '' };
   let seq = 0;
+  let reviews = new Map(); // line index -> review, for a completed job
   const labelSel = h('select', { id: 'ex-label' }, h('option', { value: '', text: 'All labels' }));
   const maxConf = h('input', { type: 'number', id: 'ex-maxconf', class: 'inline-num', min: '0', max: '1', step: '0.05', placeholder: 'any', 'aria-describedby': 'ex-err' });
   const apply = h('button', { class: 'btn small primary', type: 'submit', id: 'ex-apply', text: 'Filter' });
@@ -33,7 +36,8 @@ export function explorer(id, my) {
   const tbody = h('tbody');
   const table = h('table', { class: 'list results', id: 'lines-table' },
     h('thead', null, h('tr', null, h('th', { scope: 'col', class: 'num', text: 'Line' }), h('th', { scope: 'col', text: 'id' }),
-      h('th', { scope: 'col', text: 'Text' }), h('th', { scope: 'col', text: 'Result' }), h('th', { scope: 'col', text: 'Confidence' }))),
+      h('th', { scope: 'col', text: 'Text' }), h('th', { scope: 'col', text: 'Result' }), h('th', { scope: 'col', text: 'Confidence' }),
+      h('th', { scope: 'col', class: 'rv-col', text: 'Review', hidden: true }))),
     tbody);
   const range = h('span', { class: 'muted', id: 'ex-range', role: 'status' });
   const first = h('button', { class: 'btn small', type: 'button', id: 'ex-first', text: '« First', onclick: () => { back = []; page(0); } });
@@ -62,7 +66,9 @@ export function explorer(id, my) {
     el.classList.add('busy');
     let res;
     try {
-      res = await api('GET', `/v1/batch/${id}/lines?${q}`);
+      const [r, rvs] = await Promise.all([api('GET', `/v1/batch/${id}/lines?${q}`), completed ? loadReviews(id).catch(() => null) : null]);
+      res = r;
+      if (rvs) reviews = rvs;
     } catch (e) {
       if (!live(my) || mine !== seq) return;
       el.classList.remove('busy');
@@ -74,7 +80,7 @@ export function explorer(id, my) {
     offset = off;
     nextOffset = res.next_offset == null ? null : res.next_offset;
     const lines = res.lines || [];
-    replace(tbody, lines.length ? lines.map(row) : h('tr', { class: 'empty-row' }, h('td', { colspan: '5', class: 'muted', text: filter.label || filter.max !== '' ? 'No line on this page or after it matches the filter.' : 'No lines.' })));
+    replace(tbody, lines.length ? lines.map(row) : h('tr', { class: 'empty-row' }, h('td', { colspan: completed ? '6' : '5', class: 'muted', text: filter.label || filter.max !== '' ? 'No line on this page or after it matches the filter.' : 'No lines.' })));
     const filtered = completed && (filter.label || filter.max !== '');
     range.textContent = lines.length
       ? `${filtered ? `${num(lines.length)} matching lines, ` : ''}lines ${num(lines[0].index + 1)}–${num(lines[lines.length - 1].index + 1)}`
@@ -105,11 +111,18 @@ export function explorer(id, my) {
       h('td', { class: 'mono rid', 'data-label': 'id', text: r.id === undefined || r.id === null ? '' : typeof r.id === 'string' ? r.id : JSON.stringify(r.id) }),
       h('td', { class: 'text', 'data-label': 'Text' }, text),
       h('td', { class: 'res', 'data-label': 'Result' }, result()),
-      h('td', { 'data-label': 'Confidence' }, conf));
+      h('td', { 'data-label': 'Confidence' }, conf),
+      completed && !r.error ? h('td', { class: 'rv-cell', 'data-label': 'Review' }, reviewControl(id, Object.assign({}, r, { review: reviews.get(r.index) || null }),
+        { labels, multi }, (rv) => {
+          if (rv) reviews.set(r.index, rv); else reviews.delete(r.index);
+          onReviewed(rv);
+        })) : completed ? h('td', { class: 'rv-cell' }) : null);
   }
 
   return {
     el,
+    // refresh reloads the page shown (a review saved elsewhere on the page shows here too).
+    refresh() { if (completed) page(offset); },
     // update follows the job: the label list from its spec, the filters once completed.
     update(j) {
       const isDone = j.status === 'completed';
@@ -127,8 +140,9 @@ export function explorer(id, my) {
       maxConf.disabled = !isDone;
       apply.disabled = !isDone;
       reset.disabled = !isDone;
+      table.querySelector('th.rv-col').hidden = !isDone;
       note.textContent = isDone
-        ? 'Every line of the input with its answer. Filter by label, or by confidence to find the lines to check.'
+        ? 'Every line of the input with its answer. Filter by label, or by confidence to find the lines to check; correct a line by picking its right label, or confirm its answer with ✓.'
         : 'The input lines. Answers and the filters appear when the job has completed.';
       back = [];
       page(0);

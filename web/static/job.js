@@ -10,6 +10,7 @@ import { expWords, labelEditor, rowsFromSpec, specOptions } from './spec.js';
 import { previewView } from './preview.js';
 import { fileDrop, notNDJSON, pendingUploads, unreachable, uploadFile, uploadProgress } from './upload.js';
 import { explorer } from './explorer.js';
+import { accuracyView, changesView, reviewQueues } from './review.js';
 
 const SAMPLE_BYTES = 4 << 20; // results fetched for the charts: the first 4 MiB
 
@@ -22,7 +23,11 @@ export function renderJob(id) {
   const phaseBox = h('div', { class: 'stack', id: 'phase' });
   const specBox = h('div', { id: 'spec-box' });
   const exBox = h('div', { id: 'explorer-box' });
-  view.append(head, banner, saveBox, h('div', { class: 'stack' }, phaseBox, specBox, exBox));
+  // A completed job's review (issue 26): what a rerun changed, the accuracy, the queues.
+  const changesBox = h('div', { id: 'changes-box' });
+  const accBox = h('div', { id: 'accuracy-box' });
+  const queueBox = h('div', { id: 'review-box' });
+  view.append(head, banner, saveBox, h('div', { class: 'stack' }, phaseBox, changesBox, accBox, queueBox, specBox, exBox));
 
   let job = null;
   let phase = '';
@@ -65,11 +70,14 @@ export function renderJob(id) {
   let actionsKey = '';
   function drawActions() {
     if (!job) return;
-    const key = `${job.status}|${busy}|${confirmingDelete}|${hasFile(job)}`;
+    const reviewed = job.review ? job.review.reviewed : 0;
+    const key = `${job.status}|${busy}|${confirmingDelete}|${hasFile(job)}|${reviewed > 0}`;
     if (key === actionsKey) return;
     actionsKey = key;
     const b = [];
     if (job.status === 'completed') b.push(h('button', { class: 'btn primary', type: 'button', id: 'download', disabled: busy, text: 'Download results', onclick: download }));
+    if (job.status === 'completed') b.push(h('button', { class: 'btn', type: 'button', id: 'rerun', disabled: busy || !reviewed, text: 'Rerun with corrections',
+      title: reviewed ? 'A new job on the same file, with the corrected lines added as examples' : 'Review some lines first', onclick: rerun }));
     if (job.status === 'processing') b.push(h('button', { class: 'btn', type: 'button', id: 'cancel', disabled: busy, text: 'Cancel', onclick: () => act('POST', `/v1/batch/${id}/cancel`, 'Cancelling at the next checkpoint…') }));
     if (job.status === 'failed') b.push(h('button', { class: 'btn primary', type: 'button', id: 'restart', disabled: busy, text: 'Restart', title: 'Resume where it stopped', onclick: () => act('POST', `/v1/batch/${id}/start`, 'Restarted') }));
     if (job.status === 'pending') b.push(h('button', { class: 'btn primary', type: 'button', id: 'start', disabled: busy || !hasFile(job), text: 'Start', title: hasFile(job) ? 'Run the job on the whole file' : 'Upload a file first', onclick: start }));
@@ -95,6 +103,23 @@ export function renderJob(id) {
     const focused = document.activeElement && actions.contains(document.activeElement) ? document.activeElement.id : '';
     replace(actions, b);
     if (focused && actions.querySelector(`#${focused}`)) actions.querySelector(`#${focused}`).focus();
+  }
+
+  async function rerun() {
+    busy = true;
+    drawActions();
+    banner.hidden = true;
+    try {
+      const r = await api('POST', `/v1/batch/${id}/rerun`);
+      const added = Object.values(r.examples_added || {}).reduce((a, b) => a + b, 0);
+      toast(r.status === 'pending' ? (r.message || 'Rerun created; start it when the running job is done') : `Rerun started with ${added} new example${added === 1 ? '' : 's'}`);
+      location.hash = `#/job/${r.job_id}`;
+    } catch (e) {
+      banner.textContent = e.message;
+      banner.hidden = false;
+      busy = false;
+      drawActions();
+    }
   }
 
   async function start() {
@@ -511,9 +536,45 @@ export function renderJob(id) {
     }
     if (phaseApi && phaseApi.update) phaseApi.update(job);
     drawSpec();
+    drawReview();
     if (hasFile(job)) {
-      if (!ex) { ex = explorer(id, my); replace(exBox, ex.el); }
+      if (!ex) { ex = explorer(id, my, () => { savedIn = 'explorer'; load().catch(() => {}); }); replace(exBox, ex.el); }
       ex.update(job);
+    }
+  }
+
+  // ----- review: the accuracy card, the queues, and (a rerun) what changed -----
+  let queues = null;
+  let accKey = '';
+  let changesKey = '';
+  // savedIn names the part of the page whose review the next change of job.review comes
+  // from: that part already shows it, so only the other one reloads (a reload under the
+  // user's pointer would swallow the next click). A change from elsewhere (the API, another
+  // tab) reloads both.
+  let savedIn = '';
+  function drawReview() {
+    const j = job;
+    const ck = j.rerun_of ? `${j.rerun_of}|${j.status}` : '';
+    if (ck !== changesKey) { changesKey = ck; replace(changesBox, ck ? changesView(j, my) : null); }
+    if (j.status !== 'completed') { replace(accBox); replace(queueBox); queues = null; accKey = ''; return; }
+    const ak = JSON.stringify(j.review || null);
+    if (ak !== accKey) {
+      if (accKey) {
+        if (queues && savedIn !== 'queue') queues.load();
+        if (ex && savedIn !== 'explorer') ex.refresh();
+      }
+      savedIn = '';
+      accKey = ak;
+      replace(accBox, accuracyView(id, j));
+    }
+    if (!queues) {
+      const sp = specOf(j);
+      queues = reviewQueues(id, my, { labels: sp.labels || [], multi: sp.mode === 'multi' }, () => {
+        savedIn = 'queue';
+        load().catch(() => {});
+      });
+      replace(queueBox, queues.el);
+      queues.load();
     }
   }
 
