@@ -1,6 +1,7 @@
 package main
 
-// Issue 24, preview: label_rare for a label some but few previewed lines get.
+// Issue 24: label_rare for a label some but few previewed lines get; a described complement
+// read within its pair where the corpus backs that reading.
 func init() {
 	mutations = append(mutations, []mutation{
 		{
@@ -16,6 +17,13 @@ func init() {
 			old:   "min(previewRare, previewRareEven/float64(labels))",
 			new:   "previewRare",
 			tests: []string{"classify:TestPreviewRareLabel"},
+		},
+		{
+			name:  "a described complement is read within its pair where its fit's gain is the higher",
+			file:  "classify/fit.go",
+			old:   "if pairGain > fitPairGain*gain {",
+			new:   "if false {",
+			tests: []string{"classify:TestFitReadsDescribedComplement"},
 		},
 	}...)
 }
