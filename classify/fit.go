@@ -248,11 +248,15 @@ func (b *WordClassifier) LabelVectors(_ context.Context, spec Spec, catchAll []b
 
 // fitWith is Fit over any vector source; spec must be normalized.
 func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) ([]byte, error) {
+	neg := describedComplements(spec)
+	if neg != nil {
+		src = &textsOnce{VectorSource: src}
+	}
 	f, gain, err := fitRun(ctx, src, spec, sample, nil)
 	if err != nil {
 		return nil, err
 	}
-	if neg := describedComplements(spec); neg != nil {
+	if neg != nil {
 		g, pairGain, err := fitRun(ctx, src, spec, sample, neg)
 		if err != nil {
 			return nil, err
@@ -262,6 +266,24 @@ func fitWith(ctx context.Context, src VectorSource, spec Spec, sample []string) 
 		}
 	}
 	return encodeFit(f), nil
+}
+
+// textsOnce is a VectorSource that embeds the fit's texts once: a fit of two readings
+// (fitWith) asks for the same texts twice, and a remote model charges for each.
+type textsOnce struct {
+	VectorSource
+	vecs [][]float32
+}
+
+func (s *textsOnce) TextVectors(ctx context.Context, texts []string) ([][]float32, error) {
+	if s.vecs == nil {
+		vecs, err := s.VectorSource.TextVectors(ctx, texts)
+		if err != nil {
+			return nil, err
+		}
+		s.vecs = vecs
+	}
+	return s.vecs, nil
 }
 
 // describedComplements returns, for a single-mode spec with a described complement ("not

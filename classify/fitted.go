@@ -22,8 +22,8 @@ type fitted struct {
 	temp     float32   // the confidence temperature (see fitTemp)
 	bias     []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
 	// negates is nil, or per label the index of the label it negates when it is a described
-	// complement read within its pair (pairScores), else -1. Its prototype row holds its
-	// description's centred vector; it stays a catch-all against every other label.
+	// complement read within its pair (pairScores), else -1. Its row of protos holds its
+	// centred prototype; it stays a catch-all against every other label.
 	negates []int32
 	words   []string  // the student's vocabulary
 	wscale  []float32 // nl: dequantises w
