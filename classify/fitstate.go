@@ -12,11 +12,12 @@ import (
 var ErrFitState = errors.New("fit state")
 
 // State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt,
-// 4 bias, 8 calibration) | uint32 words | d float32 centre | nl*d float32 protos | [nl*d
-// float32 alt, with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl
+// 4 bias, 8 calibration, 16 pairs) | uint32 words | d float32 centre | nl*d float32 protos |
+// [nl*d float32 alt, with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl
 // float32 bias, with flag 4] | [nl × 5 float32 mixture (pi, mu0, sd0, mu1, sd1), with flag 8] |
-// words × (uvarint len, bytes) | words*nl int8. (A state without flags 4 or 8, written before
-// absent labels or calibration existed, still reads.)
+// [nl int32 negates, with flag 16] | words × (uvarint len, bytes) | words*nl int8. (A state
+// without flags 4, 8 or 16, written before absent labels, calibration or pairs existed, still
+// reads.)
 func encodeFit(f *fitted) []byte {
 	out := []byte(fitMagic)
 	u32 := func(x uint32) { out = binary.LittleEndian.AppendUint32(out, x) }
@@ -38,6 +39,9 @@ func encodeFit(f *fitted) []byte {
 	if f.calib != nil {
 		flags |= 8
 	}
+	if f.negates != nil {
+		flags |= 16
+	}
 	u32(uint32(f.nl))
 	u32(uint32(f.d))
 	u32(flags)
@@ -57,6 +61,9 @@ func encodeFit(f *fitted) []byte {
 	f32(f.bias)
 	for _, m := range f.calib {
 		f32([]float32{m.pi, m.mu0, m.sd0, m.mu1, m.sd1})
+	}
+	for _, x := range f.negates {
+		u32(uint32(x))
 	}
 	for _, w := range f.words {
 		out = binary.AppendUvarint(out, uint64(len(w)))
@@ -127,6 +134,18 @@ func decodeFit(s []byte) (*fitted, error) {
 			x := f32s(5)
 			f.calib[l] = mixture{x[0], x[1], x[2], x[3], x[4]}
 			f.prep[l] = f.calib[l].prepare()
+		}
+	}
+	if flags&16 != 0 {
+		if len(s) < 4*f.nl {
+			return nil, bad
+		}
+		f.negates = make([]int32, f.nl)
+		for l := range f.negates {
+			f.negates[l] = int32(u32())
+			if x := f.negates[l]; x < -1 || x >= int32(f.nl) || x == int32(l) {
+				return nil, bad
+			}
 		}
 	}
 	f.words = make([]string, nw)

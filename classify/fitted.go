@@ -21,9 +21,13 @@ type fitted struct {
 	prep     []mixPrep // calib prepared (decodeFit)
 	temp     float32   // the confidence temperature (see fitTemp)
 	bias     []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
-	words    []string  // the student's vocabulary
-	wscale   []float32 // nl: dequantises w
-	w        []int8    // len(words)×nl, word-major
+	// negates is nil, or per label the index of the label it negates when it is a described
+	// complement read within its pair (pairScores), else -1. Its row of protos holds its
+	// centred prototype; it stays a catch-all against every other label.
+	negates []int32
+	words   []string  // the student's vocabulary
+	wscale  []float32 // nl: dequantises w
+	w       []int8    // len(words)×nl, word-major
 	// Built by compile: slot maps a model row to its index in words, or -1; protosT and altT
 	// are protos and alt transposed for dotColsAVX2 (nil without AVX2).
 	slot    []int32
@@ -68,6 +72,12 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 			out[l] = fitKappa * s
 		}
 	}
+	for c, x := range f.negates {
+		if x >= 0 {
+			sx, sn := pairScores(float64(dots[x]), float64(dots[c]))
+			out[x], out[c] = fitKappa*sx, fitKappa*sn
+		}
+	}
 	for l, b := range f.bias {
 		out[l] += float64(b)
 	}
@@ -95,6 +105,16 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 	for l := range nl {
 		out[l] += float64(nb[l]) * float64(f.wscale[l]) * norm
 	}
+}
+
+// pairScores returns the scores of a label and of its described complement ("not spam" next to
+// "spam", with a description) from their centred cosines cx and cc. Against the spec's other
+// labels the pair scores what it would with the complement a catch-all (the better of cx and
+// fitCatchScore); within the pair, the complement's description decides: the one whose
+// cosine is lower loses the difference.
+func pairScores(cx, cc float64) (sx, sc float64) {
+	g := max(cx, fitCatchScore)
+	return g - max(0, cc-cx), g - max(0, cx-cc)
 }
 
 // absent reports whether the fit took label l out as absent from the corpus (absentLabels).

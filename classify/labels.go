@@ -45,20 +45,23 @@ func isCatchAll(label, desc string) bool {
 // spam" next to "spam", "non-toxic" next to "toxic". Such a label has no topic of its own
 // (its vector is nearly its opposite's: "not" weighs little), so it is scored like a
 // catch-all: it wins when the text does not clearly match the label it negates.
-func isComplement(label string, labels []string) bool {
+func isComplement(label string, labels []string) bool { return complementOf(label, labels) >= 0 }
+
+// complementOf returns the index in labels of the label that label negates (isComplement), or -1.
+func complementOf(label string, labels []string) int {
 	n := strings.ToLower(strings.Join(strings.Fields(label), " "))
 	for _, pre := range []string{"not ", "non ", "non-", "no ", "un-"} {
 		rest, ok := strings.CutPrefix(n, pre)
 		if !ok || rest == "" {
 			continue
 		}
-		for _, l := range labels {
+		for i, l := range labels {
 			if strings.ToLower(strings.Join(strings.Fields(l), " ")) == rest {
-				return true
+				return i
 			}
 		}
 	}
-	return false
+	return -1
 }
 
 // catchAlls marks the labels of spec scored as catch-alls: catch-all names and descriptions,

@@ -51,6 +51,7 @@ type PreviewWarning struct {
 // Warning codes.
 const (
 	WarnLabelUnused   = "label_unused"
+	WarnLabelRare     = "label_rare"
 	WarnLabelDominant = "label_dominant"
 	WarnLabelsSimilar = "labels_similar"
 	WarnLowConfidence = "low_confidence"
@@ -63,6 +64,12 @@ const (
 	previewDominant   = 0.8  // a label with a larger share of the sample is dominant
 	previewLowConf    = 0.5  // ... and a text below this confidence is a low-confidence one
 	previewSimilarCos = 0.95 // two fitted prototypes this close are "nearly the same"
+	// A label is rare when some but few previewed lines get it: under previewRare of them
+	// (issue 24's bound for the share a label no line is about may take) and under
+	// previewRareEven of an even share (1/labels), so that a spec of a hundred labels, each a
+	// percent of the lines, is not all rare.
+	previewRare     = 0.02
+	previewRareEven = 0.1
 	// previewPrior is the Dirichlet prior, in words, of the keyword scores (Monroe, Colaresi
 	// & Quinn 2008, "Fightin' Words"): large enough that a word seen twice does not beat a
 	// word seen fifty times, small beside a sample of thousands of texts.
@@ -230,6 +237,16 @@ func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []Samp
 		p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelUnused, Labels: unused,
 			Message: fmt.Sprintf("no previewed line gets %s: describe what %s, add examples, or drop it", quoteList(unused), pronoun(unused))})
 	}
+	var rare []string
+	for _, pl := range p.Labels {
+		if rareLabel(pl.Count, len(sample), nl) {
+			rare = append(rare, pl.Label)
+		}
+	}
+	if len(rare) > 0 {
+		p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelRare, Labels: rare,
+			Message: fmt.Sprintf("only a few previewed lines get %s (under %.0f %% each): drop %s if no line is about %s, else check the lines listed under %s", quoteList(rare), 100*previewRare, them(rare), them(rare), them(rare))})
+	}
 	for _, pl := range p.Labels {
 		if nl > 1 && pl.Share > previewDominant {
 			p.Warnings = append(p.Warnings, PreviewWarning{Code: WarnLabelDominant, Labels: []string{pl.Label},
@@ -246,6 +263,12 @@ func previewWith(ctx context.Context, src VectorSource, spec Spec, sample []Samp
 			Message: fmt.Sprintf("%d of %d previewed lines are answered with confidence under %.1f: the labels may not describe these texts, or be too close to each other; descriptions or examples help", low, len(sample), previewLowConf)})
 	}
 	return p, nil
+}
+
+// rareLabel reports whether a label that count of the previewed lines get, one of labels,
+// is rare (previewRare).
+func rareLabel(count, lines, labels int) bool {
+	return count > 0 && float64(count) < float64(lines)*min(previewRare, previewRareEven/float64(labels))
 }
 
 // keywords returns up to previewKeywords words that most set the texts in the group apart
@@ -380,6 +403,13 @@ func quoteList(xs []string) string {
 		q[i] = fmt.Sprintf("%q", x)
 	}
 	return strings.Join(q, ", ")
+}
+
+func them(xs []string) string {
+	if len(xs) == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 func pronoun(xs []string) string {

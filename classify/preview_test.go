@@ -238,3 +238,69 @@ func TestPreviewKeywordsSkipCommonWords(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewRareLabel (issue 24): a label few previewed lines get is reported label_rare, and
+// only that one: 3,000 support tickets of which 15 are about the weather, tagged (multi mode)
+// with "weather" among the labels. Without the storm texts (single mode) the fit finds weather
+// absent: label_unused, not label_rare. A label with about an even share of many is not rare.
+func TestPreviewRareLabel(t *testing.T) {
+	b := testBuiltin(t)
+	rows := supportTickets(3000)
+	sample := make([]SampleText, len(rows))
+	for i, r := range rows {
+		sample[i] = SampleText{Index: int64(i), Text: r.Text}
+	}
+	storms := slices.Clone(sample)
+	for i := range 15 {
+		storms[i*200].Text = fmt.Sprintf("The storm and heavy rain knocked out the power in our town on day %d, the forecast says more snow is coming.", i)
+	}
+	spec := Spec{Labels: []string{"billing", "technical", "sales", "weather"}, Mode: ModeMulti}
+	rareIn := func(p *Preview) [][]string {
+		var out [][]string
+		for _, w := range p.Warnings {
+			if w.Code == WarnLabelRare {
+				out = append(out, w.Labels)
+			}
+		}
+		return out
+	}
+	p, err := b.Preview(spec, storms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Labels[3]; w.Count == 0 || w.Share >= previewRare {
+		t.Fatalf("weather gets %d of 3,000 lines, want a few (the storm texts)", w.Count)
+	}
+	if got := rareIn(p); len(got) != 1 || !slices.Equal(got[0], []string{"weather"}) || !hasWarning(p, WarnLabelRare, "weather") {
+		t.Errorf("label_rare warnings for %v, want one for weather: %+v", got, p.Warnings)
+	}
+	if !strings.Contains(p.Warnings[slices.IndexFunc(p.Warnings, func(w PreviewWarning) bool { return w.Code == WarnLabelRare })].Message, `"weather"`) {
+		t.Errorf("label_rare message does not name weather: %+v", p.Warnings)
+	}
+	for _, l := range p.Labels[:3] {
+		if l.Share < previewRare {
+			t.Fatalf("%s gets %d lines: the fixture needs the ticket labels common", l.Label, l.Count)
+		}
+	}
+
+	spec.Mode = ModeSingle
+	p, err = b.Preview(spec, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasWarning(p, WarnLabelUnused, "weather") || len(rareIn(p)) != 0 {
+		t.Errorf("without storm texts: warnings %+v, want label_unused for weather and no label_rare", p.Warnings)
+	}
+
+	for _, c := range []struct {
+		count, lines, labels int
+		rare                 bool
+	}{
+		{0, 3000, 4, false}, {15, 3000, 4, true}, {59, 3000, 4, true}, {60, 3000, 4, false},
+		{20, 3000, 150, false}, {1, 3000, 150, true}, {1, 20, 4, false},
+	} {
+		if got := rareLabel(c.count, c.lines, c.labels); got != c.rare {
+			t.Errorf("%d of %d lines, one of %d labels: rare %v, want %v", c.count, c.lines, c.labels, got, c.rare)
+		}
+	}
+}

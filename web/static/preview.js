@@ -7,6 +7,7 @@ import { swatch } from './jobutil.js';
 // The API's warnings carry their own advice; the console names each kind.
 const WARNING_TITLES = {
   label_unused: 'Unused label',
+  label_rare: 'Rare label',
   label_dominant: 'Dominant label',
   labels_similar: 'Labels alike',
   low_confidence: 'Low confidence',
