@@ -2,6 +2,7 @@ package wordvec
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/classer-ai/classer-batch/classify/internal/vec"
 )
@@ -33,9 +34,11 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 	clear(v)
 	// Tokenise and hash the whole text first, then look every token up, then sum: the
 	// look-ups of one text do not depend on each other, so the processor overlaps their
-	// cache misses instead of waiting for each in turn.
+	// cache misses instead of waiting for each in turn. Prefetching every token's slot
+	// first starts all the misses before the first look-up waits on its own.
 	keys := b.keys(t, text)
 	tokens = len(keys)
+	b.prefetch(keys)
 	found, fs := t.rows[:0], t.factors[:0]
 	for i := range keys {
 		if row := b.find(&keys[i]); row >= 0 && b.scale[row] != 0 {
@@ -93,6 +96,7 @@ func (b *Model) embedTokens(t *tokenizer, text string, v []float32, rows *[]int3
 // model with its own).
 func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, tokens int) {
 	keys := b.keys(t, text)
+	b.prefetch(keys)
 	for i := range keys {
 		if r := b.find(&keys[i]); r >= 0 && b.scale[r] != 0 {
 			*rows = append(*rows, r)
@@ -131,6 +135,13 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 	}
 	t.keys = keys
 	return keys
+}
+
+// prefetch starts fetching the table slots of keys (prefetchSlots).
+func (b *Model) prefetch(keys []tokenKey) {
+	if len(keys) > 0 {
+		prefetchSlots(&b.table.slots[0], b.table.mask, &keys[0].h, unsafe.Sizeof(keys[0]), len(keys))
+	}
 }
 
 // find is lookup for a tokenKey.
