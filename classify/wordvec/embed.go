@@ -2,6 +2,7 @@ package wordvec
 
 import (
 	"encoding/binary"
+	"math"
 	"unsafe"
 
 	"github.com/classer-ai/classer-batch/classify/internal/vec"
@@ -41,7 +42,7 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 	b.prefetch(keys)
 	found, fs := t.rows[:0], t.factors[:0]
 	for i := range keys {
-		if row := b.find(&keys[i]); row >= 0 && b.scale[row] != 0 {
+		if row := b.find(t, &keys[i]); row >= 0 && b.scale[row] != 0 {
 			f := b.factor[row]
 			if uniform {
 				f = b.scale[row]
@@ -98,7 +99,7 @@ func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, token
 	keys := b.keys(t, text)
 	b.prefetch(keys)
 	for i := range keys {
-		if r := b.find(&keys[i]); r >= 0 && b.scale[r] != 0 {
+		if r := b.find(t, &keys[i]); r >= 0 && b.scale[r] != 0 {
 			*rows = append(*rows, r)
 			known++
 		}
@@ -106,11 +107,13 @@ func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, token
 	return known, len(keys)
 }
 
-// tokenKey is a token's hash and first bytes (wordKey), and the token itself when the first
-// bytes do not hold it all.
+// tokenKey is a token's hash and first bytes (wordKey), and where the token is when the first
+// bytes do not hold it all. It holds no pointer, so storing one costs no write barrier.
 type tokenKey struct {
 	h, tag, key uint64
-	long        []byte // the token, if it is longer than 8 bytes
+	// The token, if it is longer than 8 bytes: text[off:off+n] for off >= 0, else
+	// tokenizer.long[-off-1:][:n].
+	off, n int32
 }
 
 // keys tokenises text into t.keys.
@@ -126,10 +129,14 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 		k := tokenKey{}
 		k.h, k.tag, k.key = wordKey(tok)
 		if len(tok) > 8 {
-			// tok may be the tokenizer's buffer, which the next token overwrites.
-			n := len(t.long)
-			t.long = append(t.long, tok...)
-			k.long = t.long[n:len(t.long):len(t.long)]
+			k.n = int32(len(tok))
+			if p := uintptr(unsafe.Pointer(unsafe.SliceData(tok))) - uintptr(unsafe.Pointer(unsafe.StringData(text))); p < uintptr(min(len(text), math.MaxInt32)) {
+				k.off = int32(p) // the text's own bytes
+			} else {
+				// The tokenizer's buffer, which the next token overwrites.
+				k.off = -int32(len(t.long)) - 1
+				t.long = append(t.long, tok...)
+			}
 		}
 		keys = append(keys, k)
 	}
@@ -144,9 +151,18 @@ func (b *Model) prefetch(keys []tokenKey) {
 	}
 }
 
-// find is lookup for a tokenKey.
-func (b *Model) find(k *tokenKey) int32 {
-	if r := b.table.find(k.h, k.tag, k.key, k.long); r >= 0 || k.long != nil {
+// find is lookup for a tokenKey of text (t.keys).
+func (b *Model) find(t *tokenizer, k *tokenKey) int32 {
+	if k.n > 0 {
+		var w []byte
+		if k.off >= 0 {
+			w = unsafe.Slice(unsafe.StringData(t.s[k.off:]), k.n)
+		} else {
+			w = t.long[-k.off-1:][:k.n]
+		}
+		return b.table.find(k.h, k.tag, k.key, w)
+	}
+	if r := b.table.find(k.h, k.tag, k.key, nil); r >= 0 {
 		return r
 	}
 	// A short token is all in key: rebuild it for the clitic aliases.
