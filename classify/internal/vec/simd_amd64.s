@@ -195,3 +195,20 @@ store:
 	VMOVUPS Y11, 352(DI)
 	VZEROUPPER
 	RET
+
+// func PrefetchIndexed(base *int32, idx *int32, n int)
+// PREFETCHT0 of base[idx[i]] for i < n: a hint, it changes no result.
+TEXT ·PrefetchIndexed(SB), NOSPLIT, $0-24
+	MOVQ base+0(FP), DI
+	MOVQ idx+8(FP), SI
+	MOVQ n+16(FP), CX
+	TESTQ CX, CX
+	JZ pdone
+ploop:
+	MOVLQSX (SI), AX
+	PREFETCHT0 (DI)(AX*4)
+	ADDQ $4, SI
+	DECQ CX
+	JNZ ploop
+pdone:
+	RET
