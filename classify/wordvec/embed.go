@@ -3,6 +3,7 @@ package wordvec
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"unsafe"
 
 	"github.com/classer-ai/classer-batch/classify/internal/vec"
@@ -122,6 +123,29 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 	keys := t.keys[:0]
 	t.long = t.long[:0]
 	for {
+		if t.pend == 0 {
+			// The commonest token, inline: a lowercase ASCII word of fewer than 8 bytes whose
+			// first eight bytes, read once, give its end, its key and its hash (plainWord and
+			// wordKey agree; anything else goes through next).
+			i := t.i
+			for i < len(text) && text[i] == ' ' {
+				i++
+			}
+			t.i = i
+			if i+8 <= len(text) {
+				x := binary.LittleEndian.Uint64([]byte(text[i : i+8]))
+				if m := notLowerOrDigit(x); m&0x80 == 0 && m != 0 {
+					n := bits.TrailingZeros64(m) >> 3
+					if c := text[i+n]; !('A' <= c && c <= 'Z') && t.endsWord(i+n) {
+						key := x & (1<<(8*n) - 1)
+						h := hashShort(n, key)
+						keys = append(keys, tokenKey{h: h, tag: h&^(1<<40-1) | uint64(n)<<32, key: key})
+						t.i = i + n
+						continue
+					}
+				}
+			}
+		}
 		tok, ok := t.next()
 		if !ok {
 			break

@@ -19,6 +19,8 @@ func TestTextRowsAgreeWithLookup(t *testing.T) {
 		"governments governments Governments GOVERNMENTS governments",
 		"administration-wide re-establishment, e.g. u.s. representatives' 1,000,000 dollars",
 		"unrecognizablewordxyz Unrecognizablewordxyz representatives",
+		// Short words next to what may continue them: the inline path of keys must leave these to next.
+		"the theCat cat's well-known a naïve i.e. don't 3.5 1,000 10:30 a/b a- b. end representatives",
 	}
 	read := m.Reader()
 	v := make([]float32, m.Dims())
