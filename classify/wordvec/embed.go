@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/classer-ai/classer-batch/classify/internal/vec"
@@ -124,9 +125,10 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 	t.long = t.long[:0]
 	for {
 		if t.pend == 0 {
-			// The commonest token, inline: a lowercase ASCII word of fewer than 8 bytes whose
-			// first eight bytes, read once, give its end, its key and its hash (plainWord and
-			// wordKey agree; anything else goes through next).
+			// The commonest tokens, inline: an ASCII word of fewer than 8 bytes whose first
+			// eight bytes, read once, give its end, its lowered key and its hash, and a lone
+			// ASCII punctuation mark (what next and wordKey give them; anything else goes
+			// through next).
 			i := t.i
 			for i < len(text) && text[i] == ' ' {
 				i++
@@ -134,15 +136,27 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 			t.i = i
 			if i+8 <= len(text) {
 				x := binary.LittleEndian.Uint64([]byte(text[i : i+8]))
-				if m := notLowerOrDigit(x); m&0x80 == 0 && m != 0 {
+				up := upperBytes(x)
+				if m := notLowerOrDigit(x) &^ up; m&0x80 == 0 && m != 0 {
 					n := bits.TrailingZeros64(m) >> 3
-					if c := text[i+n]; !('A' <= c && c <= 'Z') && t.endsWord(i+n) {
-						key := x & (1<<(8*n) - 1)
+					if t.endsWord(i + n) {
+						mask := uint64(1)<<(8*n) - 1
+						key := (x | (up&mask)>>2) & mask // 'A'|0x20 == 'a'
 						h := hashShort(n, key)
 						keys = append(keys, tokenKey{h: h, tag: h&^(1<<40-1) | uint64(n)<<32, key: key})
 						t.i = i + n
 						continue
 					}
+				}
+			}
+			if i < len(text) {
+				if c := text[i]; c < utf8.RuneSelf && !isWordRune(rune(c)) && !isSpace(rune(c)) &&
+					(c != '.' && c != '-' || i+1 == len(text) || text[i+1] != c) {
+					key := uint64(c)
+					h := hashShort(1, key)
+					keys = append(keys, tokenKey{h: h, tag: h&^(1<<40-1) | 1<<32, key: key})
+					t.i = i + 1
+					continue
 				}
 			}
 		}
