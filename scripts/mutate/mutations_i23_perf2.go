@@ -32,5 +32,12 @@ func init() {
 			new:   "true",
 			tests: []string{"classify/wordvec:TestTextRowsAgreeWithLookup"},
 		},
+		{
+			name:  "Normalize uses its reordered sum of squares only where the bound proves the in-order scale",
+			file:  "classify/internal/vec/vec.go",
+			old:   "d := bound * float64(len(v))",
+			new:   "d := 0 * bound",
+			tests: []string{"classify/internal/vec:TestNormalizeNearRoundingBoundary"},
+		},
 	}...)
 }

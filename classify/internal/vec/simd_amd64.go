@@ -20,3 +20,9 @@ func SumRows96Int8AVX2(v *float32, q *int8, stride int, rows *int32, f *float32,
 //
 //go:noescape
 func PrefetchIndexed(base *int32, idx *int32, n int)
+
+//go:noescape
+func SumSquaresAVX2(v *float32, n int) float64
+
+//go:noescape
+func ScaleAVX2(v *float32, a float32, n int)
