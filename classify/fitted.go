@@ -52,6 +52,10 @@ func (f *fitted) scratch() *fitScratch {
 // of its known words in rows) into out, leaving the centred text vector in sc.x.
 func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch) {
 	nl := f.nl
+	if len(rows) > 0 && len(f.words) > 0 {
+		// The student's slots are read at the end: their misses overlap the work before.
+		vec.PrefetchIndexed(&f.slot[0], &rows[0], len(rows))
+	}
 	x := sc.x
 	for j := range x {
 		x[j] = v[j] - f.centre[j]

@@ -2,6 +2,10 @@ package wordvec
 
 import (
 	"encoding/binary"
+	"math"
+	"math/bits"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/classer-ai/classer-batch/classify/internal/vec"
 )
@@ -33,12 +37,14 @@ func (b *Model) embed(t *tokenizer, text string, v []float32, uniform bool, rows
 	clear(v)
 	// Tokenise and hash the whole text first, then look every token up, then sum: the
 	// look-ups of one text do not depend on each other, so the processor overlaps their
-	// cache misses instead of waiting for each in turn.
+	// cache misses instead of waiting for each in turn. Prefetching every token's slot
+	// first starts all the misses before the first look-up waits on its own.
 	keys := b.keys(t, text)
 	tokens = len(keys)
+	b.prefetch(keys)
 	found, fs := t.rows[:0], t.factors[:0]
 	for i := range keys {
-		if row := b.find(&keys[i]); row >= 0 && b.scale[row] != 0 {
+		if row := b.find(t, &keys[i]); row >= 0 && b.scale[row] != 0 {
 			f := b.factor[row]
 			if uniform {
 				f = b.scale[row]
@@ -93,8 +99,9 @@ func (b *Model) embedTokens(t *tokenizer, text string, v []float32, rows *[]int3
 // model with its own).
 func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, tokens int) {
 	keys := b.keys(t, text)
+	b.prefetch(keys)
 	for i := range keys {
-		if r := b.find(&keys[i]); r >= 0 && b.scale[r] != 0 {
+		if r := b.find(t, &keys[i]); r >= 0 && b.scale[r] != 0 {
 			*rows = append(*rows, r)
 			known++
 		}
@@ -102,11 +109,13 @@ func (b *Model) wordRows(t *tokenizer, text string, rows *[]int32) (known, token
 	return known, len(keys)
 }
 
-// tokenKey is a token's hash and first bytes (wordKey), and the token itself when the first
-// bytes do not hold it all.
+// tokenKey is a token's hash and first bytes (wordKey), and where the token is when the first
+// bytes do not hold it all. It holds no pointer, so storing one costs no write barrier.
 type tokenKey struct {
 	h, tag, key uint64
-	long        []byte // the token, if it is longer than 8 bytes
+	// The token, if it is longer than 8 bytes: text[off:off+n] for off >= 0, else
+	// tokenizer.long[-off-1:][:n].
+	off, n int32
 }
 
 // keys tokenises text into t.keys.
@@ -115,6 +124,42 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 	keys := t.keys[:0]
 	t.long = t.long[:0]
 	for {
+		if t.pend == 0 {
+			// The commonest tokens, inline: an ASCII word of fewer than 8 bytes whose first
+			// eight bytes, read once, give its end, its lowered key and its hash, and a lone
+			// ASCII punctuation mark (what next and wordKey give them; anything else goes
+			// through next).
+			i := t.i
+			for i < len(text) && text[i] == ' ' {
+				i++
+			}
+			t.i = i
+			if i+8 <= len(text) {
+				x := binary.LittleEndian.Uint64([]byte(text[i : i+8]))
+				up := upperBytes(x)
+				if m := notLowerOrDigit(x) &^ up; m&0x80 == 0 && m != 0 {
+					n := bits.TrailingZeros64(m) >> 3
+					if t.endsWord(i + n) {
+						mask := uint64(1)<<(8*n) - 1
+						key := (x | (up&mask)>>2) & mask // 'A'|0x20 == 'a'
+						h := hashShort(n, key)
+						keys = append(keys, tokenKey{h: h, tag: h&^(1<<40-1) | uint64(n)<<32, key: key})
+						t.i = i + n
+						continue
+					}
+				}
+			}
+			if i < len(text) {
+				if c := text[i]; c < utf8.RuneSelf && !isWordRune(rune(c)) && !isSpace(rune(c)) &&
+					(c != '.' && c != '-' || i+1 == len(text) || text[i+1] != c) {
+					key := uint64(c)
+					h := hashShort(1, key)
+					keys = append(keys, tokenKey{h: h, tag: h&^(1<<40-1) | 1<<32, key: key})
+					t.i = i + 1
+					continue
+				}
+			}
+		}
 		tok, ok := t.next()
 		if !ok {
 			break
@@ -122,10 +167,14 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 		k := tokenKey{}
 		k.h, k.tag, k.key = wordKey(tok)
 		if len(tok) > 8 {
-			// tok may be the tokenizer's buffer, which the next token overwrites.
-			n := len(t.long)
-			t.long = append(t.long, tok...)
-			k.long = t.long[n:len(t.long):len(t.long)]
+			k.n = int32(len(tok))
+			if p := uintptr(unsafe.Pointer(unsafe.SliceData(tok))) - uintptr(unsafe.Pointer(unsafe.StringData(text))); p < uintptr(min(len(text), math.MaxInt32)) {
+				k.off = int32(p) // the text's own bytes
+			} else {
+				// The tokenizer's buffer, which the next token overwrites.
+				k.off = -int32(len(t.long)) - 1
+				t.long = append(t.long, tok...)
+			}
 		}
 		keys = append(keys, k)
 	}
@@ -133,9 +182,25 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 	return keys
 }
 
-// find is lookup for a tokenKey.
-func (b *Model) find(k *tokenKey) int32 {
-	if r := b.table.find(k.h, k.tag, k.key, k.long); r >= 0 || k.long != nil {
+// prefetch starts fetching the table slots of keys (prefetchSlots).
+func (b *Model) prefetch(keys []tokenKey) {
+	if len(keys) > 0 {
+		prefetchSlots(&b.table.slots[0], b.table.mask, &keys[0].h, unsafe.Sizeof(keys[0]), len(keys))
+	}
+}
+
+// find is lookup for a tokenKey of text (t.keys).
+func (b *Model) find(t *tokenizer, k *tokenKey) int32 {
+	if k.n > 0 {
+		var w []byte
+		if k.off >= 0 {
+			w = unsafe.Slice(unsafe.StringData(t.s[k.off:]), k.n)
+		} else {
+			w = t.long[-k.off-1:][:k.n]
+		}
+		return b.table.find(k.h, k.tag, k.key, w)
+	}
+	if r := b.table.find(k.h, k.tag, k.key, nil); r >= 0 {
 		return r
 	}
 	// A short token is all in key: rebuild it for the clitic aliases.

@@ -148,9 +148,6 @@ func (t *tokenizer) next() ([]byte, bool) {
 			if tok, ok := t.plainWord(); ok {
 				return tok, true
 			}
-			if tok, ok := t.asciiWord(); ok {
-				return tok, true
-			}
 			return t.word(), true
 		}
 	}
@@ -193,54 +190,55 @@ func (t *tokenizer) next() ([]byte, bool) {
 	return t.word(), true
 }
 
-// plainWord is word for the common case, which needs no copy: a run of lowercase ASCII
-// letters and digits at t.i that ends the word (at the end of the text, or at an ASCII
-// character that cannot continue it). Otherwise it returns false and leaves t.i alone.
+// plainWord is word for the common case: a run of ASCII letters and digits at t.i that ends
+// the word (at the end of the text, or at an ASCII character that cannot continue it). A
+// lowercase one is the text's own bytes, with no copy; one with uppercase letters is lowered
+// into t.buf. Otherwise it returns false and leaves t.i alone.
 func (t *tokenizer) plainWord() ([]byte, bool) {
 	s := t.s
 	j := t.i
+	var upper uint64 // non-zero: the word has uppercase letters
 	// Eight bytes at a time while eight remain: most words end within the first eight.
 	for j+8 <= len(s) {
-		if m := notLowerOrDigit(binary.LittleEndian.Uint64([]byte(s[j : j+8]))); m != 0 {
-			j += bits.TrailingZeros64(m) >> 3
+		x := binary.LittleEndian.Uint64([]byte(s[j : j+8]))
+		up := upperBytes(x)
+		if m := notLowerOrDigit(x) &^ up; m != 0 {
+			k := bits.TrailingZeros64(m) // the high bit of the first byte past the word
+			upper |= up & (1<<k - 1)
+			j += k >> 3
 			goto end
 		}
+		upper |= up
 		j += 8
 	}
-	for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || '0' <= s[j] && s[j] <= '9') {
-		j++
+	for ; j < len(s); j++ {
+		if c := s[j]; 'A' <= c && c <= 'Z' {
+			upper = 1
+		} else if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			break
+		}
 	}
 end:
-	if j < len(s) && 'A' <= s[j] && s[j] <= 'Z' || !t.endsWord(j) {
-		return nil, false // an uppercase letter (asciiWord) or a character that may continue the word (word)
+	if !t.endsWord(j) {
+		return nil, false // a character that may continue the word (word)
 	}
 	tok := s[t.i:j]
 	t.i = j
-	return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
-}
-
-// asciiWord is plainWord for a word of ASCII letters and digits with uppercase letters in
-// it, lowered into t.buf.
-func (t *tokenizer) asciiWord() ([]byte, bool) {
-	s := t.s
-	j := t.i
-	for j < len(s) {
-		if c := s[j]; 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
-			j++
-			continue
-		}
-		break
+	if upper == 0 {
+		return unsafe.Slice(unsafe.StringData(tok), len(tok)), true
 	}
-	if !t.endsWord(j) {
-		return nil, false
+	buf := append(t.buf[:0], tok...)
+	k := 0
+	for ; k+8 <= len(buf); k += 8 {
+		x := binary.LittleEndian.Uint64(buf[k:])
+		binary.LittleEndian.PutUint64(buf[k:], x|upperBytes(x)>>2) // 'A'|0x20 == 'a'
 	}
-	buf := append(t.buf[:0], s[t.i:j]...)
-	for k, c := range buf {
-		if 'A' <= c && c <= 'Z' {
+	for ; k < len(buf); k++ {
+		if c := buf[k]; 'A' <= c && c <= 'Z' {
 			buf[k] = c + ('a' - 'A')
 		}
 	}
-	t.buf, t.i = buf, j
+	t.buf = buf
 	return buf, true
 }
 
@@ -262,16 +260,25 @@ func (t *tokenizer) endsWord(j int) bool {
 }
 
 // notLowerOrDigit returns the high bit of each byte of x (eight bytes of text, little-endian)
-// that is not an ASCII lowercase letter or digit. Each byte's low seven bits plus a constant
-// of at most 0x80 stay within the byte, so no carry crosses into the next.
+// that is not an ASCII lowercase letter or digit.
 func notLowerOrDigit(x uint64) uint64 {
+	const high = 0x8080808080808080
+	word := (byteRange(x, 'a', 'z') | byteRange(x, '0', '9')) &^ x
+	return ^word & high
+}
+
+// upperBytes returns the high bit of each byte of x that is an ASCII uppercase letter.
+func upperBytes(x uint64) uint64 {
+	return byteRange(x, 'A', 'Z') &^ x
+}
+
+// byteRange returns the high bit of each byte of x whose low seven bits are in lo..hi (the
+// caller clears bytes of 0x80 and above). Each byte's low seven bits plus a constant of at
+// most 0x80 stay within the byte, so no carry crosses into the next.
+func byteRange(x, lo, hi uint64) uint64 {
 	const ones, high = 0x0101010101010101, 0x8080808080808080
 	x7 := x &^ high
-	inRange := func(lo, hi uint64) uint64 {
-		return (x7 + (0x80-lo)*ones) &^ (x7 + (0x80-hi-1)*ones) & high
-	}
-	word := (inRange('a', 'z') | inRange('0', '9')) &^ x
-	return ^word & high
+	return (x7 + (0x80-lo)*ones) &^ (x7 + (0x80-hi-1)*ones) & high
 }
 
 // word scans a word starting at t.i (a word rune) into t.buf and sets t.pend if a clitic

@@ -49,3 +49,21 @@ func TestNotLowerOrDigit(t *testing.T) {
 		}
 	}
 }
+
+// TestUpperBytes: every byte value, at every position of the eight, is flagged exactly when
+// it is an ASCII uppercase letter.
+func TestUpperBytes(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			x := uint64(0x4141414141414141) // "AAAAAAAA"
+			x = x&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := uint64(0x8080808080808080) &^ (0x80 << (8 * pos))
+			if 'A' <= c && c <= 'Z' {
+				want |= 0x80 << (8 * pos)
+			}
+			if got := upperBytes(x); got != want {
+				t.Fatalf("byte %#x at %d: %#x, want %#x", c, pos, got, want)
+			}
+		}
+	}
+}

@@ -14,3 +14,15 @@ func DotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32)
 
 //go:noescape
 func SumRows96Int8AVX2(v *float32, q *int8, stride int, rows *int32, f *float32, n int)
+
+// PrefetchIndexed hints the processor to fetch base[idx[i]] for i < n (a table read at a
+// text's word rows), so that the misses overlap with the work before the reads.
+//
+//go:noescape
+func PrefetchIndexed(base *int32, idx *int32, n int)
+
+//go:noescape
+func SumSquaresAVX2(v *float32, n int) float64
+
+//go:noescape
+func ScaleAVX2(v *float32, a float32, n int)

@@ -195,3 +195,77 @@ store:
 	VMOVUPS Y11, 352(DI)
 	VZEROUPPER
 	RET
+
+// func PrefetchIndexed(base *int32, idx *int32, n int)
+// PREFETCHT0 of base[idx[i]] for i < n: a hint, it changes no result.
+TEXT ·PrefetchIndexed(SB), NOSPLIT, $0-24
+	MOVQ base+0(FP), DI
+	MOVQ idx+8(FP), SI
+	MOVQ n+16(FP), CX
+	TESTQ CX, CX
+	JZ pdone
+ploop:
+	MOVLQSX (SI), AX
+	PREFETCHT0 (DI)(AX*4)
+	ADDQ $4, SI
+	DECQ CX
+	JNZ ploop
+pdone:
+	RET
+
+// func SumSquaresAVX2(v *float32, n int) float64
+// The sum of float64(v[j])² for j < n&^15, in four accumulators of four lanes (not in
+// order: Normalize bounds the difference that makes). Each square is exact in float64.
+TEXT ·SumSquaresAVX2(SB), NOSPLIT, $0-24
+	MOVQ v+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+sqloop:
+	CMPQ CX, $16
+	JL sqdone
+	VCVTPS2PD 0(SI), Y4
+	VCVTPS2PD 16(SI), Y5
+	VCVTPS2PD 32(SI), Y6
+	VCVTPS2PD 48(SI), Y7
+	VMULPD Y4, Y4, Y4
+	VMULPD Y5, Y5, Y5
+	VMULPD Y6, Y6, Y6
+	VMULPD Y7, Y7, Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP sqloop
+sqdone:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VZEROUPPER
+	MOVSD X0, ret+16(FP)
+	RET
+
+// func ScaleAVX2(v *float32, a float32, n int)
+// v[j] *= a for j < n&^7: the scalar loop's float32 multiply, eight lanes at a time.
+TEXT ·ScaleAVX2(SB), NOSPLIT, $0-24
+	MOVQ v+0(FP), DI
+	VBROADCASTSS a+8(FP), Y0
+	MOVQ n+16(FP), CX
+scloop:
+	CMPQ CX, $8
+	JL scdone
+	VMULPS (DI), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP scloop
+scdone:
+	VZEROUPPER
+	RET

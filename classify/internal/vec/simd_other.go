@@ -9,3 +9,8 @@ func SumRows96Int8AVX2(v *float32, q *int8, stride int, rows *int32, f *float32,
 	panic("no AVX2")
 }
 func DotColsAVX2(v *float32, pt *float32, d int, stride int, out *float32) { panic("no AVX2") }
+
+func PrefetchIndexed(base *int32, idx *int32, n int) {}
+
+func SumSquaresAVX2(v *float32, n int) float64 { panic("no AVX2") }
+func ScaleAVX2(v *float32, a float32, n int)   { panic("no AVX2") }

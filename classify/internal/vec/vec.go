@@ -13,20 +13,66 @@ func Axpy(y []float32, a float32, x []float32) {
 	}
 }
 
-// Normalize scales v to unit length and reports whether v was non-zero.
+// Normalize scales v to unit length and reports whether v was non-zero. The scale is
+// float32(1/√ss), ss the sum of float64(v[j])² in order, j = 0, 1, …: every result depends on
+// its rounding. That in-order sum is a chain of len(v) dependent additions; Normalize sums in
+// another order instead, with independent accumulators, and uses that sum only where it
+// provably gives the same scale (normalizeScale).
 func Normalize(v []float32) bool {
+	inv, ok := normalizeScale(v, orderBound)
+	if !ok {
+		return false
+	}
+	j := 0
+	if UseAVX2 {
+		j = len(v) &^ 7
+		if j > 0 {
+			ScaleAVX2(&v[0], inv, j)
+		}
+	}
+	for ; j < len(v); j++ {
+		v[j] *= inv
+	}
+	return true
+}
+
+// orderBound, times len(v), bounds the relative difference between two sums of the same
+// len(v) non-negative float64 terms added in different orders: each is within
+// (len(v)-1)·2⁻⁵³/(1-(len(v)-1)·2⁻⁵³) of the exact sum (Higham, Accuracy and Stability of
+// Numerical Algorithms, §4.2); 4·2⁻⁵³ per term covers both with room for the roundings of
+// the bounds themselves.
+const orderBound = 4 * 0x1p-53
+
+// normalizeScale returns float32(1/√ss) for ss the in-order sum of squares of v, and false if
+// ss is 0. It sums in any order (ss'), then takes the scale of ss'·(1+d) and of ss'·(1-d),
+// d = bound·len(v): the in-order ss lies between them, and 1/√x and the rounding to float32
+// are monotonic, so where the two agree the in-order scale is theirs. Where they do not (a
+// scale within about 1e-14 of a float32 rounding boundary: about one text in a million), it
+// sums in order.
+func normalizeScale(v []float32, bound float64) (float32, bool) {
 	var ss float64
+	j := 0
+	if UseAVX2 {
+		j = len(v) &^ 15
+		if j > 0 {
+			ss = SumSquaresAVX2(&v[0], j)
+		}
+	}
+	for ; j < len(v); j++ {
+		ss += float64(v[j]) * float64(v[j])
+	}
+	if ss == 0 { // all terms are zero in any order (a float32 squared never underflows a float64)
+		return 0, false
+	}
+	d := bound * float64(len(v))
+	if inv := float32(1 / math.Sqrt(ss*(1+d))); inv == float32(1/math.Sqrt(ss*(1-d))) {
+		return inv, true
+	}
+	ss = 0
 	for _, x := range v {
 		ss += float64(x) * float64(x)
 	}
-	if ss == 0 {
-		return false
-	}
-	inv := float32(1 / math.Sqrt(ss))
-	for i := range v {
-		v[i] *= inv
-	}
-	return true
+	return float32(1 / math.Sqrt(ss)), true
 }
 
 // SumRowsInt8 adds f[i] times row rows[i] of q (rows stride apart; their first len(v)
