@@ -50,7 +50,8 @@ func TestClusterModeOneNode(t *testing.T) {
 	dir := t.TempDir()
 	cfg := e.config(t, dir)
 	cfg.Auth.Keys = append(cfg.Auth.Keys, "admin:sk-admin-test-1")
-	cfg.Cluster = ClusterConfig{Enabled: true, NodeName: "n1", ClientAddr: "127.0.0.1:0", RouteAddr: "127.0.0.1:0", Replicas: 1}
+	cfg.Cluster = ClusterConfig{Enabled: true, NodeName: "n1", ClientAddr: "127.0.0.1:0", RouteAddr: "127.0.0.1:0", Replicas: 1,
+		ShardBytes: 16 << 10, Lease: 5 * time.Second, WorkerSlots: 2}
 	m := startMain(t, cfg)
 	c := newClient(t, m.URL, acmeKey)
 	id = runJobS3(t, c, input.Bytes())
@@ -217,8 +218,9 @@ type clusterNode struct {
 // startClusterNodes starts three `serve` processes in cluster mode, each with its NATS
 // node routed to the other two, objects in e's bucket (made here, so that three first
 // starts do not race to make it). A node waits for a majority of the cluster before it
-// serves, so all three start together and are waited for afterwards.
-func startClusterNodes(t *testing.T, bin string, e s3Env) []*clusterNode {
+// serves, so all three start together and are waited for afterwards. extra adds to
+// every node's environment.
+func startClusterNodes(t *testing.T, bin string, e s3Env, extra ...string) []*clusterNode {
 	t.Helper()
 	if err := e.client(t).MakeBucket(context.Background(), e.bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
 		t.Fatal(err)
@@ -246,6 +248,7 @@ func startClusterNodes(t *testing.T, bin string, e s3Env) []*clusterNode {
 			"CLASSER_CLUSTER_ROUTE_ADDR="+routes[i],
 			"CLASSER_CLUSTER_PEERS="+strings.Join(peers, ","),
 		)
+		n.env = append(n.env, extra...)
 		n.p, founds[i] = launchProc(t, bin, n.dir, "127.0.0.1:0", n.env...)
 		nodes[i] = n
 	}

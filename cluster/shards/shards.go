@@ -432,7 +432,7 @@ func (q *Queue) handle(msg jetstream.Msg) {
 		return
 	}
 	msg.DoubleAck(bg)
-	log.Debug("shard done", "lines", res.Completed+res.Failed)
+	log.Info("shard done", "lines", res.Completed+res.Failed)
 	if err := q.finalize(bg, job); err != nil {
 		log.Warn("finalize", "err", err)
 	}
