@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -167,7 +167,7 @@ func shardedJob(t *testing.T, nodes []*clusterNode, input []byte) string {
 // checkShardedJob polls the job on node (3, unless it was lost) until it ends, and checks
 // it completed with results byte-identical to want, "index" contiguous, billed once, no
 // multipart upload left open and no part left behind.
-func checkShardedJob(t *testing.T, e s3Env, node *clusterNode, id string, lines int64, want []byte) {
+func checkShardedJob(t *testing.T, e s3Env, node *clusterNode, id string, lines int64, want []byte, jobs int64) {
 	t.Helper()
 	c := newClient(t, node.p.url, acmeKey)
 	v := c.waitStatus(id, 3*time.Minute, "completed", "failed")
@@ -189,8 +189,8 @@ func checkShardedJob(t *testing.T, e s3Env, node *clusterNode, id string, lines 
 	}
 	var usage usageBody
 	c.do("GET", "/v1/usage", nil, &usage)
-	if usage.Total.Jobs != 1 {
-		t.Errorf("usage %+v, want the job billed once", usage.Total)
+	if usage.Total.Jobs != jobs {
+		t.Errorf("usage %+v, want %d jobs (this one billed once)", usage.Total, jobs)
 	}
 	for u := range e.client(t).ListIncompleteUploads(context.Background(), e.bucket, "jobs/", true) {
 		t.Errorf("multipart upload left open: %s (%v)", u.Key, u.Err)
@@ -226,7 +226,7 @@ func TestClusterShardedJob(t *testing.T) {
 	nodes := startClusterNodes(t, bin, e, shardEnv...)
 	w := launchWorker(t, bin, "w1", e, nodes)
 	id := shardedJob(t, nodes, input)
-	checkShardedJob(t, e, nodes[2], id, 40_000, want)
+	checkShardedJob(t, e, nodes[2], id, 40_000, want, 1)
 	if len(input) < 10*65536 {
 		t.Fatalf("input of %d bytes: too few shards", len(input))
 	}
@@ -252,7 +252,7 @@ func TestClusterKillWorkerMidShard(t *testing.T) {
 	}
 	w.cmd.Wait()
 	t.Logf("killed the worker in shard %d (attempt %d)", held.N, held.Attempt)
-	checkShardedJob(t, e, nodes[2], id, 40_000, want)
+	checkShardedJob(t, e, nodes[2], id, 40_000, want, 1)
 }
 
 // TestClusterStalledWorker: SIGSTOP a worker in the middle of a shard until its lease
@@ -283,7 +283,7 @@ func TestClusterStalledWorker(t *testing.T) {
 	if err := w.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	checkShardedJob(t, e, nodes[2], id, 40_000, want)
+	checkShardedJob(t, e, nodes[2], id, 40_000, want, 1)
 	deadline = time.Now().Add(time.Minute)
 	for !strings.Contains(w.logs.String(), "shard commit refused") && !strings.Contains(w.logs.String(), "lease was lost") {
 		if time.Now().After(deadline) {
@@ -297,49 +297,68 @@ func TestClusterStalledWorker(t *testing.T) {
 // TestClusterKillFinalizer: kill -9 the process that is composing a job's results (the
 // worker of the last shard, which holds the job's finalize key); once the key's lease
 // expires the elected sweeper finalizes the job: completed byte-identical, billed once,
-// no multipart upload left open.
+// no multipart upload left open. Small shards make many parts, so that the compose takes
+// long enough to be caught; a job finalized before it could be caught is run again.
 func TestClusterKillFinalizer(t *testing.T) {
 	e := newS3Env(t)
 	bin := buildBinary(t)
 	input, want := reference(t, bin, 84, 40_000)
-	nodes := startClusterNodes(t, bin, e, shardEnv...)
-	w := launchWorker(t, bin, "w1", e, nodes)
+	nodes := startClusterNodes(t, bin, e, append(shardEnv, "CLASSER_CLUSTER_SHARD_BYTES=16384")...)
+	w := launchWorker(t, bin, "w1", e, nodes, "CLASSER_CLUSTER_SHARD_BYTES=16384")
 	kv := shardBucket(t, nodes[0])
-	id := shardedJob(t, nodes, input)
 	procs := map[string]*proc{"w1": w}
 	for _, n := range nodes {
 		procs[n.name] = n.p
 	}
+	t0 := time.Now()
+	for try := int64(1); ; try++ {
+		id := shardedJob(t, nodes, input)
+		t.Logf("%s: job %s started", time.Since(t0).Round(time.Millisecond), id)
+		holder := waitFinalizer(t, kv, id)
+		p := procs[holder]
+		if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		alive := nodes[0]
+		if holder == alive.name {
+			alive = nodes[1]
+		}
+		var v jobView
+		newClient(t, alive.p.url, acmeKey).do("GET", "/v1/batch/"+id, nil, &v)
+		if v.Status != "processing" {
+			p.cmd.Process.Signal(syscall.SIGCONT)
+			if try == 3 {
+				t.Fatalf("three jobs were finalized before their finalizer could be stopped")
+			}
+			t.Logf("job %s finalized by %s before it could be stopped: again", id, holder)
+			newClient(t, alive.p.url, acmeKey).waitStatus(id, time.Minute, "completed")
+			continue
+		}
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		t.Logf("%s: killed %s while it finalized job %s", time.Since(t0).Round(time.Millisecond), holder, id)
+		checkShardedJob(t, e, alive, id, 40_000, want, try)
+		t.Logf("%s: checked", time.Since(t0).Round(time.Millisecond))
+		return
+	}
+}
+
+// waitFinalizer waits until a process holds the job's finalize key and names it.
+func waitFinalizer(t *testing.T, kv *kvstore.Store, id string) string {
+	t.Helper()
 	ctx := context.Background()
-	var holder string
 	deadline := time.Now().Add(2 * time.Minute)
-	for holder == "" {
-		if v, _, err := kv.RawGet(ctx, "f."+fmt.Sprintf("%x", id)); err == nil {
+	for {
+		if v, _, err := kv.RawGet(ctx, "f."+hex.EncodeToString([]byte(id))); err == nil {
 			var l struct{ Node string }
-			json.Unmarshal(v, &l)
-			holder = l.Node
-			break
+			if err := json.Unmarshal(v, &l); err != nil {
+				t.Fatal(err)
+			}
+			return l.Node
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("no process ever finalized the job")
 		}
 		time.Sleep(2 * time.Millisecond) // polling interval, not an assertion
 	}
-	p := procs[holder]
-	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	var v jobView
-	alive := nodes[0]
-	if holder == alive.name {
-		alive = nodes[1]
-	}
-	newClient(t, alive.p.url, acmeKey).do("GET", "/v1/batch/"+id, nil, &v)
-	if v.Status != "processing" {
-		t.Fatalf("the job was %s before its finalizer %s could be killed", v.Status, holder)
-	}
-	p.cmd.Process.Kill()
-	p.cmd.Wait()
-	t.Logf("killed %s while it finalized the job", holder)
-	checkShardedJob(t, e, alive, id, 40_000, want)
 }

@@ -79,6 +79,11 @@ type Runner struct {
 	running map[string]context.CancelCauseFunc
 	wg      sync.WaitGroup
 	closed  bool
+
+	// The model RunShard compiled last, and its job (shard.go).
+	shardMu       sync.Mutex
+	shardJob      string
+	shardCompiled classify.Model
 }
 
 // NewRunner returns a runner; call Start to begin and Shutdown to stop it.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/classer-ai/classer-batch/classify"
 )
 
 // Shard is one piece of a job's input in cluster mode (issue 25), which workers on any
@@ -86,7 +88,7 @@ type ShardResult struct {
 // model the job compiles to (its fit included). report, if not nil, is called after
 // every chunk written; an error from it stops the run.
 func (r *Runner) RunShard(ctx context.Context, job *Job, s Shard, dst io.Writer, report func(ShardResult) error) (ShardResult, error) {
-	model, err := r.compile(ctx, job)
+	model, err := r.shardModel(ctx, job)
 	if err != nil {
 		return ShardResult{}, fmt.Errorf("compile the classifier: %w", err)
 	}
@@ -112,6 +114,23 @@ func (r *Runner) RunShard(ctx context.Context, job *Job, s Shard, dst io.Writer,
 		err = fmt.Errorf("read input: shard %d-%d ended at byte %d (the input changed?)", s.Offset, s.End, cp.InputOffset)
 	}
 	return res, err
+}
+
+// shardModel compiles the job's model, or returns the one compiled for its previous
+// shard: a worker's shards are mostly of the same job, and loading a fit costs more
+// than classifying a small shard. A started job's spec and fit do not change.
+func (r *Runner) shardModel(ctx context.Context, job *Job) (classify.Model, error) {
+	r.shardMu.Lock()
+	defer r.shardMu.Unlock()
+	if r.shardJob == job.ID && r.shardCompiled != nil {
+		return r.shardCompiled, nil
+	}
+	m, err := r.compile(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	r.shardJob, r.shardCompiled = job.ID, m
+	return m, nil
 }
 
 // Finish records a job whose results were published by someone else than its runner

@@ -34,6 +34,10 @@ func (s *S3) Compose(ctx context.Context, dst string, srcs []ComposePart) (err e
 		_, err := s.Put(ctx, dst, eofReader{}, 0)
 		return err
 	}
+	// An upload a composer left open (it died half-way; another composes now) is aborted,
+	// before and after this one: none is left open.
+	s.abortStale(ctx, dst)
+	defer s.abortStale(ctx, dst)
 	id, err := s.core.NewMultipartUpload(ctx, s.bucket, dst, minio.PutObjectOptions{ContentType: resultContentType})
 	if err != nil {
 		return fmt.Errorf("blob: compose %s: %w", dst, err)
@@ -91,6 +95,14 @@ func (s *S3) Compose(ctx context.Context, dst string, srcs []ComposePart) (err e
 		return fmt.Errorf("blob: compose %s: %w", dst, err)
 	}
 	return nil
+}
+
+func (s *S3) abortStale(ctx context.Context, key string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if ups, err := s.uploads(ctx, key, true); err == nil {
+		s.abortAll(ctx, key, ups, "")
+	}
 }
 
 // OpenUploads lists the multipart uploads under prefix that are still open.

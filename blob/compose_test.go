@@ -30,6 +30,10 @@ func TestS3Compose(t *testing.T) {
 		want.Write(b)
 		parts = append(parts, ComposePart{Key: key, Size: int64(n)})
 	}
+	// A composer that died half-way left its upload open: the next compose aborts it.
+	if _, err := s.core.NewMultipartUpload(ctx, s.bucket, "jobs/x/results.ndjson", minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	for range 2 {
 		if err := s.Compose(ctx, "jobs/x/results.ndjson", parts); err != nil {
 			t.Fatal(err)
@@ -47,6 +51,9 @@ func TestS3Compose(t *testing.T) {
 	info, err := s.core.Client.StatObject(ctx, s.bucket, "jobs/x/results.ndjson", minio.StatObjectOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if open, err := s.OpenUploads(ctx, "jobs/"); err != nil || len(open) != 0 {
+		t.Fatalf("multipart uploads left open: %v (%v)", open, err)
 	}
 	// 6 MiB copied, 1+2 KiB + 5 MiB streamed, 5 MiB copied, 7 KiB copied (the last part
 	// may be small): four parts.

@@ -147,6 +147,14 @@ func recordKey(job string, n int) string {
 }
 func finalizeKey(job string) string { return "f." + seg(job) }
 
+// doneKey marks a committed shard. Markers are only created (until the job's cleanup),
+// so counting their keys, one request, tells whether every shard is done without
+// reading every record after every commit.
+func donePrefix(job string) string { return "d." + seg(job) + "." }
+func doneKey(job string, n int) string {
+	return fmt.Sprintf("%s%06d", donePrefix(job), n)
+}
+
 const sweeperKey = "sweeper"
 
 // PartsPrefix is where a job's shard results are kept until its finalize.
@@ -433,9 +441,27 @@ func (q *Queue) handle(msg jetstream.Msg) {
 	}
 	msg.DoubleAck(bg)
 	log.Info("shard done", "lines", res.Completed+res.Failed)
+	// A crash before the marker leaves the job to the sweeper, which reads the records.
+	if _, err := q.kv.RawCreate(bg, doneKey(m.Job, m.N), []byte{'1'}); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		log.Warn("mark shard done", "err", err)
+		return
+	}
+	if done, err := q.allDone(bg, m.Job); err != nil || !done {
+		return
+	}
 	if err := q.finalize(bg, job); err != nil {
 		log.Warn("finalize", "err", err)
 	}
+}
+
+// allDone reports whether every shard of job has its done marker.
+func (q *Queue) allDone(ctx context.Context, job string) (bool, error) {
+	shards, err := q.kv.RawCount(ctx, recordPrefix(job))
+	if err != nil {
+		return false, err
+	}
+	done, err := q.kv.RawCount(ctx, donePrefix(job))
+	return err == nil && shards > 0 && done >= shards, err
 }
 
 // runShard classifies a shard into its part object, streaming.
@@ -557,7 +583,11 @@ func (q *Queue) cleanup(ctx context.Context, job string) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range append(keys, finalizeKey(job)) {
+	done, err := q.kv.RawKeys(ctx, donePrefix(job))
+	if err != nil {
+		return err
+	}
+	for _, k := range append(append(keys, done...), finalizeKey(job)) {
 		if err := q.kv.RawDelete(ctx, k, 0); err != nil && !kvstore.Missing(err) {
 			return err
 		}

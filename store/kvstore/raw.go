@@ -52,6 +52,14 @@ func (s *Store) RawKeys(ctx context.Context, prefix string) ([]string, error) {
 	return out, nil
 }
 
+// RawCount counts the keys under prefix that were ever written and not purged, in one
+// request to the stream's leader, without reading them: for keys that are only
+// created, never deleted, it is how many exist.
+func (s *Store) RawCount(ctx context.Context, prefix string) (int, error) {
+	keys, err := s.keysUnder(ctx, prefix)
+	return len(keys), err
+}
+
 // Missing reports whether err says a key holds no value.
 func Missing(err error) bool { return missing(err) }
 
