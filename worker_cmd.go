@@ -47,11 +47,13 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	// A worker is cluster mode by definition; flags override the environment.
 	environ = append(append([]string{"CLASSER_CLUSTER_ENABLED=true"}, environ...), extra...)
 	cfg, err := loadConfig(fs, environ)
+	if len(cfg.Cluster.Connect) == 0 && (err == nil || cfg.Storage.Kind != "") {
+		// Before the other errors: without it the embedded server's keys are checked,
+		// which a worker does not have.
+		return errors.New("worker: cluster.connect (CLASSER_CLUSTER_CONNECT or --connect) must name the cluster's NATS client URLs")
+	}
 	if err != nil {
 		return err
-	}
-	if len(cfg.Cluster.Connect) == 0 {
-		return errors.New("worker: cluster.connect (CLASSER_CLUSTER_CONNECT or --connect) must name the cluster's NATS client URLs")
 	}
 	if cfg.Cluster.WorkerSlots < 1 {
 		return errors.New("worker: cluster.worker_slots must be at least 1")
