@@ -395,9 +395,13 @@ func (q *Queue) handle(msg jetstream.Msg) {
 				return
 			case <-t.C:
 			}
+			// Not cancelled by the end of the work: a renewal cut off after it was applied
+			// would leave rev behind the record, and the commit would be refused.
 			mu.Lock()
 			rec.Lease = q.now().Add(q.cfg.Lease)
-			nrev, err := q.write(wctx, key, rec, rev)
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(wctx), q.cfg.Lease)
+			nrev, err := q.write(rctx, key, rec, rev)
+			cancel()
 			if err == nil {
 				rev = nrev
 			}
@@ -414,29 +418,43 @@ func (q *Queue) handle(msg jetstream.Msg) {
 	res, err := q.runShard(wctx, job, rec.Shard, part)
 	stop(nil)
 	<-renewed
+	// The writes that end the claim are bounded but not cancelled by a shutdown.
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*q.cfg.Lease)
+	defer cancel()
 	if err != nil {
-		q.objs.Delete(context.WithoutCancel(ctx), part)
-		switch {
-		case errors.Is(context.Cause(wctx), errLeaseLost):
+		q.objs.Delete(bg, part)
+		if errors.Is(context.Cause(wctx), errLeaseLost) {
 			log.Warn("shard abandoned: its lease was lost")
-		case ctx.Err() != nil:
-			msg.Nak() // shutting down: the lease expires and another worker takes it
-		default:
-			log.Warn("shard failed", "err", err)
-			rec.State, rec.Lease, rec.LastErr = stateQueued, time.Time{}, err.Error()
-			q.write(context.WithoutCancel(ctx), key, rec, rev)
-			msg.Nak()
+			return
 		}
+		// Give the shard back at once rather than when the lease expires: a shutdown, or
+		// a failure that counts as an attempt.
+		rec.State, rec.Lease = stateQueued, time.Time{}
+		if ctx.Err() == nil {
+			log.Warn("shard failed", "err", err)
+			rec.LastErr = err.Error()
+		}
+		if _, werr := q.write(bg, key, rec, rev); werr == nil && ctx.Err() == nil && rec.Attempt >= q.cfg.MaxAttempts {
+			if err := q.failJob(bg, m.Job, rec); err != nil {
+				log.Warn("fail the job", "err", err)
+			}
+		}
+		msg.Nak()
 		return
 	}
 	rec.State, rec.Lease, rec.Part, rec.Result = stateDone, time.Time{}, part, res
-	bg := context.WithoutCancel(ctx)
 	if _, err := q.write(bg, key, rec, rev); err != nil {
-		// A stall past the lease: another worker has claimed the shard since. Its
-		// results are the ones that count; these are discarded.
-		log.Warn("shard commit refused: the lease was lost; discarding its results", "err", err)
-		q.objs.Delete(bg, part)
-		msg.Term()
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || kvstore.Missing(err) {
+			// A stall past the lease: another worker has claimed the shard since. Its
+			// results are the ones that count; these are discarded.
+			log.Warn("shard commit refused: the lease was lost; discarding its results", "err", err)
+			q.objs.Delete(bg, part)
+			msg.Term()
+			return
+		}
+		// Unknown whether it was applied: the part stays (a done record may name it);
+		// if it was not, the lease expires and the shard is done again.
+		log.Warn("shard commit not confirmed", "err", err)
 		return
 	}
 	msg.DoubleAck(bg)
@@ -687,14 +705,7 @@ func (q *Queue) sweepJob(ctx context.Context, id string) error {
 			continue
 		}
 		if r.Attempt >= q.cfg.MaxAttempts {
-			msg := fmt.Sprintf("shard %d (lines from %d) failed %d times", r.N, r.Shard.Line+1, r.Attempt)
-			if r.LastErr != "" {
-				msg += "; last: " + r.LastErr
-			}
-			if err := q.runner.Fail(ctx, id, cp, msg); err != nil {
-				return err
-			}
-			return q.cleanup(ctx, id)
+			return q.failJob(ctx, id, r)
 		}
 		key := recordKey(id, r.N)
 		cur, rev, err := q.read(ctx, key)
@@ -714,6 +725,23 @@ func (q *Queue) sweepJob(ctx context.Context, id string) error {
 		return err
 	}
 	return q.finalize(ctx, job)
+}
+
+// failJob fails a job whose shard r was tried MaxAttempts times, and cleans up.
+func (q *Queue) failJob(ctx context.Context, id string, r *record) error {
+	recs, err := q.records(ctx, id)
+	if err != nil {
+		return err
+	}
+	cp, _ := sum(recs)
+	msg := fmt.Sprintf("shard %d (from line %d) failed %d times", r.N, r.Shard.Line+1, r.Attempt)
+	if r.LastErr != "" {
+		msg += "; last: " + r.LastErr
+	}
+	if err := q.runner.Fail(ctx, id, cp, msg); err != nil {
+		return err
+	}
+	return q.cleanup(ctx, id)
 }
 
 // Status is what GET /v1/cluster shows of the queue.

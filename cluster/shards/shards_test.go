@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -152,17 +153,8 @@ func (e *env) reference(t *testing.T, in string) []byte {
 // start stores in as a new job's input, starts the job and hands it to r.
 func (e *env) start(t *testing.T, r *batch.Runner, in string) string {
 	t.Helper()
-	ctx := context.Background()
-	id := batch.NewJobID()
-	if _, err := e.s3.Put(ctx, batch.InputKey(id), strings.NewReader(in), -1); err != nil {
-		t.Fatal(err)
-	}
-	j := &batch.Job{ID: id, Account: "acme", Spec: e.spec, Status: batch.StatusPending,
-		InputKey: batch.InputKey(id), OutputKey: batch.OutputKey(id), CreatedAt: time.Now()}
-	if err := e.st.CreateJob(ctx, j); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.StartJob(ctx, "acme", id, 1, time.Now()); err != nil {
+	id := e.create(t, in)
+	if _, err := e.st.StartJob(context.Background(), "acme", id, 1, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r.Run(id)
@@ -365,4 +357,51 @@ func TestFinalizeOnce(t *testing.T) {
 	if n := cc.n.Load(); n != 1 {
 		t.Errorf("the results were composed %d times, want once", n)
 	}
+}
+
+// failRunner fails every run of the shard that starts at shard.
+type failRunner struct {
+	Runner
+	shard int64
+}
+
+func (f failRunner) RunShard(ctx context.Context, job *batch.Job, sh batch.Shard, dst io.Writer, report func(batch.ShardResult) error) (batch.ShardResult, error) {
+	if sh.Offset == f.shard {
+		return batch.ShardResult{}, errors.New("the model's server answered 503")
+	}
+	return f.Runner.RunShard(ctx, job, sh, dst, report)
+}
+
+// TestShardFailsTooOften: a shard that fails MaxAttempts times fails its job, naming the
+// shard's first line and the last error; the account's slot is free again and nothing is
+// left behind.
+func TestShardFailsTooOften(t *testing.T) {
+	e := newEnv(t)
+	in := input(1000)
+	w := e.worker(t, Config{Node: "w1", Slots: 2, MaxAttempts: 2}, nil, func(r Runner) Runner { return failRunner{r, 0} })
+	id := e.start(t, w.r, in)
+	j := e.wait(t, id)
+	if j.Status != batch.StatusFailed || !strings.Contains(j.Error, "shard 0 (from line 1) failed 2 times; last: ") ||
+		!strings.Contains(j.Error, "503") {
+		t.Fatalf("job %s: %q", j.Status, j.Error)
+	}
+	if _, err := e.st.StartJob(context.Background(), "acme", e.create(t, in), 1, time.Now()); err != nil {
+		t.Fatalf("the account's slot was not given back: %v", err)
+	}
+}
+
+// create stores in as a new pending job's input.
+func (e *env) create(t *testing.T, in string) string {
+	t.Helper()
+	ctx := context.Background()
+	id := batch.NewJobID()
+	if _, err := e.s3.Put(ctx, batch.InputKey(id), strings.NewReader(in), -1); err != nil {
+		t.Fatal(err)
+	}
+	j := &batch.Job{ID: id, Account: "acme", Spec: e.spec, Status: batch.StatusPending,
+		InputKey: batch.InputKey(id), OutputKey: batch.OutputKey(id), CreatedAt: time.Now()}
+	if err := e.st.CreateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
