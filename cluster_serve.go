@@ -110,6 +110,10 @@ func (n nodeJobs) JobsByStatus(ctx context.Context, status batch.Status) ([]*bat
 // openShards opens the shared work queue (cluster/shards) for runner's jobs: slots
 // work on shards; with sweep this process may be elected the cluster's sweeper.
 func openShards(ctx context.Context, js jetstream.JetStream, cl ClusterConfig, runner shards.Runner, jobs shards.Jobs, objects blob.Store, log *slog.Logger, sweep bool) (*shards.Queue, error) {
+	kind := "worker"
+	if sweep {
+		kind = "serve"
+	}
 	objs, ok := objects.(shards.Objects)
 	if !ok {
 		return nil, fmt.Errorf("cluster mode needs S3 storage (storage.kind s3), whose objects can be composed")
@@ -122,10 +126,46 @@ func openShards(ctx context.Context, js jetstream.JetStream, cl ClusterConfig, r
 		Slots:    cl.WorkerSlots,
 		Lease:    cl.Lease,
 		Sweep:    sweep,
+		Kind:     kind,
 	}, runner, jobs, objs, log)
 	if err != nil {
 		return nil, fmt.Errorf("cluster work queue: %w", err)
 	}
 	q.Start()
 	return q, nil
+}
+
+// clusterView is GET /v1/cluster's answer.
+type clusterView struct {
+	Node        string `json:"node"`         // the node that answered
+	StateLeader string `json:"state_leader"` // the NATS server that leads the state bucket
+	*shards.View
+}
+
+// clusterStatus answers GET /v1/cluster from this node's connection.
+type clusterStatus struct {
+	node string
+	conn *clusterConn
+}
+
+func (c clusterStatus) ClusterStatus(ctx context.Context) (any, error) {
+	view, err := c.conn.queue.View(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := clusterView{Node: c.node, View: view}
+	info, err := kvstore.Retry(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) {
+		s, err := c.conn.js.Stream(ctx, "KV_"+kvstore.DefaultBucket)
+		if err != nil {
+			return nil, err
+		}
+		return s.Info(ctx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state bucket: %w", err)
+	}
+	if info.Cluster != nil {
+		out.StateLeader = info.Cluster.Leader
+	}
+	return out, nil
 }

@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -223,10 +225,50 @@ func TestClusterShardedJob(t *testing.T) {
 	e := newS3Env(t)
 	bin := buildBinary(t)
 	input, want := reference(t, bin, 81, 40_000)
-	nodes := startClusterNodes(t, bin, e, shardEnv...)
+	nodes := startClusterNodes(t, bin, e, append(shardEnv, "CLASSER_API_KEYS=acme:"+acmeKey+",admin:"+adminKey)...)
 	w := launchWorker(t, bin, "w1", e, nodes)
 	id := shardedJob(t, nodes, input)
 	checkShardedJob(t, e, nodes[2], id, 40_000, want, 1)
+
+	// GET /v1/cluster: every process with its kind and slots, one sweeper, the queue empty.
+	var view struct {
+		Node        string `json:"node"`
+		StateLeader string `json:"state_leader"`
+		Processes   []struct {
+			Node    string `json:"node"`
+			Kind    string `json:"kind"`
+			Slots   int    `json:"slots"`
+			Lost    bool   `json:"lost"`
+			Sweeper bool   `json:"sweeper"`
+		} `json:"processes"`
+		Queued   *uint64 `json:"queued"`
+		InFlight *int    `json:"in_flight"`
+	}
+	seen := &sync.Map{}
+	admin := &client{t: t, base: nodes[0].p.url, key: adminKey,
+		http: &http.Client{Timeout: time.Minute, Transport: validating(t, nodes[0].p.url, nil, seen)}}
+	if code, _ := admin.do("GET", "/v1/cluster", nil, &view); code != http.StatusOK {
+		t.Fatalf("GET /v1/cluster: %d", code)
+	}
+	if _, ok := seen.Load("GET /v1/cluster 200"); !ok {
+		t.Error("GET /v1/cluster's answer was not checked against the OpenAPI document")
+	}
+	var got []string
+	sweepers := 0
+	for _, p := range view.Processes {
+		got = append(got, fmt.Sprintf("%s %s %d lost=%v", p.Node, p.Kind, p.Slots, p.Lost))
+		if p.Sweeper {
+			sweepers++
+		}
+	}
+	wantProcs := []string{"n1 serve 1 lost=false", "n2 serve 1 lost=false", "n3 serve 1 lost=false", "w1 worker 2 lost=false"}
+	if !slices.Equal(got, wantProcs) || sweepers != 1 || view.Node != "n1" || !strings.HasPrefix(view.StateLeader, "n") ||
+		view.Queued == nil || *view.Queued != 0 || view.InFlight == nil || *view.InFlight != 0 {
+		t.Errorf("GET /v1/cluster: %+v %v, want %v, one sweeper, the queue empty", view, got, wantProcs)
+	}
+	if code, _ := newClient(t, nodes[0].p.url, acmeKey).do("GET", "/v1/cluster", nil, nil); code != http.StatusForbidden {
+		t.Errorf("GET /v1/cluster with a tenant's key: %d, want 403", code)
+	}
 	if len(input) < 10*65536 {
 		t.Fatalf("input of %d bytes: too few shards", len(input))
 	}

@@ -138,7 +138,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.sweeper = batch.NewSweeper(db, objects, time.Duration(cfg.Retention.Days)*24*time.Hour, cfg.Retention.Interval, m.Log, time.Now)
 	m.sweeper.Start()
+	var clusterStat server.ClusterStatus
+	if cfg.Cluster.Enabled {
+		clusterStat = clusterStatus{node: cfg.Cluster.NodeName, conn: &m.cluster}
+	}
 	srv := server.New(server.Config{
+		Cluster:                 clusterStat,
 		PublicURL:               publicURL,
 		MaxUploadBytes:          cfg.Limits.MaxUploadBytes,
 		MaxActiveJobsPerAccount: cfg.Limits.MaxActiveJobsPerAccount,

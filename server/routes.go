@@ -62,6 +62,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/v1/keys/:id", s.handleRevokeKey, true, true},
 
 		{http.MethodGet, "/v1/admin/backup", s.handleBackup, true, true},
+		{http.MethodGet, "/v1/cluster", s.handleCluster, true, true},
 	}
 	if s.local != nil {
 		rs = append(rs,

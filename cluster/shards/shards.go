@@ -61,6 +61,8 @@ type Config struct {
 	MaxAttempts int
 	// Sweep runs the sweeper on this process when it wins the sweeper key.
 	Sweep bool
+	// Kind is what this process is, for GET /v1/cluster: "serve" or "worker".
+	Kind string
 }
 
 // Runner is what the queue needs of the batch runner.
@@ -239,6 +241,7 @@ func (q *Queue) Start() {
 	if q.cfg.Sweep {
 		q.wg.Go(q.sweepLoop)
 	}
+	q.wg.Go(q.heartbeat)
 }
 
 // Close stops the slots (a shard in progress is abandoned: its lease expires and another
@@ -744,16 +747,81 @@ func (q *Queue) failJob(ctx context.Context, id string, r *record) error {
 	return q.cleanup(ctx, id)
 }
 
-// Status is what GET /v1/cluster shows of the queue.
-type Status struct {
-	Node  string `json:"node"`
-	Slots int    `json:"slots"`
-	Busy  int    `json:"busy"`
+// Process is one process of the cluster as its heartbeat (a KV key it rewrites every
+// half lease) shows it, for GET /v1/cluster.
+type Process struct {
+	Node    string    `json:"node"`
+	Kind    string    `json:"kind"` // serve or worker
+	Slots   int       `json:"slots"`
+	Busy    int       `json:"busy"` // slots working on a shard
+	Seen    time.Time `json:"seen"`
+	Lost    bool      `json:"lost"`              // no heartbeat for three leases
+	Sweeper bool      `json:"sweeper,omitempty"` // holds the sweeper's lease
 }
 
-// Status reports this process's slots.
-func (q *Queue) Status() Status {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return Status{Node: q.cfg.Node, Slots: q.cfg.Slots, Busy: q.busy}
+// View is the work queue as GET /v1/cluster shows it.
+type View struct {
+	Processes []Process `json:"processes"`
+	// Queued is the shard messages waiting for a worker; InFlight those a worker holds.
+	Queued   uint64 `json:"queued"`
+	InFlight int    `json:"in_flight"`
+}
+
+func heartbeatKey(node string) string { return "n." + seg(node) }
+
+// heartbeat writes this process's heartbeat every half lease until Close.
+func (q *Queue) heartbeat() {
+	t := time.NewTicker(q.cfg.Lease / 2)
+	defer t.Stop()
+	for {
+		q.mu.Lock()
+		p := Process{Node: q.cfg.Node, Kind: q.cfg.Kind, Slots: q.cfg.Slots, Busy: q.busy, Seen: q.now().UTC()}
+		q.mu.Unlock()
+		if v, err := json.Marshal(p); err == nil {
+			ctx, cancel := context.WithTimeout(q.ctx, q.cfg.Lease)
+			q.kv.RawPut(ctx, heartbeatKey(q.cfg.Node), v)
+			cancel()
+		}
+		select {
+		case <-q.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// View reads the processes' heartbeats and the queue's depth.
+func (q *Queue) View(ctx context.Context) (*View, error) {
+	keys, err := q.kv.RawKeys(ctx, "n.")
+	if err != nil {
+		return nil, err
+	}
+	sweeper := ""
+	if v, _, err := q.kv.RawGet(ctx, sweeperKey); err == nil {
+		var l lease
+		if json.Unmarshal(v, &l) == nil && q.now().Before(l.Until) {
+			sweeper = l.Node
+		}
+	}
+	view := &View{Processes: []Process{}}
+	for _, k := range keys {
+		v, _, err := q.kv.RawGet(ctx, k)
+		if err != nil {
+			continue
+		}
+		var p Process
+		if json.Unmarshal(v, &p) != nil {
+			continue
+		}
+		p.Lost = q.now().Sub(p.Seen) > 3*q.cfg.Lease
+		p.Sweeper = p.Node == sweeper
+		view.Processes = append(view.Processes, p)
+	}
+	slices.SortFunc(view.Processes, func(a, b Process) int { return strings.Compare(a.Node, b.Node) })
+	info, err := kvstore.Retry(ctx, func(ctx context.Context) (*jetstream.ConsumerInfo, error) { return q.cons.Info(ctx) })
+	if err != nil {
+		return nil, fmt.Errorf("shards: queue depth: %w", err)
+	}
+	view.Queued, view.InFlight = info.NumPending, info.NumAckPending
+	return view, nil
 }

@@ -30,6 +30,11 @@ func (s *Store) RawUpdate(ctx context.Context, key string, v []byte, rev uint64)
 	return s.kv.Update(ctx, key, v, rev)
 }
 
+// RawPut writes key whatever it holds.
+func (s *Store) RawPut(ctx context.Context, key string, v []byte) (uint64, error) {
+	return s.kv.Put(ctx, key, v)
+}
+
 // RawDelete removes key and its history; with rev > 0 only if it is still at rev.
 func (s *Store) RawDelete(ctx context.Context, key string, rev uint64) error {
 	return s.kv.Delete(ctx, key, rev, true)
