@@ -112,6 +112,7 @@ type Queue struct {
 type record struct {
 	Job     string            `json:"job"`
 	N       int               `json:"n"`
+	Of      int               `json:"of"` // the job's shards: records are created one by one
 	Shard   batch.Shard       `json:"shard"`
 	State   string            `json:"state"` // queued, running, done
 	Attempt int               `json:"attempt"`
@@ -260,7 +261,7 @@ func (q *Queue) Dispatch(ctx context.Context, job *batch.Job) error {
 		return err
 	}
 	for n, s := range shards {
-		rec := &record{Job: job.ID, N: n, Shard: s, State: stateQueued, Queued: q.now(), Sent: 1}
+		rec := &record{Job: job.ID, N: n, Of: len(shards), Shard: s, State: stateQueued, Queued: q.now(), Sent: 1}
 		v, err := json.Marshal(rec)
 		if err != nil {
 			return err
@@ -467,7 +468,7 @@ func (q *Queue) handle(msg jetstream.Msg) {
 		log.Warn("mark shard done", "err", err)
 		return
 	}
-	if done, err := q.allDone(bg, m.Job); err != nil || !done {
+	if done, err := q.allDone(bg, rec); err != nil || !done {
 		return
 	}
 	if err := q.finalize(bg, job); err != nil {
@@ -475,14 +476,10 @@ func (q *Queue) handle(msg jetstream.Msg) {
 	}
 }
 
-// allDone reports whether every shard of job has its done marker.
-func (q *Queue) allDone(ctx context.Context, job string) (bool, error) {
-	shards, err := q.kv.RawCount(ctx, recordPrefix(job))
-	if err != nil {
-		return false, err
-	}
-	done, err := q.kv.RawCount(ctx, donePrefix(job))
-	return err == nil && shards > 0 && done >= shards, err
+// allDone reports whether every shard of job, rec's, has its done marker.
+func (q *Queue) allDone(ctx context.Context, rec *record) (bool, error) {
+	done, err := q.kv.RawCount(ctx, donePrefix(rec.Job))
+	return err == nil && done >= rec.Of, err
 }
 
 // runShard classifies a shard into its part object, streaming.
@@ -569,7 +566,8 @@ func (q *Queue) finalize(ctx context.Context, job *batch.Job) error {
 	if err != nil {
 		return err
 	}
-	if len(recs) == 0 || slices.ContainsFunc(recs, func(r *record) bool { return r.State != stateDone }) {
+	// While the job is being dispatched its records are not all there yet.
+	if len(recs) == 0 || len(recs) != recs[0].Of || slices.ContainsFunc(recs, func(r *record) bool { return r.State != stateDone }) {
 		return nil
 	}
 	for i, r := range recs {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -404,4 +405,41 @@ func (e *env) create(t *testing.T, in string) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// countCompose counts Compose calls and composes nothing.
+type countCompose struct {
+	Objects
+	n atomic.Int32
+}
+
+func (c *countCompose) Compose(context.Context, string, []blob.ComposePart) error {
+	c.n.Add(1)
+	return nil
+}
+
+// TestNoFinalizeWhileDispatching: the records of a job being dispatched are created one
+// by one; when the ones created so far are all done, the job is not finalized with
+// them: every record says how many shards its job has.
+func TestNoFinalizeWhileDispatching(t *testing.T) {
+	e := newEnv(t)
+	cc := &countCompose{Objects: e.s3}
+	w := e.worker(t, Config{Node: "w1"}, cc, nil)
+	ctx := context.Background()
+	job := &batch.Job{ID: batch.NewJobID(), OutputKey: "jobs/x/results.ndjson"}
+	for n := range 2 { // of 3
+		v, err := json.Marshal(record{Job: job.ID, N: n, Of: 3, State: stateDone, Part: partKey(job.ID, n, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.q.kv.RawCreate(ctx, recordKey(job.ID, n), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.q.finalize(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if n := cc.n.Load(); n != 0 {
+		t.Fatalf("two shards of three done: the results were composed %d times", n)
+	}
 }

@@ -21,6 +21,14 @@ func init() {
 			needs: "CLASSER_TEST_S3_ENDPOINT",
 		},
 		{
+			name:  "shards: a job is not finalized while its shards are still being dispatched (records carry the job's shard count)",
+			file:  "cluster/shards/shards.go",
+			old:   "if len(recs) == 0 || len(recs) != recs[0].Of || slices.ContainsFunc(",
+			new:   "if len(recs) == 0 || slices.ContainsFunc(",
+			tests: []string{"cluster/shards:TestNoFinalizeWhileDispatching"},
+			needs: "CLASSER_TEST_S3_ENDPOINT",
+		},
+		{
 			name:  "compose: consecutive small parts are streamed together until they reach S3's 5 MiB part floor",
 			file:  "blob/compose.go",
 			old:   "if size >= MinPartSize {",
