@@ -443,3 +443,42 @@ func TestNoFinalizeWhileDispatching(t *testing.T) {
 		t.Fatalf("two shards of three done: the results were composed %d times", n)
 	}
 }
+
+// TestCancelShardedJob: a cancel of a job whose shards are being worked on fails the job
+// "cancelled" at the sweeper's next pass, gives the account's slot back and removes the
+// shards; the worker still on a shard finds it gone and keeps nothing.
+func TestCancelShardedJob(t *testing.T) {
+	e := newEnv(t)
+	stall := &stallRunner{shard: 0, claimed: make(chan struct{}), release: make(chan struct{})}
+	w := e.worker(t, Config{Node: "w1", Slots: 1, Lease: time.Minute}, nil, func(r Runner) Runner { stall.Runner = r; return stall })
+	id := e.start(t, w.r, input(1000))
+	<-stall.claimed
+	ctx := context.Background()
+	if err := w.r.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.q.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.st.Job(ctx, "", id)
+	if err != nil || j.Status != batch.StatusFailed || j.Error != "cancelled" {
+		t.Fatalf("after a cancel and a sweep: %+v, %v", j, err)
+	}
+	if keys, _ := w.q.kv.RawKeys(ctx, recordPrefix(id)); len(keys) != 0 {
+		t.Errorf("records left: %v", keys)
+	}
+	close(stall.release)
+	if _, err := e.st.StartJob(ctx, "acme", e.create(t, input(10)), 1, time.Now()); err != nil {
+		t.Fatalf("the account's slot was not given back: %v", err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for { // the worker's shard was removed under it: its part is deleted
+		if _, err := e.s3.Stat(ctx, partKey(id, 0, 1)); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker kept the part of a cancelled job's shard")
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
+	}
+}
