@@ -360,7 +360,7 @@ func (q *Queue) handle(msg jetstream.Msg) {
 	}
 	if err != nil {
 		q.log.Warn("read shard record", "job_id", m.Job, "shard", m.N, "err", err)
-		msg.Nak()
+		msg.NakWithDelay(time.Second)
 		return
 	}
 	now := q.now()
@@ -371,8 +371,13 @@ func (q *Queue) handle(msg jetstream.Msg) {
 		return
 	}
 	job, err := q.jobs.Job(ctx, "", m.Job)
+	if err != nil && !errors.Is(err, batch.ErrNotFound) {
+		q.log.Warn("read shard's job", "job_id", m.Job, "err", err)
+		msg.NakWithDelay(time.Second)
+		return
+	}
 	if err != nil || job.Status != batch.StatusProcessing || job.CancelRequested {
-		msg.Term()
+		msg.Term() // deleted, finished or cancelled: the sweeper cleans up
 		return
 	}
 	rec.State, rec.Attempt, rec.Worker, rec.Lease = stateRunning, rec.Attempt+1, q.cfg.Node, now.Add(q.cfg.Lease)
