@@ -253,7 +253,15 @@ func startClusterNodes(t *testing.T, bin string, e s3Env, extra ...string) []*cl
 		nodes[i] = n
 	}
 	for i, n := range nodes {
-		n.wait(t, founds[i])
+		select {
+		case n.p.url = <-founds[i]:
+		case <-time.After(2 * time.Minute):
+			var logs strings.Builder
+			for _, o := range nodes {
+				fmt.Fprintf(&logs, "--- %s:\n%s\n", o.name, o.p.logs.String())
+			}
+			t.Fatalf("node %s did not start:\n%s", n.name, logs.String())
+		}
 	}
 	return nodes
 }
