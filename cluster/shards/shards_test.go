@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -274,7 +275,8 @@ func TestStalledWorkerCommitRefused(t *testing.T) {
 	in := input(3000)
 	want := e.reference(t, in)
 	stall := &stallRunner{shard: 0, claimed: make(chan struct{}), release: make(chan struct{})}
-	w1 := e.worker(t, Config{Node: "stalled", Slots: 1, Lease: time.Minute}, nil, func(r Runner) Runner { stall.Runner = r; return stall })
+	deletes := &deleteRecorder{Objects: e.s3}
+	w1 := e.worker(t, Config{Node: "stalled", Slots: 1, Lease: time.Minute}, deletes, func(r Runner) Runner { stall.Runner = r; return stall })
 	id := e.start(t, w1.r, in)
 	<-stall.claimed
 
@@ -302,16 +304,34 @@ func TestStalledWorkerCommitRefused(t *testing.T) {
 	}
 	close(stall.release)
 	e.check(t, id, want)
-	deadline := time.Now().Add(time.Minute)
-	for { // its commit refused, the stalled worker deletes its part
-		if _, err := e.s3.Stat(ctx, partKey(id, 0, 1)); err != nil {
-			break
-		}
+	// It resumes as soon as it is released: 20 s is ample, and bounds the mutation check.
+	deadline := time.Now().Add(20 * time.Second)
+	for !deletes.has(partKey(id, 0, 1)) { // its commit refused, the stalled worker deletes its part
 		if time.Now().After(deadline) {
-			t.Fatal("the stalled worker's part was kept")
+			t.Fatal("the stalled worker did not delete its part: its commit was not refused")
 		}
 		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
 	}
+}
+
+// deleteRecorder records the prefixes Delete was called with.
+type deleteRecorder struct {
+	Objects
+	mu   sync.Mutex
+	keys []string
+}
+
+func (d *deleteRecorder) Delete(ctx context.Context, prefix string) error {
+	d.mu.Lock()
+	d.keys = append(d.keys, prefix)
+	d.mu.Unlock()
+	return d.Objects.Delete(ctx, prefix)
+}
+
+func (d *deleteRecorder) has(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Contains(d.keys, key)
 }
 
 // composeCounter counts Compose calls; the first one waits for release.
