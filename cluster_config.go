@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"time"
 )
 
 // ClusterConfig is the cluster.* section (issue 25). With Enabled false nothing about
@@ -26,6 +27,15 @@ type ClusterConfig struct {
 	// Connect, when set, names the client URLs of an existing NATS cluster to use instead
 	// of embedding one; then ClientAddr, RouteAddr and Peers are not used.
 	Connect []string `koanf:"connect"`
+	// ShardBytes is about how much of a job's input one shard holds: a job is shared
+	// between the cluster's workers shard by shard.
+	ShardBytes int64 `koanf:"shard_bytes"`
+	// Lease is how long a worker's claim on a shard (and a finalize, and the sweeper's
+	// election) holds without being renewed; a worker that stops renewing loses its
+	// shard after it.
+	Lease time.Duration `koanf:"lease"`
+	// WorkerSlots is how many shards this process works on at once (serve and worker).
+	WorkerSlots int `koanf:"worker_slots"`
 }
 
 var nodeNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
@@ -47,6 +57,15 @@ func (c *Config) validateCluster() []error {
 	}
 	if cl.Replicas < 1 || cl.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("cluster.replicas must be 1 to 5 (JetStream's limit), not %d", cl.Replicas))
+	}
+	if cl.ShardBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("cluster.shard_bytes must be at least 1024, not %d", cl.ShardBytes))
+	}
+	if cl.Lease < time.Second {
+		errs = append(errs, fmt.Errorf("cluster.lease must be at least 1s, not %s", cl.Lease))
+	}
+	if cl.WorkerSlots < 0 || cl.WorkerSlots > 256 {
+		errs = append(errs, fmt.Errorf("cluster.worker_slots must be 0 to 256, not %d", cl.WorkerSlots))
 	}
 	for _, u := range cl.Connect {
 		if err := checkNATSURL(u, "nats", "tls"); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"time"
@@ -11,18 +12,32 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/classer-ai/classer-batch/batch"
+	"github.com/classer-ai/classer-batch/blob"
 	"github.com/classer-ai/classer-batch/cluster"
+	"github.com/classer-ai/classer-batch/cluster/shards"
 	"github.com/classer-ai/classer-batch/store/kvstore"
 )
 
 // clusterConn is what cluster mode opened: the embedded node (none with cluster.connect)
 // and the client connection. The zero value is single-node mode.
 type clusterConn struct {
-	node *cluster.Node
-	nc   *nats.Conn
+	node  *cluster.Node
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	queue *shards.Queue
+}
+
+// stopWork stops the worker slots and the sweeper: a shard in progress is abandoned, and
+// its lease expires for another worker to take it.
+func (c *clusterConn) stopWork() {
+	if c.queue != nil {
+		c.queue.Close()
+		c.queue = nil
+	}
 }
 
 func (c *clusterConn) close() {
+	c.stopWork()
 	if c.nc != nil {
 		c.nc.Close()
 	}
@@ -62,6 +77,7 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 			return nil, err
 		}
 	}
+	m.cluster.js = js
 	octx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	db, err := kvstore.Open(octx, js, kvstore.Config{Replicas: cl.Replicas, Node: cl.NodeName})
@@ -74,8 +90,10 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 
 // nodeJobs is the store as this node's runner sees it in cluster mode: at start it
 // resumes only the processing jobs this node started (batch.Job.Node), not the ones
-// other nodes are running. A job whose node is lost waits for that node to come back:
-// moving work between nodes is the shared work queue's job, which is not built yet.
+// other nodes started. The runner of a job only counts it and dispatches its shards
+// (idempotently, so a resume dispatches nothing twice); the shards are then worked on
+// and finalized by any worker (cluster/shards). A node lost before it dispatched its
+// job's shards leaves the job waiting for it to come back.
 type nodeJobs struct {
 	appStore
 	node string
@@ -87,4 +105,67 @@ func (n nodeJobs) JobsByStatus(ctx context.Context, status batch.Status) ([]*bat
 		return nil, err
 	}
 	return slices.DeleteFunc(jobs, func(j *batch.Job) bool { return j.Node != n.node }), nil
+}
+
+// openShards opens the shared work queue (cluster/shards) for runner's jobs: slots
+// work on shards; with sweep this process may be elected the cluster's sweeper.
+func openShards(ctx context.Context, js jetstream.JetStream, cl ClusterConfig, runner shards.Runner, jobs shards.Jobs, objects blob.Store, log *slog.Logger, sweep bool) (*shards.Queue, error) {
+	kind := "worker"
+	if sweep {
+		kind = "serve"
+	}
+	objs, ok := objects.(shards.Objects)
+	if !ok {
+		return nil, fmt.Errorf("cluster mode needs S3 storage (storage.kind s3), whose objects can be composed")
+	}
+	octx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	q, err := shards.Open(octx, js, shards.Config{
+		Node:     cl.NodeName,
+		Replicas: cl.Replicas,
+		Slots:    cl.WorkerSlots,
+		Lease:    cl.Lease,
+		Sweep:    sweep,
+		Kind:     kind,
+	}, runner, jobs, objs, log)
+	if err != nil {
+		return nil, fmt.Errorf("cluster work queue: %w", err)
+	}
+	q.Start()
+	return q, nil
+}
+
+// clusterView is GET /v1/cluster's answer.
+type clusterView struct {
+	Node        string `json:"node"`         // the node that answered
+	StateLeader string `json:"state_leader"` // the NATS server that leads the state bucket
+	*shards.View
+}
+
+// clusterStatus answers GET /v1/cluster from this node's connection.
+type clusterStatus struct {
+	node string
+	conn *clusterConn
+}
+
+func (c clusterStatus) ClusterStatus(ctx context.Context) (any, error) {
+	view, err := c.conn.queue.View(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := clusterView{Node: c.node, View: view}
+	info, err := kvstore.Retry(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) {
+		s, err := c.conn.js.Stream(ctx, "KV_"+kvstore.DefaultBucket)
+		if err != nil {
+			return nil, err
+		}
+		return s.Info(ctx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state bucket: %w", err)
+	}
+	if info.Cluster != nil {
+		out.StateLeader = info.Cluster.Leader
+	}
+	return out, nil
 }

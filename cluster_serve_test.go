@@ -50,7 +50,8 @@ func TestClusterModeOneNode(t *testing.T) {
 	dir := t.TempDir()
 	cfg := e.config(t, dir)
 	cfg.Auth.Keys = append(cfg.Auth.Keys, "admin:sk-admin-test-1")
-	cfg.Cluster = ClusterConfig{Enabled: true, NodeName: "n1", ClientAddr: "127.0.0.1:0", RouteAddr: "127.0.0.1:0", Replicas: 1}
+	cfg.Cluster = ClusterConfig{Enabled: true, NodeName: "n1", ClientAddr: "127.0.0.1:0", RouteAddr: "127.0.0.1:0", Replicas: 1,
+		ShardBytes: 16 << 10, Lease: 5 * time.Second, WorkerSlots: 2}
 	m := startMain(t, cfg)
 	c := newClient(t, m.URL, acmeKey)
 	id = runJobS3(t, c, input.Bytes())
@@ -217,8 +218,9 @@ type clusterNode struct {
 // startClusterNodes starts three `serve` processes in cluster mode, each with its NATS
 // node routed to the other two, objects in e's bucket (made here, so that three first
 // starts do not race to make it). A node waits for a majority of the cluster before it
-// serves, so all three start together and are waited for afterwards.
-func startClusterNodes(t *testing.T, bin string, e s3Env) []*clusterNode {
+// serves, so all three start together and are waited for afterwards. extra adds to
+// every node's environment.
+func startClusterNodes(t *testing.T, bin string, e s3Env, extra ...string) []*clusterNode {
 	t.Helper()
 	if err := e.client(t).MakeBucket(context.Background(), e.bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
 		t.Fatal(err)
@@ -246,11 +248,20 @@ func startClusterNodes(t *testing.T, bin string, e s3Env) []*clusterNode {
 			"CLASSER_CLUSTER_ROUTE_ADDR="+routes[i],
 			"CLASSER_CLUSTER_PEERS="+strings.Join(peers, ","),
 		)
+		n.env = append(n.env, extra...)
 		n.p, founds[i] = launchProc(t, bin, n.dir, "127.0.0.1:0", n.env...)
 		nodes[i] = n
 	}
 	for i, n := range nodes {
-		n.wait(t, founds[i])
+		select {
+		case n.p.url = <-founds[i]:
+		case <-time.After(2 * time.Minute):
+			var logs strings.Builder
+			for _, o := range nodes {
+				fmt.Fprintf(&logs, "--- %s:\n%s\n", o.name, o.p.logs.String())
+			}
+			t.Fatalf("node %s did not start:\n%s", n.name, logs.String())
+		}
 	}
 	return nodes
 }
@@ -274,14 +285,16 @@ func (n *clusterNode) restart(t *testing.T, bin string) {
 
 // TestClusterKillBucketLeader: kill -9 the node that leads the state bucket in the middle
 // of a job, and restart it later. The job ends completed with results byte-identical to
-// the offline run and is billed once: if the killed node was running it, it resumes
-// the job when it comes back (a job belongs to the node that started it); otherwise the
-// job goes on where it runs, through the bucket's new leader.
+// the offline run and is billed once: the shards the killed node was working on go to
+// the other nodes' slots once their lease expires, the others go on through the
+// bucket's new leader; when the killed node was the job's own (node 2) it dispatches
+// again on its restart, which changes nothing (the shards exist).
 func TestClusterKillBucketLeader(t *testing.T) {
 	e := newS3Env(t)
 	bin := buildBinary(t)
 	input, want := reference(t, bin, 78, 300_000)
-	nodes := startClusterNodes(t, bin, e)
+	// Shards of 1 MiB, so that the job shows progress (its done shards) mid-way.
+	nodes := startClusterNodes(t, bin, e, "CLASSER_CLUSTER_SHARD_BYTES=1048576", "CLASSER_CLUSTER_LEASE=3s")
 
 	c1 := newClient(t, nodes[0].p.url, acmeKey)
 	job := c1.createJob(seedSpec)
@@ -318,9 +331,9 @@ func TestClusterKillBucketLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	nodes[lost].p.cmd.Wait()
-	t.Logf("killed %s, the bucket's leader (node 2 runs the job)", leader)
+	t.Logf("killed %s, the bucket's leader (node 2 started the job)", leader)
 	if lost == 1 {
-		nodes[lost].restart(t, bin) // the job's own node: the job waits for it
+		nodes[lost].restart(t, bin) // the job's own node
 	}
 	survivor := nodes[(lost+1)%3]
 	c := newClient(t, survivor.p.url, acmeKey)

@@ -19,6 +19,7 @@ const usage = `classer-batch — self-hosted batch text classification
 
 Usage:
   classer-batch serve       [--config FILE] [--addr ADDR] [--data-dir DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
+  classer-batch worker      [--config FILE] [--connect URLS] [--node-name NAME] [--slots N]
   classer-batch classify    --job job.json [--config FILE] [--model NAME] [-o results.ndjson] input.ndjson
   classer-batch eval        --job job.json [--config FILE] [--model NAME] [--examples K --seed S] labelled.ndjson
   classer-batch keys        create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
@@ -57,6 +58,8 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], environ, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, args[1:], environ, stdout, stderr)
 	case "classify":
 		return runClassify(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "eval":

@@ -111,10 +111,7 @@ func (m *Main) Run(ctx context.Context) error {
 		runnerBlobs = m.runnerBlobs(runnerBlobs)
 	}
 	var runnerJobs batch.JobStore = db
-	if cfg.Cluster.Enabled {
-		runnerJobs = nodeJobs{db, cfg.Cluster.NodeName}
-	}
-	m.runner = batch.NewRunner(batch.Config{
+	runnerCfg := batch.Config{
 		Workers:            cfg.Workers,
 		CheckpointInterval: cfg.Pipeline.CheckpointInterval,
 		Limits: batch.Limits{
@@ -122,13 +119,31 @@ func (m *Main) Run(ctx context.Context) error {
 			ChunkLines:    cfg.Pipeline.ChunkLines,
 			MaxInputBytes: cfg.Limits.MaxInputBytes,
 		},
-	}, runnerJobs, runnerBlobs, clf, m.Log, time.Now)
+	}
+	if cfg.Cluster.Enabled {
+		runnerJobs = nodeJobs{db, cfg.Cluster.NodeName}
+		// A started job is counted and fitted here, then its shards go to the cluster's
+		// workers (cluster/shards); the queue is opened below, before any job runs.
+		runnerCfg.Limits.ShardBytes = cfg.Cluster.ShardBytes
+		runnerCfg.Dispatch = func(ctx context.Context, j *batch.Job) error { return m.cluster.queue.Dispatch(ctx, j) }
+	}
+	m.runner = batch.NewRunner(runnerCfg, runnerJobs, runnerBlobs, clf, m.Log, time.Now)
+	if cfg.Cluster.Enabled {
+		if m.cluster.queue, err = openShards(ctx, m.cluster.js, cfg.Cluster, m.runner, db, objects, m.Log, true); err != nil {
+			return err
+		}
+	}
 	if err := m.runner.Start(ctx); err != nil {
 		return err
 	}
 	m.sweeper = batch.NewSweeper(db, objects, time.Duration(cfg.Retention.Days)*24*time.Hour, cfg.Retention.Interval, m.Log, time.Now)
 	m.sweeper.Start()
+	var clusterStat server.ClusterStatus
+	if cfg.Cluster.Enabled {
+		clusterStat = clusterStatus{node: cfg.Cluster.NodeName, conn: &m.cluster}
+	}
 	srv := server.New(server.Config{
+		Cluster:                 clusterStat,
 		PublicURL:               publicURL,
 		MaxUploadBytes:          cfg.Limits.MaxUploadBytes,
 		MaxActiveJobsPerAccount: cfg.Limits.MaxActiveJobsPerAccount,
@@ -202,6 +217,7 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	m.cluster.stopWork()
 	if m.runner != nil {
 		if err := m.runner.Shutdown(ctx); err != nil {
 			errs = append(errs, err)

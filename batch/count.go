@@ -12,6 +12,8 @@ type inputCount struct {
 	// marks is a sparse index of the input's lines: where a line starts, about every
 	// markBytes, so that a page of lines is read without a pass from the start.
 	marks []lineMark
+	// shards are where the cluster's shards start (Limits.ShardBytes; none when it is 0).
+	shards []Shard
 }
 
 // lineMark says that 0-based line Line starts at byte Offset of the (decompressed) input.
@@ -35,6 +37,7 @@ const markBytes = 1 << 20
 type inputCounter struct {
 	max          int // longest line kept (Limits.maxLineBytes)
 	maxTextChars int
+	shardBytes   int64
 	smp          *sampler
 	c            inputCount
 	physical     int64 // lines seen, blank ones included
@@ -53,7 +56,7 @@ func newInputCounter(limits Limits, smp *sampler) *inputCounter {
 	if smp == nil {
 		smp = newSampler()
 	}
-	return &inputCounter{max: limits.maxLineBytes(), maxTextChars: limits.MaxTextChars, smp: smp}
+	return &inputCounter{max: limits.maxLineBytes(), maxTextChars: limits.MaxTextChars, shardBytes: limits.ShardBytes, smp: smp}
 }
 
 // Write takes the next piece of the input. It never fails.
@@ -100,6 +103,9 @@ func (ic *inputCounter) line(raw []byte, size int64, tooLong bool) {
 	if n := len(ic.c.marks); n == 0 || ic.c.bytes-ic.c.marks[n-1].Offset >= markBytes {
 		ic.c.marks = append(ic.c.marks, lineMark{Line: ic.physical, Offset: ic.c.bytes})
 	}
+	if ic.shardBytes > 0 {
+		ic.shardBoundary()
+	}
 	ic.c.bytes += size
 	first := ic.physical == 0
 	ic.physical++
@@ -125,7 +131,27 @@ func (ic *inputCounter) finish() inputCount {
 		ic.part, ic.partSize, ic.tooLong = ic.part[:0], 0, false
 	}
 	ic.c.tokens = ic.smp.tokens()
+	if ic.shardBytes > 0 {
+		if len(ic.c.shards) == 0 { // an empty input is one empty shard: its job still completes
+			ic.c.shards = append(ic.c.shards, Shard{})
+		}
+		ic.c.shards[len(ic.c.shards)-1].End = ic.c.bytes
+	}
 	return ic.c
+}
+
+// shardBoundary starts a shard at the line about to be counted once the current one
+// holds shardBytes: shards start on line boundaries and carry the line number and the
+// result index they start at, so their results are those of a single run.
+func (ic *inputCounter) shardBoundary() {
+	n := len(ic.c.shards)
+	if n > 0 && ic.c.bytes-ic.c.shards[n-1].Offset < ic.shardBytes {
+		return
+	}
+	if n > 0 {
+		ic.c.shards[n-1].End = ic.c.bytes
+	}
+	ic.c.shards = append(ic.c.shards, Shard{Offset: ic.c.bytes, Line: ic.physical, Index: ic.c.lines})
 }
 
 // plain reports whether the stream so far does not start like a gzip or zstd file: the

@@ -17,6 +17,9 @@ type Limits struct {
 	ReadBuffer   int // bytes of the input read buffer
 	// MaxInputBytes bounds the decompressed size of a compressed input.
 	MaxInputBytes int64
+	// ShardBytes, when not 0, makes the count pass split the input into shards of about
+	// this many bytes (cluster mode's cluster.shard_bytes; see Shard).
+	ShardBytes int64
 }
 
 func (l Limits) withDefaults() Limits {

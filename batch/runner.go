@@ -52,6 +52,11 @@ type Config struct {
 	// FailFastLines: when every one of the first FailFastLines non-blank lines
 	// fails, the job fails early naming the first bad line (a wrong file, not a few bad lines).
 	FailFastLines int64
+	// Dispatch, when set (cluster mode), takes a counted and fitted job instead of the
+	// runner's pipeline: it hands the job's shards to the cluster's workers and returns;
+	// the job stays processing until the worker that finishes its last shard finalizes
+	// it. It must be safe to call again for the same job (a restart resumes the job).
+	Dispatch func(ctx context.Context, job *Job) error
 }
 
 var errShutdown = errors.New("shutting down")
@@ -74,6 +79,11 @@ type Runner struct {
 	running map[string]context.CancelCauseFunc
 	wg      sync.WaitGroup
 	closed  bool
+
+	// The model RunShard compiled last, and its job (shard.go).
+	shardMu       sync.Mutex
+	shardJob      string
+	shardCompiled classify.Model
 }
 
 // NewRunner returns a runner; call Start to begin and Shutdown to stop it.
@@ -221,6 +231,12 @@ func (r *Runner) runJob(ctx context.Context, id string) error {
 	if err != nil {
 		return r.fail(bg, id, job.Checkpoint, "compile the classifier: "+r.publicError(id, err))
 	}
+	if r.cfg.Dispatch != nil {
+		if err := r.cfg.Dispatch(ctx, job); err != nil {
+			return r.stopped(bg, ctx, id, job.Checkpoint, fmt.Errorf("dispatch shards: %w", err))
+		}
+		return nil
+	}
 
 	src, err := openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, job.Checkpoint.InputOffset, r.cfg.Limits.withDefaults())
 	if err != nil {
@@ -335,6 +351,11 @@ func (r *Runner) recordCount(ctx context.Context, job *Job, c inputCount, smp *s
 	}
 	if err := r.putMarks(ctx, job.ID, c.marks); err != nil {
 		return job, err
+	}
+	if r.cfg.Limits.ShardBytes > 0 {
+		if err := r.putShards(ctx, job, c, version); err != nil {
+			return job, err
+		}
 	}
 	fitter, fits := r.clf.(classify.Fitter)
 	if at == "upload" && classify.IsRemote(r.clf, job.Spec) {

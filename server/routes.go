@@ -70,6 +70,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/admin/backup", s.handleBackup, true, true},
 		{http.MethodGet, "/v1/admin/jobs", s.handleAdminJobs, true, true},
 		{http.MethodGet, "/v1/admin/system", s.handleAdminSystem, true, true},
+		{http.MethodGet, "/v1/cluster", s.handleCluster, true, true},
 	}
 	if s.local != nil {
 		rs = append(rs,

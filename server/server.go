@@ -62,6 +62,8 @@ type Config struct {
 	PricePerMillionTokens *float64
 	// Version is what GET /v1/version reports (and openapi.json's info.version).
 	Version VersionInfo
+	// Cluster answers GET /v1/cluster; nil on a single node (the route answers 501).
+	Cluster ClusterStatus
 	// Now is the clock (UTC is applied by the server); nil means time.Now. Injected so tests
 	// and the lead's Main can control time (DESIGN.md §1: clocks are injected).
 	Now func() time.Time
