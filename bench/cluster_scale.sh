@@ -19,10 +19,15 @@
 #
 # The model's knobs (env): BATCH texts per embeddings request (default 32), CONC requests in
 # flight per process (max_concurrency, default 1), SLOTS worker slots per worker (default 2),
-# SHARD shard bytes (default 524288), DIMS (default 16). With the defaults one worker makes
-# at most CONC requests at once: CONC*BATCH/DELAY = 1,600 lines/s, so a 50 MB bench/gen job
-# (267,257 lines, 8,352 requests) takes about 170 s on one worker; the machine's CPU is
-# barely used and the time is the server's latency, as with a GPU server far away.
+# SHARD shard bytes (default 262144: 200 shards of a 50 MB job, so that 4 workers' 8 slots
+# share them evenly), LEASE (default 6s), DIMS (default 16). Why these: at 20 ms a request
+# and the default 64 texts and 4 requests at once, one worker would do 12,800 lines/s and the
+# 50 MB job (267,257 bench/gen lines) in about 20 s, too short next to the fixed count, fit
+# and finalize, and 4 workers would then be CPU-bound on this 2-core machine. With 32 texts
+# a request and one request at once per worker process, a worker does at most
+# CONC*BATCH/DELAY = 1,600 lines/s: the job makes about 8,600 requests (partial batches at
+# chunk and shard ends add ~3% to lines/32) and takes about 220 s on one worker, with a small
+# fraction of a core busy (workers_cpu_s); the time is the server's latency, as with a GPU server far away.
 # Needs go, curl, jq and versitygw ($(go env GOPATH)/bin/versitygw, as .ci/run installs it).
 set -eu
 SIZE=${1:-50M}
@@ -145,15 +150,18 @@ job_state() {
 		jq -r '"\(.status) \(.requests_completed + .requests_failed) \(.error // "")"'
 }
 requests() { curl -sf "$EMBED/stats" | jq -r .requests; }
+# workers_cpu: the worker processes' CPU seconds so far, added up.
+workers_cpu() { local c=0 p; for p in "${WPIDS[@]}"; do c=$(echo "$c + $(cpu "$p")" | bc); done; echo "$c"; }
 
 echo "corpus: $CORPUS ($(stat -c %s "$CORPUS") bytes, $LINES lines); model server: $DELAY per request, $DIMS dims"
 echo "model: batch_size $BATCH, max_concurrency $CONC per process; $SLOTS slots per worker; shards of $SHARD bytes; lease $LEASE"
-printf '%-8s %10s %10s %10s %10s %10s %9s\n' workers wall_s lines/s speed-up efficiency requests failed
+printf '%-8s %10s %10s %10s %10s %10s %9s %13s\n' workers wall_s lines/s speed-up efficiency requests failed workers_cpu_s
 W1=
 for N in $COUNTS; do
 	start_workers "$N"
 	ID=$(new_job "$KEY" "$CORPUS")
 	r0=$(requests)
+	c0=$(workers_cpu)
 	t0=$(now)
 	start_job "$KEY" "$ID"
 	while :; do
@@ -165,12 +173,13 @@ for N in $COUNTS; do
 		sleep 0.5
 	done
 	t1=$(now)
+	c1=$(workers_cpu)
 	FAILED=$(curl -sf "${NODE[2]}/v1/batch/$ID" -H "Authorization: Bearer $KEY" | jq -r .requests_failed)
 	stop_workers
 	WALL=$(echo "$t1 - $t0" | bc)
 	W1=${W1:-$WALL} N1=${N1:-$N}
-	awk -v n="$N" -v s="$WALL" -v l="$LINES" -v w1="$W1" -v n1="$N1" -v r="$(($(requests) - r0))" -v f="$FAILED" \
-		'BEGIN { su = w1 / s; printf "%-8d %10.1f %10.0f %10.2f %10.2f %10d %9d\n", n, s, l / s, su, su / (n / n1), r, f }'
+	awk -v n="$N" -v s="$WALL" -v l="$LINES" -v w1="$W1" -v n1="$N1" -v r="$(($(requests) - r0))" -v f="$FAILED" -v c="$(echo "$c1 - $c0" | bc)" \
+		'BEGIN { su = w1 / s; printf "%-8d %10.1f %10.0f %10.2f %10.2f %10d %9d %13.1f\n", n, s, l / s, su, su / (n / n1), r, f, c }'
 done
 
 # Part 2: two accounts, a job each, started at once.
