@@ -42,7 +42,8 @@ stop_all() {
 	for p in ${PIDS[@]+"${PIDS[@]}"}; do kill "$p" 2>/dev/null || true; done
 	for p in ${PIDS[@]+"${PIDS[@]}"}; do wait "$p" 2>/dev/null || true; done
 }
-trap 'stop_all; cleanup' EXIT INT TERM
+# LOGS=dir keeps the processes' logs there (TMP is removed at the end).
+trap 'stop_all; [ -n "${LOGS:-}" ] && mkdir -p "$LOGS" && cp "$TMP"/*.log "$LOGS"/; cleanup' EXIT INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
