@@ -704,9 +704,18 @@ func (q *Queue) sweepJob(ctx context.Context, id string) error {
 		return q.cleanup(ctx, id)
 	}
 	now := q.now()
+	lost, err := q.messagesLost(ctx, id, recs)
+	if err != nil {
+		return err
+	}
 	for _, r := range recs {
+		// A queued shard that waits long is normal in a deep queue (a 5 GB job has far more
+		// shards than slots): it is re-published only when the stream holds fewer of the
+		// job's messages than it has shards waiting or worked on, that is, when a message
+		// was lost (a dispatcher that died between the record and its message). Re-publishing
+		// on age alone made duplicate messages, and duplicate work, in every long queue.
 		stale := (r.State == stateRunning && now.After(r.Lease)) ||
-			(r.State == stateQueued && now.After(r.Queued.Add(4*q.cfg.Lease)))
+			(r.State == stateQueued && lost && now.After(r.Queued.Add(4*q.cfg.Lease)))
 		if !stale {
 			continue
 		}
@@ -731,6 +740,29 @@ func (q *Queue) sweepJob(ctx context.Context, id string) error {
 		return err
 	}
 	return q.finalize(ctx, job)
+}
+
+// messagesLost says whether the stream holds fewer of job id's messages than it has
+// shards queued or running: each of those has a message in the work-queue stream until
+// its shard is committed (a running shard's worker keeps its message in progress).
+func (q *Queue) messagesLost(ctx context.Context, id string, recs []*record) (bool, error) {
+	want := 0
+	for _, r := range recs {
+		if r.State == stateQueued || r.State == stateRunning {
+			want++
+		}
+	}
+	if want == 0 {
+		return false, nil
+	}
+	subject := subjects + seg(id)
+	info, err := kvstore.Retry(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) {
+		return q.stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+	})
+	if err != nil {
+		return false, fmt.Errorf("shards: count job %s's messages: %w", id, err)
+	}
+	return info.State.Subjects[subject] < uint64(want), nil
 }
 
 // failJob fails a job whose shard r was tried MaxAttempts times, and cleans up.

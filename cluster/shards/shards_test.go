@@ -502,3 +502,85 @@ func TestCancelShardedJob(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
 	}
 }
+
+// TestLongQueueNoDuplicates: shards that wait in the queue far past the sweeper's
+// patience (a deep queue, no worker free) are not published again while their messages
+// are in the stream; once the stream has lost them, the sweeper publishes them again.
+func TestLongQueueNoDuplicates(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	bc := batch.Config{Workers: 2, Limits: e.limit}
+	var q *Queue
+	bc.Dispatch = func(ctx context.Context, j *batch.Job) error { return q.Dispatch(ctx, j) }
+	r := batch.NewRunner(bc, e.st, s3Blobs{e.s3}, e.clf, e.log, nil)
+	q, err := Open(ctx, e.js, Config{Node: "d", Slots: 0, Lease: time.Second}, r, e.st, e.s3, e.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skew atomic.Int64 // the sweeper's clock runs ahead by this much
+	q.now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	q.Start()
+	t.Cleanup(func() {
+		q.Close()
+		r.Shutdown(context.Background())
+	})
+
+	id := e.start(t, r, input(3000))
+	subject := subjects + seg(id)
+	inStream := func() uint64 {
+		t.Helper()
+		info, err := q.stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Subjects[subject]
+	}
+	sent := func() (n int, each []int) {
+		t.Helper()
+		recs, err := q.records(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs {
+			each = append(each, rec.Sent)
+			n = rec.Of
+		}
+		if len(recs) != n {
+			return -1, nil
+		}
+		return n, each
+	}
+	deadline := time.Now().Add(time.Minute)
+	var shards int
+	for {
+		if n, _ := sent(); n > 1 && inStream() == uint64(n) {
+			shards = n
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job was not dispatched in a minute")
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
+	}
+
+	skew.Store(int64(time.Hour)) // every queued shard has waited far past 4 leases
+	if err := q.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := inStream(); n != uint64(shards) {
+		t.Fatalf("a sweep of a long queue made %d messages for %d shards", n, shards)
+	}
+	if _, each := sent(); slices.ContainsFunc(each, func(s int) bool { return s != 1 }) {
+		t.Fatalf("queued shards published again: sent %v", each)
+	}
+
+	if err := q.stream.Purge(ctx, jetstream.WithPurgeSubject(subject)); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := inStream(); n != uint64(shards) {
+		t.Fatalf("after the stream lost the job's %d messages a sweep published %d", shards, n)
+	}
+}

@@ -43,5 +43,13 @@ func init() {
 			new:   "Shard{Offset: ic.c.bytes, Line: ic.physical, Index: 0}",
 			tests: []string{"batch:TestShardsMatchASingleRun"},
 		},
+		{
+			name:  "a long queue is not published again while its messages are in the stream",
+			file:  "cluster/shards/shards.go",
+			old:   "(r.State == stateQueued && lost && now.After",
+			new:   "(r.State == stateQueued && (lost || true) && now.After",
+			tests: []string{"cluster/shards:TestLongQueueNoDuplicates"},
+			needs: "CLASSER_TEST_S3_ENDPOINT",
+		},
 	}...)
 }
