@@ -30,6 +30,12 @@ import (
 // shardEnv makes jobs small shards with short leases, so that a fault test takes seconds.
 var shardEnv = []string{"CLASSER_CLUSTER_SHARD_BYTES=65536", "CLASSER_CLUSTER_LEASE=3s", "CLASSER_CLUSTER_WORKER_SLOTS=1"}
 
+// noNodeSlots is shardEnv with no worker slots on the serve nodes: only the test's
+// `worker` processes work on shards, so a job cannot finish without the worker a fault
+// test catches mid-shard (with slots on the nodes, a loaded machine let the nodes do
+// every shard before the worker held one).
+var noNodeSlots = append(slices.Clip(shardEnv), "CLASSER_CLUSTER_WORKER_SLOTS=0")
+
 // launchWorker starts `classer-batch worker` connected to the nodes' NATS servers and
 // waits until it is ready.
 func launchWorker(t *testing.T, bin, name string, e s3Env, nodes []*clusterNode, env ...string) *proc {
@@ -284,7 +290,7 @@ func TestClusterKillWorkerMidShard(t *testing.T) {
 	e := newS3Env(t)
 	bin := buildBinary(t)
 	input, want := reference(t, bin, 82, 40_000)
-	nodes := startClusterNodes(t, bin, e, shardEnv...)
+	nodes := startClusterNodes(t, bin, e, noNodeSlots...)
 	w := launchWorker(t, bin, "w1", e, nodes, "CLASSER_WORKERS=1")
 	kv := shardBucket(t, nodes[0])
 	id := shardedJob(t, nodes, input)
@@ -294,6 +300,7 @@ func TestClusterKillWorkerMidShard(t *testing.T) {
 	}
 	w.cmd.Wait()
 	t.Logf("killed the worker in shard %d (attempt %d)", held.N, held.Attempt)
+	launchWorker(t, bin, "w2", e, nodes)
 	checkShardedJob(t, e, nodes[2], id, 40_000, want, 1)
 }
 
@@ -305,11 +312,12 @@ func TestClusterStalledWorker(t *testing.T) {
 	e := newS3Env(t)
 	bin := buildBinary(t)
 	input, want := reference(t, bin, 83, 40_000)
-	nodes := startClusterNodes(t, bin, e, shardEnv...)
+	nodes := startClusterNodes(t, bin, e, noNodeSlots...)
 	w := launchWorker(t, bin, "w1", e, nodes, "CLASSER_WORKERS=1")
 	kv := shardBucket(t, nodes[0])
 	id := shardedJob(t, nodes, input)
 	held := freezeMidShard(t, kv, w, "w1")
+	launchWorker(t, bin, "w2", e, nodes)
 	deadline := time.Now().Add(time.Minute)
 	for { // another worker takes the shard once the lease has expired
 		recs := readRecords(t, kv)
