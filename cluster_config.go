@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/classer-ai/classer-batch/cluster"
 )
 
 // ClusterConfig is the cluster.* section (issue 25). With Enabled false nothing about
@@ -36,6 +39,20 @@ type ClusterConfig struct {
 	Lease time.Duration `koanf:"lease"`
 	// WorkerSlots is how many shards this process works on at once (serve and worker).
 	WorkerSlots int `koanf:"worker_slots"`
+	// TLSCert, TLSKey and TLSCA (PEM files; all three or none) turn on mutual TLS: the
+	// embedded server's routes and client listener require a certificate signed by TLSCA,
+	// and this node's connections to cluster.connect present TLSCert.
+	TLSCert string `koanf:"tls_cert"`
+	TLSKey  string `koanf:"tls_key"`
+	TLSCA   string `koanf:"tls_ca"`
+}
+
+// TLS is the cluster.tls_* files for the cluster package, nil when they are not set.
+func (c ClusterConfig) TLS() *cluster.TLS {
+	if c.TLSCert == "" {
+		return nil
+	}
+	return &cluster.TLS{Cert: c.TLSCert, Key: c.TLSKey, CA: c.TLSCA}
 }
 
 var nodeNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
@@ -72,6 +89,7 @@ func (c *Config) validateCluster() []error {
 			errs = append(errs, fmt.Errorf("cluster.connect: %w", err))
 		}
 	}
+	errs = append(errs, checkClusterTLS(cl)...)
 	if len(cl.Connect) > 0 {
 		if len(cl.Peers) > 0 {
 			errs = append(errs, errors.New("cluster.peers and cluster.connect exclude each other: peers are for the embedded NATS server, connect is for an external NATS cluster"))
@@ -89,6 +107,29 @@ func (c *Config) validateCluster() []error {
 			if err := checkNATSURL(u, "nats", "nats-route", "tls"); err != nil {
 				errs = append(errs, fmt.Errorf("cluster.peers: %w", err))
 			}
+		}
+	}
+	return errs
+}
+
+// checkClusterTLS wants the three cluster.tls_* files all set or none, and readable.
+func checkClusterTLS(cl ClusterConfig) []error {
+	files := []struct{ key, path string }{{"cluster.tls_cert", cl.TLSCert}, {"cluster.tls_key", cl.TLSKey}, {"cluster.tls_ca", cl.TLSCA}}
+	set := 0
+	for _, f := range files {
+		if f.path != "" {
+			set++
+		}
+	}
+	if set == 0 {
+		return nil
+	}
+	var errs []error
+	for _, f := range files {
+		if f.path == "" {
+			errs = append(errs, fmt.Errorf("%s is not set: cluster.tls_cert, cluster.tls_key and cluster.tls_ca go together (all three or none)", f.key))
+		} else if _, err := os.ReadFile(f.path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.key, err))
 		}
 	}
 	return errs

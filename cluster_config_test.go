@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -85,5 +87,66 @@ func TestClusterConfigFromEnv(t *testing.T) {
 	if !slices.Equal(cfg.Cluster.Peers, []string{"nats://h2:6222", "nats://h3:6222"}) ||
 		!slices.Equal(cfg.Cluster.Connect, []string{"nats://a:1", "nats://b:2"}) || cfg.Cluster.Replicas != 5 || cfg.Cluster.NodeName != "n1" {
 		t.Fatalf("cluster = %+v", cfg.Cluster)
+	}
+}
+
+// TestClusterConfigTLS: cluster.tls_cert, tls_key and tls_ca go together and must be
+// readable files, checked only with cluster mode on; each mistake names its key.
+func TestClusterConfigTLS(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{}
+	for _, name := range []string{"cert", "key", "ca"} {
+		files[name] = filepath.Join(dir, name+".pem")
+		if err := os.WriteFile(files[name], []byte("pem"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	node := []string{"CLASSER_STORAGE_KIND=s3", "CLASSER_STORAGE_S3_ENDPOINT=127.0.0.1:9000",
+		"CLASSER_STORAGE_S3_ACCESS_KEY=a", "CLASSER_STORAGE_S3_SECRET_KEY=b",
+		"CLASSER_CLUSTER_ENABLED=true", "CLASSER_CLUSTER_NODE_NAME=n1",
+		"CLASSER_CLUSTER_PEERS=nats://127.0.0.1:6223,nats://127.0.0.1:6224"}
+	load := func(env ...string) (Config, error) {
+		t.Helper()
+		fs := serveFlags("serve")
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		return loadConfig(fs, append(slices.Clone(node), env...))
+	}
+	all := []string{"CLASSER_CLUSTER_TLS_CERT=" + files["cert"], "CLASSER_CLUSTER_TLS_KEY=" + files["key"], "CLASSER_CLUSTER_TLS_CA=" + files["ca"]}
+	cfg, err := load(all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Cluster.TLS(); got == nil || got.Cert != files["cert"] || got.Key != files["key"] || got.CA != files["ca"] {
+		t.Fatalf("TLS files: %+v", got)
+	}
+	if cfg, err := load(); err != nil || cfg.Cluster.TLS() != nil {
+		t.Fatalf("no TLS keys: %+v, %v", cfg.Cluster.TLS(), err)
+	}
+	missing := filepath.Join(dir, "missing.pem")
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no key", []string{all[0], all[2]}, "cluster.tls_key is not set"},
+		{"only the CA", []string{all[2]}, "cluster.tls_cert is not set"},
+		{"unreadable cert", []string{"CLASSER_CLUSTER_TLS_CERT=" + missing, all[1], all[2]}, "cluster.tls_cert: open " + missing},
+		{"unreadable CA", []string{all[0], all[1], "CLASSER_CLUSTER_TLS_CA=" + missing}, "cluster.tls_ca: open " + missing},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := load(tc.env...); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+	// Off, the keys are not looked at.
+	fs := serveFlags("serve")
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadConfig(fs, []string{"CLASSER_CLUSTER_TLS_CA=" + missing}); err != nil {
+		t.Fatalf("cluster.tls_* checked with cluster mode off: %v", err)
 	}
 }

@@ -55,7 +55,7 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 	var js jetstream.JetStream
 	if len(cl.Connect) > 0 {
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		nc, js2, err := cluster.Dial(dctx, cl.Connect)
+		nc, js2, err := cluster.Dial(dctx, cl.Connect, cl.TLS())
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("cluster.connect: %w", err)
@@ -68,6 +68,7 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 			RouteAddr:  cl.RouteAddr,
 			Peers:      cl.Peers,
 			StoreDir:   filepath.Join(m.Config.DataDir, "nats"),
+			TLS:        cl.TLS(),
 		}, m.Log, 30*time.Second)
 		if err != nil {
 			return nil, err

@@ -60,7 +60,7 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	nc, js, err := cluster.Dial(dctx, cfg.Cluster.Connect)
+	nc, js, err := cluster.Dial(dctx, cfg.Cluster.Connect, cfg.Cluster.TLS())
 	cancel()
 	if err != nil {
 		return fmt.Errorf("cluster.connect: %w", err)

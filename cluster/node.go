@@ -5,6 +5,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,29 @@ type NodeConfig struct {
 	RouteAddr  string   // host:port of the cluster route listener
 	Peers      []string // route URLs of the other nodes; none: a standalone JetStream server
 	StoreDir   string   // where JetStream keeps its streams
+	TLS        *TLS     // nil: plain TCP between nodes and to clients
+}
+
+// TLS names the PEM files of a node's certificate and key and of the CA that signed every
+// node's certificate (cluster.tls_*). The CA verifies both ends: a route or client whose
+// certificate it did not sign is refused.
+type TLS struct {
+	Cert, Key, CA string
+}
+
+// serverConfig is the embedded server's side: certificates required and verified.
+func (f *TLS) serverConfig() (*tls.Config, error) {
+	c, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: f.Cert, KeyFile: f.Key, CaFile: f.CA, Verify: true})
+	if err != nil {
+		return nil, fmt.Errorf("cluster TLS: %w", err)
+	}
+	return c, nil
+}
+
+// clientOptions are a client connection's: the CA to verify the server, and this node's
+// certificate for the server to verify.
+func (f *TLS) clientOptions() []nats.Option {
+	return []nats.Option{nats.RootCAs(f.CA), nats.ClientCert(f.Cert, f.Key)}
 }
 
 // Node is an embedded nats-server. Close stops it.
@@ -51,12 +75,26 @@ func StartNode(cfg NodeConfig, log *slog.Logger, ready time.Duration) (*Node, er
 		StoreDir:   cfg.StoreDir,
 		NoSigs:     true, // the appliance handles signals
 	}
+	var tlsConf *tls.Config
+	if cfg.TLS != nil {
+		if tlsConf, err = cfg.TLS.serverConfig(); err != nil {
+			return nil, err
+		}
+		opts.TLSConfig, opts.TLS, opts.TLSVerify = tlsConf, true, true
+	}
 	if len(cfg.Peers) > 0 {
 		rhost, rport, err := splitAddr(cfg.RouteAddr)
 		if err != nil {
 			return nil, fmt.Errorf("cluster.route_addr: %w", err)
 		}
 		opts.Cluster = server.ClusterOpts{Name: Name, Host: rhost, Port: rport}
+		if tlsConf != nil {
+			// A route is both ends at once: it dials its peers (verifying them with the CA
+			// as roots) and accepts them (verifying their client certificate).
+			rc := tlsConf.Clone()
+			rc.RootCAs = rc.ClientCAs
+			opts.Cluster.TLSConfig = rc
+		}
 		for _, p := range cfg.Peers {
 			u, err := url.Parse(p)
 			if err != nil {
@@ -96,9 +134,9 @@ func (n *Node) Close() {
 	n.srv.WaitForShutdown()
 }
 
-// Dial connects to an external NATS cluster (cluster.connect). The client reconnects
-// on its own, for ever, when a server goes away.
-func Dial(ctx context.Context, urls []string) (*nats.Conn, jetstream.JetStream, error) {
+// Dial connects to an external NATS cluster (cluster.connect), over TLS with tlsFiles
+// when not nil. The client reconnects on its own, for ever, when a server goes away.
+func Dial(ctx context.Context, urls []string, tlsFiles *TLS) (*nats.Conn, jetstream.JetStream, error) {
 	if len(urls) == 0 {
 		return nil, nil, errors.New("cluster.connect: no URL")
 	}
@@ -111,7 +149,11 @@ func Dial(ctx context.Context, urls []string) (*nats.Conn, jetstream.JetStream, 
 	if ok {
 		timeout = time.Until(deadline)
 	}
-	return connect(all, nats.Timeout(timeout), nats.RetryOnFailedConnect(false))
+	opts := []nats.Option{nats.Timeout(timeout), nats.RetryOnFailedConnect(false)}
+	if tlsFiles != nil {
+		opts = append(opts, tlsFiles.clientOptions()...)
+	}
+	return connect(all, opts...)
 }
 
 func connect(url string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {

@@ -32,6 +32,14 @@ func freePort(t *testing.T) int {
 // peers, as three `serve` processes configured with cluster.peers would be.
 func startCluster(t *testing.T) []*cluster.Node {
 	t.Helper()
+	nodes, _ := startNodes(t, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return nodes
+}
+
+// startNodes is startCluster with the nodes' TLS files (nil: none) and log; it also
+// returns their route URLs.
+func startNodes(t *testing.T, tlsFiles *cluster.TLS, log *slog.Logger) ([]*cluster.Node, []string) {
+	t.Helper()
 	var routes []string
 	for range 3 {
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", freePort(t)))
@@ -50,14 +58,15 @@ func startCluster(t *testing.T) []*cluster.Node {
 			RouteAddr:  routes[i][len("nats://"):],
 			Peers:      peers,
 			StoreDir:   t.TempDir(),
-		}, slog.New(slog.NewTextHandler(io.Discard, nil)), 10*time.Second)
+			TLS:        tlsFiles,
+		}, log, 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		nodes[i] = n
 		t.Cleanup(n.Close)
 	}
-	return nodes
+	return nodes, routes
 }
 
 func open(t *testing.T, js jetstream.JetStream) *kvstore.Store {
