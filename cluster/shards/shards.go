@@ -185,10 +185,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, runner Runner
 	q := &Queue{cfg: cfg, kv: kv, js: js, runner: runner, jobs: jobs, objs: objs, log: log.With("component", "shards"), now: time.Now}
 	for {
 		err = q.openStream(ctx)
-		// "stream not found" from the consumer's creation right after the stream's: in a
-		// fresh cluster the stream's group may not have formed yet (seen under load when
-		// three nodes start at once).
-		if err == nil || !(kvstore.Settling(err) || errors.Is(err, jetstream.ErrStreamNotFound)) {
+		if err == nil || !kvstore.Settling(err) {
 			break
 		}
 		select {

@@ -152,9 +152,11 @@ func retryableCreate(err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		// nats-server's codes: 10005 no suitable peers for placement, 10008 JetStream
-		// system temporarily unavailable, 10023 insufficient resources.
+		// system temporarily unavailable, 10023 insufficient resources, 10059 stream not
+		// found (a stream that was just created or found, asked again before its group
+		// has formed: seen when three nodes of a fresh cluster start at once under load).
 		switch apiErr.ErrorCode {
-		case 10005, 10008, 10023:
+		case 10005, 10008, 10023, 10059:
 			return true
 		}
 		return apiErr.Code == 503

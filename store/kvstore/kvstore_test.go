@@ -2,6 +2,7 @@ package kvstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -121,4 +122,25 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestSettling: the errors a fresh cluster answers while it settles are retried by Open
+// (and by the shard queue's), and others are not. "stream not found" (10059) was seen
+// when three nodes started at once on a loaded machine: the bucket's stream, just
+// created, was asked for before its group had formed.
+func TestSettling(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&jetstream.APIError{Code: 404, ErrorCode: 10059, Description: "stream not found"}, true},
+		{fmt.Errorf("open: %w", jetstream.ErrStreamNotFound), true},
+		{&jetstream.APIError{Code: 500, ErrorCode: 10005, Description: "no suitable peers for placement"}, true},
+		{&jetstream.APIError{Code: 400, ErrorCode: 10058, Description: "stream name already in use"}, false},
+		{errors.New("permission denied"), false},
+	} {
+		if got := kvstore.Settling(c.err); got != c.want {
+			t.Errorf("Settling(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
 }
