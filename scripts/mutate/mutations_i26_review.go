@@ -29,7 +29,8 @@ func init() {
 			file:  "server/reviews.go",
 			old:   "if sum.Audited >= minAuditedForEstimate {",
 			new:   "if sum.Audited >= 1 {",
-			tests: []string{"server:TestWilson", "server:TestReviews"},
+			tests: []string{"server:TestWilson"},
+			note:  "server:TestReviews checks the view too, but its lines are in the audit sample only for some job ids (random per run)",
 		},
 		{
 			name:  "the worst queue puts reviewed lines after every unreviewed one",
