@@ -63,6 +63,8 @@ type Config struct {
 	Sweep bool
 	// Kind is what this process is, for GET /v1/cluster: "serve" or "worker".
 	Kind string
+	// Now is the clock leases are read by; time.Now when nil (tests run it ahead).
+	Now func() time.Time
 }
 
 // Runner is what the queue needs of the batch runner.
@@ -178,11 +180,14 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, runner Runner
 		cfg.MaxAttempts = 5
 	}
 	cfg.Replicas = max(cfg.Replicas, 1)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	kv, err := kvstore.Open(ctx, js, kvstore.Config{Bucket: Bucket, Replicas: cfg.Replicas})
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{cfg: cfg, kv: kv, js: js, runner: runner, jobs: jobs, objs: objs, log: log.With("component", "shards"), now: time.Now}
+	q := &Queue{cfg: cfg, kv: kv, js: js, runner: runner, jobs: jobs, objs: objs, log: log.With("component", "shards"), now: cfg.Now}
 	for {
 		err = q.openStream(ctx)
 		if err == nil || !kvstore.Settling(err) {

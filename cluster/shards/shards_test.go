@@ -509,21 +509,10 @@ func TestCancelShardedJob(t *testing.T) {
 func TestLongQueueNoDuplicates(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	bc := batch.Config{Workers: 2, Limits: e.limit}
-	var q *Queue
-	bc.Dispatch = func(ctx context.Context, j *batch.Job) error { return q.Dispatch(ctx, j) }
-	r := batch.NewRunner(bc, e.st, s3Blobs{e.s3}, e.clf, e.log, nil)
-	q, err := Open(ctx, e.js, Config{Node: "d", Slots: 0, Lease: time.Second}, r, e.st, e.s3, e.log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var skew atomic.Int64 // the sweeper's clock runs ahead by this much
-	q.now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	q.Start()
-	t.Cleanup(func() {
-		q.Close()
-		r.Shutdown(context.Background())
-	})
+	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	w := e.worker(t, Config{Node: "d", Slots: 0, Lease: time.Second, Now: clock}, nil, nil)
+	q, r := w.q, w.r
 
 	id := e.start(t, r, input(3000))
 	subject := subjects + seg(id)
