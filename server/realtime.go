@@ -88,15 +88,10 @@ func (s *Server) realtimeOne(c echo.Context, opts specOptions) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, ref, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	spec, fit, err := s.realtimeSpec(c, req.specFields, opts)
 	if err != nil {
 		return err
 	}
-	fit, err := s.savedFit(c.Request().Context(), account(c), ref, spec)
-	if err != nil {
-		return err
-	}
-	fit.threshold(&spec, req.Threshold)
 	var text string
 	if req.Text != nil {
 		text = *req.Text
@@ -132,15 +127,10 @@ func (s *Server) realtimeMany(c echo.Context, opts specOptions) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	spec, ref, err := s.resolveSpec(c.Request().Context(), account(c), req.specFields, opts)
+	spec, fit, err := s.realtimeSpec(c, req.specFields, opts)
 	if err != nil {
 		return err
 	}
-	fit, err := s.savedFit(c.Request().Context(), account(c), ref, spec)
-	if err != nil {
-		return err
-	}
-	fit.threshold(&spec, req.Threshold)
 	if len(req.Texts) == 0 || len(req.Texts) > MaxBatchTexts {
 		return validationError("texts", fmt.Sprintf("texts must hold 1 to %d texts, got %d", MaxBatchTexts, len(req.Texts)))
 	}
@@ -284,6 +274,22 @@ func (f *fitRef) threshold(spec *classify.Spec, sent *float64) {
 	if f != nil && sent == nil && f.jobThreshold != nil {
 		spec.Threshold = f.jobThreshold
 	}
+}
+
+// realtimeSpec resolves a real-time call's spec and the saved fit that answers it, if any, with
+// that fit's job threshold when the call sets none.
+func (s *Server) realtimeSpec(c echo.Context, f specFields, opts specOptions) (classify.Spec, *fitRef, error) {
+	ctx := c.Request().Context()
+	spec, ref, err := s.resolveSpec(ctx, account(c), f, opts)
+	if err != nil {
+		return classify.Spec{}, nil, err
+	}
+	fit, err := s.savedFit(ctx, account(c), ref, spec)
+	if err != nil {
+		return classify.Spec{}, nil, err
+	}
+	fit.threshold(&spec, f.Threshold)
+	return spec, fit, nil
 }
 
 // savedFit returns the fit the saved classifier version ref ("name@vN", "" for inline labels)
