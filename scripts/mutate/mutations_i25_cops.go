@@ -31,5 +31,12 @@ func init() {
 			new:   "if n := 0; n > 0 {",
 			tests: []string{".:TestRestoreToClusterRefuses"},
 		},
+		{
+			name:  "the System page shows the cluster's processes (GET /v1/cluster) in cluster mode",
+			file:  "web/static/cluster.js",
+			old:   "el.hidden = false;",
+			new:   "el.hidden = true;",
+			tests: []string{".:TestBrowserCluster"},
+		},
 	}...)
 }
