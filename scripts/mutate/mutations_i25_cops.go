@@ -38,5 +38,19 @@ func init() {
 			new:   "el.hidden = true;",
 			tests: []string{".:TestBrowserCluster"},
 		},
+		{
+			name:  "an imported classifier keeps its sequence, so no version number is given twice",
+			file:  "store/kvstore/import.go",
+			old:   "return s.importSeq(ctx, *rec.ClassifierSeq)",
+			new:   "return nil",
+			tests: []string{"store/kvstore:TestImport"},
+		},
+		{
+			name:  "an import with overwrite (restore --force) replaces the records already there",
+			file:  "store/kvstore/import.go",
+			old:   "_, err = s.kv.Put(ctx, key, b)",
+			new:   "_, err = s.kv.Create(ctx, key, b)",
+			tests: []string{"store/kvstore:TestImport", ".:TestRestoreToCluster"},
+		},
 	}...)
 }
