@@ -24,6 +24,7 @@ Usage:
   classer-batch eval        --job job.json [--config FILE] [--model NAME] [--examples K --seed S] labelled.ndjson
   classer-batch keys        create --account NAME [--admin] | list | revoke ID   [--config FILE] [--data-dir DIR]
   classer-batch restore     [--config FILE] [--data-dir DIR] backup.db
+  classer-batch restore     --to-cluster --connect URLS [--objects DIR] [--force] [--config FILE] backup.db
   classer-batch healthcheck [--config FILE] [--addr ADDR] [--url URL] [--cert FILE | --self-signed | --insecure]
   classer-batch version     [--json]
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -59,9 +60,12 @@ func parseResults(t *testing.T, b []byte) []resultLine {
 }
 
 // TestSeedWalkthrough is the hosted service's curl script, step by step, with the
-// seed's short upload form (key + file only).
-func TestSeedWalkthrough(t *testing.T) {
-	m := startMain(t, testConfig(t, t.TempDir()))
+// seed's short upload form (key + file only; the whole form on S3), on a single node
+// and in cluster mode.
+func TestSeedWalkthrough(t *testing.T) { eachMode(t, testSeedWalkthrough) }
+
+func testSeedWalkthrough(t *testing.T, md appMode) {
+	m := md.start(t, false)
 	defer m.Close()
 	c := newClient(t, m.URL, acmeKey)
 
@@ -69,7 +73,7 @@ func TestSeedWalkthrough(t *testing.T) {
 	if !strings.HasPrefix(job.JobID, "batch_") || len(job.JobID) != len("batch_")+16 {
 		t.Fatalf("job id %q", job.JobID)
 	}
-	if code, body := upload(t, job.UploadURL, [][2]string{{"key", job.UploadFields["key"]}}, strings.NewReader(seedInput)); code != http.StatusNoContent {
+	if code, body := md.upload(t, job.UploadURL, md.shortForm(job), seedInput); code != http.StatusNoContent {
 		t.Fatalf("upload: %d %s", code, body)
 	}
 	var started map[string]any
@@ -227,9 +231,12 @@ func offlineResults(t *testing.T, specBody map[string]any, input string) []byte 
 	return out.Bytes()
 }
 
-// TestFullFormUploadAndMulti sends every upload_fields entry then the file, in multi mode.
-func TestFullFormUploadAndMulti(t *testing.T) {
-	m := startMain(t, testConfig(t, t.TempDir()))
+// TestFullFormUploadAndMulti sends every upload_fields entry then the file, in multi mode,
+// on a single node and in cluster mode.
+func TestFullFormUploadAndMulti(t *testing.T) { eachMode(t, testFullFormUploadAndMulti) }
+
+func testFullFormUploadAndMulti(t *testing.T, md appMode) {
+	m := md.start(t, false)
 	defer m.Close()
 	c := newClient(t, m.URL, acmeKey)
 	spec := map[string]any{
@@ -244,7 +251,7 @@ func TestFullFormUploadAndMulti(t *testing.T) {
 		}
 	}
 	input := "{\"text\":\"The app keeps crashing after I paid the invoice\"}\r\n{\"text\":\"refund please\"}"
-	if code, body := upload(t, job.UploadURL, allFields(job), strings.NewReader(input)); code != http.StatusNoContent {
+	if code, body := md.upload(t, job.UploadURL, allFields(job), input); code != http.StatusNoContent {
 		t.Fatalf("upload: %d %s", code, body)
 	}
 	c.do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil)
@@ -276,9 +283,12 @@ func TestFullFormUploadAndMulti(t *testing.T) {
 	}
 }
 
-// TestAPIErrors covers the status codes the issue names, through real HTTP.
-func TestAPIErrors(t *testing.T) {
-	m := startMain(t, testConfig(t, t.TempDir()))
+// TestAPIErrors covers the status codes the issue names, through real HTTP, on a single
+// node and in cluster mode.
+func TestAPIErrors(t *testing.T) { eachMode(t, testAPIErrors) }
+
+func testAPIErrors(t *testing.T, md appMode) {
+	m := md.start(t, false)
 	defer m.Close()
 	acme := newClient(t, m.URL, acmeKey)
 	beta := newClient(t, m.URL, betaKey)
@@ -352,7 +362,8 @@ func TestAPIErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("policy is not base64: %v", err)
 	}
-	bigger := strings.Replace(string(raw), `["content-length-range",0,`, `["content-length-range",0,9`, 1)
+	// The appliance writes `["content-length-range",0,N]`, minio-go (S3) `[…", 0, N]`.
+	bigger := contentRange.ReplaceAllString(string(raw), `${1}9`)
 	if bigger == string(raw) {
 		t.Fatalf("policy has no content-length-range: %s", raw)
 	}
@@ -370,14 +381,16 @@ func TestAPIErrors(t *testing.T) {
 		"policy with another policy's signature": withField(allFields(job), "x-amz-signature", other.UploadFields["x-amz-signature"]),
 		"another job's policy with this key":     withField(allFields(other), "key", job.UploadFields["key"]),
 	} {
-		if code, body := upload(t, job.UploadURL, fields, strings.NewReader(seedInput)); code != 403 {
+		if code, body := md.upload(t, job.UploadURL, fields, seedInput); code != 403 {
 			t.Errorf("%s: %d %s", name, code, body)
 		}
 	}
-	if code, body := upload(t, job.UploadURL, [][2]string{{"key", other.UploadFields["key"]}}, strings.NewReader(seedInput)); code != 403 {
+	if code, body := md.upload(t, job.UploadURL, [][2]string{{"key", other.UploadFields["key"]}}, seedInput); code != 403 {
 		t.Errorf("short form with another job's key: %d %s", code, body)
 	}
 }
+
+var contentRange = regexp.MustCompile(`(\["content-length-range", ?0, ?)`)
 
 // TestSecondStartConflictsAndCancelResume: one active job per account; a cancelled
 // job keeps its place and a restart finishes with the same bytes as one run.

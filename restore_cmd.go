@@ -11,6 +11,7 @@ import (
 )
 
 const restoreUsage = `Usage: classer-batch restore [--config FILE] [--data-dir DIR] backup.db
+       classer-batch restore --to-cluster --connect URLS [--objects DIR] [--force] [--config FILE] backup.db
 
 Installs a database backup (GET /v1/admin/backup) as the database of a stopped appliance.
 It checks first that the file is a database of this appliance that this binary can read,
@@ -18,11 +19,23 @@ and refuses anything else; the database in place is kept beside it as
 classer.db.before-restore-<time> (-2, -3… after it: a kept database is never overwritten).
 The objects (inputs and results) are not in the backup: with local storage, put the copy
 of data_dir/objects taken after the snapshot in place before starting (README "Backups").
+
+With --to-cluster it moves a single node into a running cluster instead (README "Cluster"):
+the objects under --objects (the single node's data_dir/objects) are copied to the S3
+bucket of the configuration (storage.s3.*), then every record of the backup is written into
+the cluster's state, reached at --connect (cluster.connect: the nodes' NATS client URLs).
+A cluster that already holds jobs, classifiers or usage is refused unless --force, which
+writes the backup's records over the cluster's. A backup with a job still processing is
+refused: let the job finish (or cancel it) on the single node and take the backup again.
 `
 
 // runRestore is `classer-batch restore`: store.Restore with the configured data dir.
 func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	fs := configFlags("restore")
+	fs.Bool("to-cluster", false, "restore into a running cluster's state (NATS) and S3 bucket")
+	fs.StringSlice("connect", nil, "with --to-cluster: the cluster's NATS client URLs (cluster.connect)")
+	fs.String("objects", "", "with --to-cluster: the single node's objects directory (its data_dir/objects), copied to S3")
+	fs.Bool("force", false, "with --to-cluster: write over a cluster that already holds jobs, classifiers or usage")
 	if err := parseFlags(fs, args, restoreUsage, stdout, stderr); err != nil {
 		return err
 	}
@@ -30,6 +43,14 @@ func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.W
 		fmt.Fprintln(stderr, "classer-batch restore: want exactly one backup file")
 		printUsage(stderr, fs, restoreUsage)
 		return errUsage
+	}
+	if toCluster, _ := fs.GetBool("to-cluster"); toCluster {
+		return restoreToCluster(ctx, fs, environ, stdout)
+	}
+	for _, f := range []string{"connect", "objects", "force"} {
+		if fs.Changed(f) {
+			return fmt.Errorf("restore: --%s goes with --to-cluster", f)
+		}
 	}
 	cfg, err := loadConfig(fs, environ)
 	if err != nil {

@@ -89,8 +89,11 @@ func TestSavedClassifierVersionsE2E(t *testing.T) {
 	}
 }
 
-func TestKeysAndIsolationE2E(t *testing.T) {
-	m := startWithAdmin(t)
+// TestKeysAndIsolationE2E, on a single node and in cluster mode.
+func TestKeysAndIsolationE2E(t *testing.T) { eachMode(t, testKeysAndIsolationE2E) }
+
+func testKeysAndIsolationE2E(t *testing.T, md appMode) {
+	m := md.start(t, true)
 	defer m.Close()
 	admin := newClient(t, m.URL, adminKey)
 	acme := newClient(t, m.URL, acmeKey)
@@ -151,8 +154,11 @@ func TestKeysAndIsolationE2E(t *testing.T) {
 	}
 }
 
-func TestUsageAddsUpE2E(t *testing.T) {
-	m := startWithAdmin(t)
+// TestUsageAddsUpE2E, on a single node and in cluster mode.
+func TestUsageAddsUpE2E(t *testing.T) { eachMode(t, testUsageAddsUpE2E) }
+
+func testUsageAddsUpE2E(t *testing.T, md appMode) {
+	m := md.start(t, true)
 	defer m.Close()
 	c := newClient(t, m.URL, acmeKey)
 	labels := []string{"billing", "technical", "sales"}
@@ -174,7 +180,7 @@ func TestUsageAddsUpE2E(t *testing.T) {
 
 	var jobTokens, lines int64
 	for range 2 {
-		v := c.runJob(c.createJob(seedSpec), seedInput)
+		v := md.runJob(c, c.createJob(seedSpec), seedInput)
 		jobTokens += *v.ActualTokens
 		lines += v.RequestsCompleted + v.RequestsFailed
 	}

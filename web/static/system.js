@@ -6,6 +6,7 @@ import { ago, bytes, duration, num, pct, when } from './format.js';
 import { api, apiKey } from './api.js';
 import { current, every, focusHeading, live, pageHead, setTitle, view } from './page.js';
 import { badge, done, jobTitle, labelSummary, specOf } from './jobutil.js';
+import { clusterSection } from './cluster.js';
 
 // isAdmin asks the appliance once per key whether it is an admin key (the system page
 // answers 403 otherwise), for the navigation to show the System page only to admins.
@@ -24,7 +25,8 @@ export function renderSystem() {
   setTitle('System');
   const sys = h('div', { id: 'system' }, h('div', { class: 'card skeleton', text: 'Loading…' }));
   const jobsBody = h('div', { class: 'card flush', id: 'admin-jobs-card' }, h('div', { class: 'skeleton', style: 'padding:24px', text: 'Loading jobs…' }));
-  view.append(pageHead('System', 'The appliance and the jobs of every account. Read-only: a job is changed with its owner\'s key.'), sys,
+  const cluster = clusterSection(() => live(my));
+  view.append(pageHead('System', 'The appliance and the jobs of every account. Read-only: a job is changed with its owner\'s key.'), sys, cluster.el,
     h('h2', { class: 'section-h', id: 'h-admin-jobs', text: 'All jobs' }), jobsBody);
   focusHeading();
   let limit = 20;
@@ -79,7 +81,8 @@ export function renderSystem() {
       r = await api('GET', `/v1/admin/jobs?limit=${limit}`);
     } catch (e) {
       if (!live(my)) return;
-      if (e.status !== 403) replace(jobsBody, h('div', { class: 'banner bad', role: 'alert', text: `Could not load the jobs: ${e.message}` }));
+      if (e.status === 501) replace(jobsBody, h('div', { class: 'empty', id: 'admin-jobs-unsupported' }, h('p', { text: 'Every account\'s jobs are not listed in cluster mode yet: see each account\'s jobs with its key.' })));
+      else if (e.status !== 403) replace(jobsBody, h('div', { class: 'banner bad', role: 'alert', text: `Could not load the jobs: ${e.message}` }));
       return;
     }
     if (!live(my)) return;
@@ -100,5 +103,5 @@ export function renderSystem() {
       : h('span', { class: 'muted', text: `Showing the newest 100 of ${num(r.total)} jobs.` }));
     jobsBody.dataset.total = String(r.total);
   }
-  every(5000, async () => { await loadSystem(); if (!jobsBody.hidden) await loadJobs(); });
+  every(5000, async () => { await loadSystem(); if (!jobsBody.hidden) await Promise.all([cluster.load(), loadJobs()]); });
 }
