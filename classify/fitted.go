@@ -19,8 +19,11 @@ type fitted struct {
 	catchAll []bool
 	calib    []mixture // multi mode: each label's calibration (multicalib.go), or nil
 	prep     []mixPrep // calib prepared (decodeFit)
-	temp     float32   // the confidence temperature (see fitTemp)
-	bias     []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
+	// exhaustive: multi mode, the calibrated labels cover the corpus (exhaustiveLabels), so
+	// each text's confidences are conditioned on its having at least one of them.
+	exhaustive bool
+	temp       float32   // the confidence temperature (see fitTemp)
+	bias       []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
 	// negates is nil, or per label the index of the label it negates when it is a described
 	// complement read within its pair (pairScores), else -1. Its row of protos holds its
 	// centred prototype; it stays a catch-all against every other label.
@@ -244,11 +247,18 @@ func (f *fitted) multiResult(labels []string, logit []float64, threshold float64
 func (f *fitted) multiConfidences(logit []float64) []float64 {
 	out := make([]float64, len(logit))
 	if f.prep != nil {
-		best := 0.0
 		for l, x := range logit {
 			if !f.catchAll[l] {
 				out[l] = f.prep[l].posterior(x)
-				best = max(best, out[l])
+			}
+		}
+		if f.exhaustive {
+			atLeastOne(out, f.catchAll)
+		}
+		best := 0.0
+		for l, c := range out {
+			if !f.catchAll[l] {
+				best = max(best, c)
 			}
 		}
 		for l := range out {
