@@ -19,11 +19,8 @@ type fitted struct {
 	catchAll []bool
 	calib    []mixture // multi mode: each label's calibration (multicalib.go), or nil
 	prep     []mixPrep // calib prepared (decodeFit)
-	// exhaustive: multi mode, the calibrated labels cover the corpus (exhaustiveLabels), so
-	// each text's confidences are conditioned on its having at least one of them.
-	exhaustive bool
-	temp       float32   // the confidence temperature (see fitTemp)
-	bias       []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
+	temp     float32   // the confidence temperature (see fitTemp)
+	bias     []float32 // nl or nil: each label's logit offset (fitAbsentBias for an absent label)
 	// negates is nil, or per label the index of the label it negates when it is a described
 	// complement read within its pair (pairScores), else -1. Its row of protos holds its
 	// centred prototype; it stays a catch-all against every other label.
@@ -37,6 +34,10 @@ type fitted struct {
 	protosT []float32
 	altT    []float32
 	stride  int
+
+	// exhaustive: multi mode, the calibrated labels cover the corpus (exhaustiveLabels), so
+	// each text's confidences are conditioned on its having at least one of them.
+	exhaustive bool
 }
 
 // fitScratch is the per-call scratch space of logits, so that classifying allocates nothing
