@@ -577,6 +577,7 @@ func (f *fitted) calibrate(words WordVectors, rs []fitRow) {
 			f.calib[l] = calibrateLabel(col[l])
 		}
 	}
+	f.exhaustive = exhaustiveLabels(f.calib, f.catchAll, col)
 }
 
 // absentLabels returns the logit offsets (fitted.bias) that take out the labels of a

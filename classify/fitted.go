@@ -34,6 +34,10 @@ type fitted struct {
 	protosT []float32
 	altT    []float32
 	stride  int
+
+	// exhaustive: multi mode, the calibrated labels cover the corpus (exhaustiveLabels), so
+	// each text's confidences are conditioned on its having at least one of them.
+	exhaustive bool
 }
 
 // fitScratch is the per-call scratch space of logits, so that classifying allocates nothing
@@ -244,11 +248,18 @@ func (f *fitted) multiResult(labels []string, logit []float64, threshold float64
 func (f *fitted) multiConfidences(logit []float64) []float64 {
 	out := make([]float64, len(logit))
 	if f.prep != nil {
-		best := 0.0
 		for l, x := range logit {
 			if !f.catchAll[l] {
 				out[l] = f.prep[l].posterior(x)
-				best = max(best, out[l])
+			}
+		}
+		if f.exhaustive {
+			atLeastOne(out, f.catchAll)
+		}
+		best := 0.0
+		for l, c := range out {
+			if !f.catchAll[l] {
+				best = max(best, c)
 			}
 		}
 		for l := range out {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -246,5 +247,26 @@ func TestDescriptionsSteer(t *testing.T) {
 		if out[0].Label != want {
 			t.Errorf("%q -> %s (%.3f), want %s", text, out[0].Label, out[0].Confidence, want)
 		}
+	}
+}
+
+// TestTagNearBest: without a fit, a multi-label answer keeps only the labels that stand near
+// the text's best one: a label two deviations above a random word but further than
+// multiNearBest below the best is not given at /v1/tag's default threshold 0.5, while labels
+// close together each stand on the fixed centre.
+func TestTagNearBest(t *testing.T) {
+	m := &model{labels: []string{"a", "b", "c", "d"}, catchAll: make([]bool, 4), multi: true, threshold: 0.5}
+	got := func(scores ...float32) []string {
+		var out []string
+		for _, l := range m.multiResult(scores, 1).Labels {
+			out = append(out, l.Label)
+		}
+		return out
+	}
+	if g := got(5, 3.5, 2.5, 0); !slices.Equal(g, []string{"a"}) {
+		t.Fatalf("z 5 / 3.5 / 2.5 / 0: %v, want only a (b and c are over multiCenter but far below a)", g)
+	}
+	if g := got(2.6, 2.2, 1, 0); !slices.Equal(g, []string{"a", "b"}) {
+		t.Fatalf("z 2.6 / 2.2 / 1 / 0: %v, want a and b (the centre stays multiCenter)", g)
 	}
 }

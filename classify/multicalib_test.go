@@ -3,6 +3,7 @@ package classify
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -181,5 +182,98 @@ func TestCalibrateLabelSeparated(t *testing.T) {
 		if c != Round4(multiSigmoid(lg[l])) {
 			t.Fatalf("%s: confidence %v at logit %v, want the sigmoid's", spec.Labels[l], c, lg[l])
 		}
+	}
+}
+
+// coveredSample is a corpus every text of which is about two of sports, politics and cooking
+// (in turn), but faintly: ten words a text, each one time in eight from one of its topics'
+// words and otherwise common words, so that many texts show little sign of their topics.
+func coveredSample(n int) []string {
+	topics := [][]string{
+		{"striker", "goal", "team", "league", "match", "coach", "players", "season"},
+		{"parliament", "election", "senator", "budget", "vote", "minister", "law", "government"},
+		{"soup", "bake", "bread", "sauce", "salt", "oven", "recipe", "simmer"},
+	}
+	common := strings.Fields("the day people went home said time good city week new found old house road friend morning told")
+	rng := rand.New(rand.NewPCG(5, 6))
+	out := make([]string, n)
+	for i := range out {
+		w := make([]string, 10)
+		for j := range w {
+			if rng.Float64() < 0.125 {
+				k := (i + rng.IntN(2)) % 3
+				w[j] = topics[k][rng.IntN(len(topics[k]))]
+			} else {
+				w[j] = common[rng.IntN(len(common))]
+			}
+		}
+		out[i] = strings.Join(w, " ")
+	}
+	return out
+}
+
+// TestMultiFitExhaustive: a multi-label fit whose labels cover its corpus (every text is about
+// one of them) conditions each text's confidences on its having at least one label, so far
+// fewer texts end with none at the batch threshold than with each label priced alone; its
+// answers are p / (1 − Π(1 − p)) of the unconditioned ones. The same labels with a catch-all,
+// or over a corpus half of whose texts are about none of them, are not conditioned.
+func TestMultiFitExhaustive(t *testing.T) {
+	b := testBuiltin(t)
+	spec := Spec{Labels: []string{"sports", "politics", "cooking"}, Mode: ModeMulti}
+	if err := spec.Normalize(DefaultBatchThreshold); err != nil {
+		t.Fatal(err)
+	}
+	sample := coveredSample(900)
+	state, f := fitState(t, b, spec, sample)
+	if f.calib == nil || !f.exhaustive {
+		t.Fatalf("covered corpus: calibrated %v, exhaustive %v, want both", f.calib != nil, f.exhaustive)
+	}
+	f.exhaustive = false
+	alone, err := b.CompileFitted(spec, encodeFit(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.CompileFitted(spec, state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noLabel := func(m Model) float64 {
+		n := 0
+		for _, r := range classifyAll(t, m, sample) {
+			if len(r.Labels) == 0 {
+				n++
+			}
+		}
+		return float64(n) / float64(len(sample))
+	}
+	before, after := noLabel(alone), noLabel(m)
+	t.Logf("texts with no label: %.3f priced alone, %.3f conditioned", before, after)
+	if after > before-0.1 || after > 0.2 {
+		t.Fatalf("texts with no label: %.3f conditioned, %.3f priced alone: want under 0.2 and 0.1 fewer", after, before)
+	}
+	lg := []float64{float64(f.calib[0].mu0), float64(f.calib[1].mu0), float64(f.calib[2].mu1)}
+	p := make([]float64, 3)
+	none := 1.0
+	for l := range p {
+		p[l] = f.prep[l].posterior(lg[l])
+		none *= 1 - p[l]
+	}
+	f.exhaustive = true
+	for l, c := range f.multiConfidences(lg) {
+		if want := Round4(p[l] / (1 - none)); c != want || c == Round4(p[l]) {
+			t.Fatalf("%s: confidence %v, want %v / (1 − %v) = %v", spec.Labels[l], c, p[l], none, want)
+		}
+	}
+
+	withOther := spec
+	withOther.Labels = append(slices.Clone(spec.Labels), "other")
+	if err := withOther.Normalize(DefaultBatchThreshold); err != nil {
+		t.Fatal(err)
+	}
+	if _, f := fitState(t, b, withOther, sample); f.calib == nil || f.exhaustive {
+		t.Fatalf("with a catch-all: calibrated %v, exhaustive %v, want calibrated only", f.calib != nil, f.exhaustive)
+	}
+	if _, f := fitState(t, b, spec, overlapSample(900)); f.calib == nil || f.exhaustive {
+		t.Fatalf("half the texts about none of the labels: calibrated %v, exhaustive %v, want calibrated only", f.calib != nil, f.exhaustive)
 	}
 }
