@@ -29,9 +29,9 @@ import (
 // centred cosine the batch fit uses (EVAL.md, "What was tried").
 //
 // A catch-all label ("other", "none", "not spam" next to "spam", ...; labels.go) has no topic
-// of its own and cannot be scored by similarity: its score is the constant catchAllZ (plus the
-// bias of the example head, if the spec has examples), so it wins exactly when no specific
-// label stands out that much.
+// of its own and cannot be scored by similarity: its score is a bar (plus the bias of the
+// example head, if the spec has examples), catchAllZ for long texts and lower for short ones
+// (catchAllBar), so it wins exactly when no specific label stands out that much.
 //
 // In single mode, a spec's examples also train a small logistic head on top of these scores
 // (head.go), folded into the prototypes, so they cost nothing per text.
