@@ -182,6 +182,7 @@ func (m *model) exampleHead(read readFunc, spec Spec) {
 	d, nl := b.dims, len(m.labels)
 	var rows []headRow
 	scores := make([]float32, nl)
+	var words []int32
 	byText := map[string]int{} // a text listed under two labels is one row, half each
 	for l, label := range m.labels {
 		for _, e := range spec.Examples[label] {
@@ -190,10 +191,14 @@ func (m *model) exampleHead(read readFunc, spec Spec) {
 				continue
 			}
 			v := make([]float32, d)
-			if kn, _ := read(e, v, false, nil); kn == 0 {
+			words = words[:0]
+			if kn, _ := read(e, v, false, &words); kn == 0 {
 				continue
 			}
 			m.score(v, scores, nil) // before protosT exists: the portable path
+			if m.anyCatchAll {
+				m.catchAllBar(words, scores) // the teacher scores examples as Classify does
+			}
 			r := headRow{v: v, t: make([]float64, nl), y: make([]float64, nl), w: 1}
 			for k, s := range scores {
 				r.t[k] = teacherLogit(float64(s), false)

@@ -258,7 +258,7 @@ func TestTagNearBest(t *testing.T) {
 	m := &model{labels: []string{"a", "b", "c", "d"}, catchAll: make([]bool, 4), multi: true, threshold: 0.5}
 	got := func(scores ...float32) []string {
 		var out []string
-		for _, l := range m.multiResult(scores, 1).Labels {
+		for _, l := range m.multiResult(scores, 1, catchAllZ).Labels {
 			out = append(out, l.Label)
 		}
 		return out
