@@ -202,12 +202,24 @@ func (f *fitted) transpose(protos []float32) []float32 {
 // reading's answer (namesAnswer).
 func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int) Result {
 	best := argmax(logit)
-	var z float64
-	temp := f.textTemp(tokens, best, alt)
-	for _, x := range logit {
-		z += math.Exp(temp * (x - logit[best]))
-	}
+	z := expSum(logit, logit[best], f.textTemp(tokens, best, alt))
 	return Result{Label: labels[best], Confidence: Round4(1 / z), Tokens: tokens}
+}
+
+// expSum returns the sum over l, in label order, of math.Exp(temp*(logit[l]-m)): the terms
+// come in blocks from vec.ExpShifted (math.Exp's own bits, four at a time).
+func expSum(logit []float64, m, temp float64) float64 {
+	var buf [64]float64
+	var z float64
+	for i := 0; i < len(logit); i += len(buf) {
+		part := logit[i:min(i+len(buf), len(logit))]
+		e := buf[:len(part)]
+		vec.ExpShifted(e, part, m, temp)
+		for _, x := range e {
+			z += x
+		}
+	}
+	return z
 }
 
 // textTemp is the confidence temperature of a text of tokens tokens whose answer is best and

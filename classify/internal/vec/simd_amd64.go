@@ -26,3 +26,10 @@ func SumSquaresAVX2(v *float32, n int) float64
 
 //go:noescape
 func ScaleAVX2(v *float32, a float32, n int)
+
+// UseExpAVX2 selects ExpShiftedAVX2, which repeats math.Exp's FMA path; math.Exp takes that
+// path exactly when the processor has AVX and FMA, so without FMA the kernel would differ.
+var UseExpAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+//go:noescape
+func ExpShiftedAVX2(out *float64, x *float64, m float64, t float64, n int) bool

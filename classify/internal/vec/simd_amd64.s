@@ -269,3 +269,98 @@ scloop:
 scdone:
 	VZEROUPPER
 	RET
+
+// The constants of math.Exp's amd64 kernel (GOROOT/src/math/exp_amd64.s), in the same order.
+DATA expdata<>+0(SB)/8, $0.5
+DATA expdata<>+8(SB)/8, $1.0
+DATA expdata<>+16(SB)/8, $2.0
+DATA expdata<>+24(SB)/8, $1.6666666666666666667e-1
+DATA expdata<>+32(SB)/8, $4.1666666666666666667e-2
+DATA expdata<>+40(SB)/8, $8.3333333333333333333e-3
+DATA expdata<>+48(SB)/8, $1.3888888888888888889e-3
+DATA expdata<>+56(SB)/8, $1.9841269841269841270e-4
+DATA expdata<>+64(SB)/8, $2.4801587301587301587e-5
+DATA expdata<>+72(SB)/8, $1.4426950408889634073599246810018920
+DATA expdata<>+80(SB)/8, $0.69314718055966295651160180568695068359375
+DATA expdata<>+88(SB)/8, $0.28235290563031577122588448175013436025525412068e-12
+DATA expdata<>+96(SB)/8, $0.0625
+DATA expdata<>+104(SB)/8, $700.0
+DATA expdata<>+112(SB)/8, $0x7fffffffffffffff
+DATA expdata<>+120(SB)/8, $1023
+GLOBL expdata<>+0(SB), RODATA, $128
+
+// func ExpShiftedAVX2(out *float64, x *float64, m float64, t float64, n int) bool
+// out[i] = math.Exp(t*(x[i]-m)) for i < n&^3, four lanes at a time: each lane runs math.Exp's
+// own FMA path (exp_amd64.s, label avxfma) instruction for instruction, so the result is the
+// same float64. It returns false, leaving out undefined, when some t*(x[i]-m) is outside
+// [-700, 700] or NaN, where math.Exp's special cases (overflow, denormal results) apply.
+TEXT ·ExpShiftedAVX2(SB), NOSPLIT, $0-41
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSD m+16(FP), Y14
+	VBROADCASTSD t+24(FP), Y15
+	MOVQ n+32(FP), CX
+	XORQ AX, AX          // lanes out of range, or'ed over all groups
+	VBROADCASTSD expdata<>+104(SB), Y12
+	VBROADCASTSD expdata<>+112(SB), Y13
+exploop:
+	CMPQ CX, $4
+	JL expdone
+	VMOVUPD (SI), Y0
+	VSUBPD Y14, Y0, Y0
+	VMULPD Y15, Y0, Y0   // y = t*(x-m), as the scalar code computes it
+	VANDPD Y13, Y0, Y1
+	VCMPPD $6, Y12, Y1, Y1 // not |y| <= 700 (NaN included)
+	VMOVMSKPD Y1, BX
+	ORQ BX, AX
+	VBROADCASTSD expdata<>+72(SB), Y1
+	VMULPD Y0, Y1, Y1
+	VCVTPD2DQY Y1, X3    // the exponent, rounded to nearest as CVTSD2SL does
+	VCVTDQ2PD X3, Y1
+	VBROADCASTSD expdata<>+80(SB), Y2
+	VFNMADD231PD Y2, Y1, Y0
+	VBROADCASTSD expdata<>+88(SB), Y2
+	VFNMADD231PD Y2, Y1, Y0
+	VBROADCASTSD expdata<>+96(SB), Y2
+	VMULPD Y2, Y0, Y0
+	VBROADCASTSD expdata<>+64(SB), Y1
+	VBROADCASTSD expdata<>+56(SB), Y2
+	VFMADD213PD Y2, Y0, Y1
+	VBROADCASTSD expdata<>+48(SB), Y2
+	VFMADD213PD Y2, Y0, Y1
+	VBROADCASTSD expdata<>+40(SB), Y2
+	VFMADD213PD Y2, Y0, Y1
+	VBROADCASTSD expdata<>+32(SB), Y2
+	VFMADD213PD Y2, Y0, Y1
+	VBROADCASTSD expdata<>+24(SB), Y2
+	VFMADD213PD Y2, Y0, Y1
+	VBROADCASTSD expdata<>+0(SB), Y2
+	VFMADD213PD Y2, Y0, Y1
+	VBROADCASTSD expdata<>+8(SB), Y4 // 1.0
+	VFMADD213PD Y4, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VBROADCASTSD expdata<>+16(SB), Y2 // 2.0
+	VADDPD Y2, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD Y2, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD Y2, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD Y2, Y0, Y1
+	VFMADD213PD Y4, Y1, Y0
+	// times 2**exponent: the exponent's bits, biased, as a float64
+	VPMOVSXDQ X3, Y3
+	VPBROADCASTQ expdata<>+120(SB), Y2
+	VPADDQ Y2, Y3, Y3
+	VPSLLQ $52, Y3, Y3
+	VMULPD Y3, Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP exploop
+expdone:
+	VZEROUPPER
+	TESTQ AX, AX
+	SETEQ ret+40(FP)
+	RET

@@ -14,3 +14,7 @@ func PrefetchIndexed(base *int32, idx *int32, n int) {}
 
 func SumSquaresAVX2(v *float32, n int) float64 { panic("no AVX2") }
 func ScaleAVX2(v *float32, a float32, n int)   { panic("no AVX2") }
+
+const UseExpAVX2 = false
+
+func ExpShiftedAVX2(out *float64, x *float64, m float64, t float64, n int) bool { panic("no AVX2") }

@@ -103,3 +103,16 @@ func SumRowsInt8(v []float32, q []int8, stride int, rows []int32, f []float32) {
 		}
 	}
 }
+
+// ExpShifted sets out[i] = math.Exp(t*(x[i]-m)) for i < len(x), to the bit: four at a time
+// with AVX2 where that gives math.Exp's own answer (ExpShiftedAVX2), else one by one.
+func ExpShifted(out, x []float64, m, t float64) {
+	out = out[:len(x)]
+	i := 0
+	if UseExpAVX2 && len(x) >= 4 && ExpShiftedAVX2(&out[0], &x[0], m, t, len(x)) {
+		i = len(x) &^ 3
+	}
+	for ; i < len(x); i++ {
+		out[i] = math.Exp(t * (x[i] - m))
+	}
+}
