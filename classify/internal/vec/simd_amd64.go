@@ -33,3 +33,9 @@ var UseExpAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
 func ExpShiftedAVX2(out *float64, x *float64, m float64, t float64, n int) bool
+
+// UseAVX512 selects SumRows96Int8AVX512 over SumRows96Int8AVX2 (the same sums, to the bit).
+var UseAVX512 = cpu.X86.HasAVX512F
+
+//go:noescape
+func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float32, n int)

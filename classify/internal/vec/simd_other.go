@@ -18,3 +18,9 @@ func ScaleAVX2(v *float32, a float32, n int)   { panic("no AVX2") }
 const UseExpAVX2 = false
 
 func ExpShiftedAVX2(out *float64, x *float64, m float64, t float64, n int) bool { panic("no AVX2") }
+
+var UseAVX512 = false // a var as on amd64, so that tests can switch it
+
+func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float32, n int) {
+	panic("no AVX-512")
+}

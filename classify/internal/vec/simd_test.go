@@ -67,8 +67,18 @@ func TestSIMDKernelsExact(t *testing.T) {
 	}
 }
 
-// TestSumRowsInt8Exact: SumRowsInt8 gives the scalar row-by-row sum bit for bit.
+// TestSumRowsInt8Exact: SumRowsInt8 gives the scalar row-by-row sum bit for bit, with the
+// AVX-512 kernel where there is one and with the AVX2 kernel.
 func TestSumRowsInt8Exact(t *testing.T) {
+	if UseAVX512 {
+		defer func(old bool) { UseAVX512 = old }(UseAVX512)
+		testSumRowsInt8Exact(t)
+		UseAVX512 = false
+	}
+	testSumRowsInt8Exact(t)
+}
+
+func testSumRowsInt8Exact(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 200 {
 		d := 1 + r.IntN(300)

@@ -77,14 +77,19 @@ func normalizeScale(v []float32, bound float64) (float32, bool) {
 
 // SumRowsInt8 adds f[i] times row rows[i] of q (rows stride apart; their first len(v)
 // components) to v, for each i in order: the sum a text's word vectors make. The AVX2
-// kernel keeps 96 components of v in registers across all the rows; every component gets
-// the same float32 multiply, then add, in the same row order as the scalar loop.
+// kernel (AVX-512 where there is one) keeps 96 components of v in registers across all the
+// rows; every component gets the same float32 multiply, then add, in the same row order as
+// the scalar loop.
 func SumRowsInt8(v []float32, q []int8, stride int, rows []int32, f []float32) {
 	f = f[:len(rows)]
 	j := 0
 	if UseAVX2 && len(rows) > 0 {
 		for ; j+96 <= len(v); j += 96 {
-			SumRows96Int8AVX2(&v[j], &q[j], stride, &rows[0], &f[0], len(rows))
+			if UseAVX512 {
+				SumRows96Int8AVX512(&v[j], &q[j], stride, &rows[0], &f[0], len(rows))
+			} else {
+				SumRows96Int8AVX2(&v[j], &q[j], stride, &rows[0], &f[0], len(rows))
+			}
 		}
 	}
 	if j == len(v) {
