@@ -89,20 +89,22 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		return
 	}
 	nb := sc.nb
-	clear(nb)
-	for _, r := range rows {
-		k := f.slot[r]
-		if k < 0 {
-			continue
-		}
-		w := f.w[int(k)*nl : int(k)*nl+nl]
-		l := 0
-		if vec.UseAVX2 && nl >= 8 {
-			l = nl &^ 7
-			vec.AxpyInt8AVX2(&nb[0], &w[0], 1, l)
-		}
-		for ; l < nl; l++ {
-			nb[l] += float32(w[l])
+	l0 := 0 // labels below l0 are summed by the kernel, in registers over all the rows
+	if vec.UseAVX2 && nl >= 8 {
+		l0 = nl &^ 7
+		vec.SumSlotRowsInt8AVX2(&nb[0], &f.w[0], nl, &f.slot[0], &rows[0], len(rows))
+	}
+	if l0 < nl {
+		clear(nb[l0:])
+		for _, r := range rows {
+			k := f.slot[r]
+			if k < 0 {
+				continue
+			}
+			w := f.w[int(k)*nl+l0 : int(k)*nl+nl]
+			for j, x := range w {
+				nb[l0+j] += float32(x)
+			}
 		}
 	}
 	norm := fitBeta / math.Pow(float64(len(rows)), fitGamma)

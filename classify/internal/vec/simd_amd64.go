@@ -39,3 +39,6 @@ var UseAVX512 = cpu.X86.HasAVX512F
 
 //go:noescape
 func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float32, n int)
+
+//go:noescape
+func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int)

@@ -425,3 +425,87 @@ store512:
 	VMOVUPS Z5, 320(DI)
 	VZEROUPPER
 	RET
+
+// func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int)
+// nb[l] = the sum, over i < n with k = slot[rows[i]] >= 0, of w[k*nl+l], for l < nl&^7: the
+// student's per-label sums of int8 weights. The sums are of small integers, exact in int32
+// and in float32 alike, so the int32 accumulators (four groups of eight labels per pass over
+// the rows, in registers) give the scalar float32 loop's values.
+TEXT ·SumSlotRowsInt8AVX2(SB), NOSPLIT, $0-48
+	MOVQ nb+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ nl+16(FP), DX
+	MOVQ slot+24(FP), R8
+	MOVQ rows+32(FP), R9
+	MOVQ n+40(FP), CX
+	MOVQ DX, R14
+	ANDQ $~7, R14        // labels to do
+	XORQ R10, R10        // first label of the current group
+ssgroup:
+	MOVQ R14, AX
+	SUBQ R10, AX
+	CMPQ AX, $32
+	JL ssone
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	XORQ R11, R11
+ssquad:
+	CMPQ R11, CX
+	JGE ssquadstore
+	MOVLQSX (R9)(R11*4), AX
+	MOVLQSX (R8)(AX*4), AX
+	INCQ R11
+	TESTQ AX, AX
+	JS ssquad
+	IMULQ DX, AX
+	ADDQ SI, AX
+	ADDQ R10, AX
+	VPMOVSXBD 0(AX), Y4
+	VPADDD Y4, Y0, Y0
+	VPMOVSXBD 8(AX), Y5
+	VPADDD Y5, Y1, Y1
+	VPMOVSXBD 16(AX), Y6
+	VPADDD Y6, Y2, Y2
+	VPMOVSXBD 24(AX), Y7
+	VPADDD Y7, Y3, Y3
+	JMP ssquad
+ssquadstore:
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	VMOVUPS Y0, 0(DI)(R10*4)
+	VMOVUPS Y1, 32(DI)(R10*4)
+	VMOVUPS Y2, 64(DI)(R10*4)
+	VMOVUPS Y3, 96(DI)(R10*4)
+	ADDQ $32, R10
+	JMP ssgroup
+ssone:
+	CMPQ AX, $8
+	JL ssdone
+	VPXOR Y0, Y0, Y0
+	XORQ R11, R11
+ssoneloop:
+	CMPQ R11, CX
+	JGE ssonestore
+	MOVLQSX (R9)(R11*4), AX
+	MOVLQSX (R8)(AX*4), AX
+	INCQ R11
+	TESTQ AX, AX
+	JS ssoneloop
+	IMULQ DX, AX
+	ADDQ SI, AX
+	ADDQ R10, AX
+	VPMOVSXBD 0(AX), Y4
+	VPADDD Y4, Y0, Y0
+	JMP ssoneloop
+ssonestore:
+	VCVTDQ2PS Y0, Y0
+	VMOVUPS Y0, 0(DI)(R10*4)
+	ADDQ $8, R10
+	JMP ssgroup
+ssdone:
+	VZEROUPPER
+	RET

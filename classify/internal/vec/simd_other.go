@@ -24,3 +24,7 @@ var UseAVX512 = false // a var as on amd64, so that tests can switch it
 func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float32, n int) {
 	panic("no AVX-512")
 }
+
+func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int) {
+	panic("no AVX2")
+}
