@@ -132,7 +132,11 @@ func (f *fitted) dots(x, protos, protosT []float32, sc *fitScratch) []float32 {
 	d, nl := f.d, f.nl
 	out := sc.raw[:nl]
 	if protosT != nil {
-		vec.DotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		if vec.UseAVX512 && f.stride%16 == 0 {
+			vec.DotColsAVX512(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		} else {
+			vec.DotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		}
 		return out
 	}
 	for l := range nl {
@@ -168,7 +172,8 @@ func (f *fitted) namesAnswer(sc *fitScratch) int {
 }
 
 // compile prepares a decoded state for classifying with model b: the word slots and, with
-// AVX2, the prototypes transposed for dotColsAVX2 (d rows of stride labels, zero padded).
+// AVX2, the prototypes transposed for DotColsAVX2 or DotColsAVX512 (d rows of stride labels,
+// zero padded).
 func (f *fitted) compile(b WordVectors) {
 	f.slot = make([]int32, b.Vocabulary())
 	for i := range f.slot {
@@ -182,6 +187,9 @@ func (f *fitted) compile(b WordVectors) {
 	// (b is the word model: the student's words are the built-in model's.)
 	if vec.UseAVX2 {
 		f.stride = (f.nl + 7) &^ 7
+		if vec.UseAVX512 {
+			f.stride = (f.nl + 15) &^ 15 // DotColsAVX512's lanes
+		}
 		f.protosT = f.transpose(f.protos)
 		if f.alt != nil {
 			f.altT = f.transpose(f.alt)

@@ -509,3 +509,76 @@ ssonestore:
 ssdone:
 	VZEROUPPER
 	RET
+
+// func DotColsAVX512(v *float32, pt *float32, d int, stride int, out *float32)
+// DotColsAVX2 in 16-lane registers, for stride a multiple of 16: out[l] = sum over j < d, in
+// order, of v[j]*pt[j*stride+l]. Each lane is one label's sum, the same float32 multiply,
+// then add (no FMA), in the same order as a scalar dot product. Four groups of 16 labels
+// share each pass over v while at least four remain.
+TEXT ·DotColsAVX512(SB), NOSPLIT, $0-40
+	MOVQ v+0(FP), SI
+	MOVQ pt+8(FP), DI
+	MOVQ d+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ out+32(FP), R8
+	SHLQ $2, DX          // row stride in bytes
+	XORQ R10, R10        // byte offset of the current group
+zquad:
+	MOVQ DX, R9
+	SUBQ R10, R9
+	CMPQ R9, $256
+	JL zsingle
+	VXORPS Z0, Z0, Z0
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	MOVQ SI, R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ CX, R13
+zquadloop:
+	TESTQ R13, R13
+	JZ zquadstore
+	VBROADCASTSS (R11), Z1
+	VMULPS (R12), Z1, Z5
+	VADDPS Z5, Z0, Z0
+	VMULPS 64(R12), Z1, Z6
+	VADDPS Z6, Z2, Z2
+	VMULPS 128(R12), Z1, Z7
+	VADDPS Z7, Z3, Z3
+	VMULPS 192(R12), Z1, Z8
+	VADDPS Z8, Z4, Z4
+	ADDQ $4, R11
+	ADDQ DX, R12
+	DECQ R13
+	JMP zquadloop
+zquadstore:
+	VMOVUPS Z0, (R8)(R10*1)
+	VMOVUPS Z2, 64(R8)(R10*1)
+	VMOVUPS Z3, 128(R8)(R10*1)
+	VMOVUPS Z4, 192(R8)(R10*1)
+	ADDQ $256, R10
+	JMP zquad
+zsingle:
+	CMPQ R10, DX
+	JGE zend
+	VXORPS Z0, Z0, Z0
+	MOVQ SI, R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ CX, R13
+zsingleloop:
+	TESTQ R13, R13
+	JZ zsinglestore
+	VBROADCASTSS (R11), Z1
+	VMULPS (R12), Z1, Z5
+	VADDPS Z5, Z0, Z0
+	ADDQ $4, R11
+	ADDQ DX, R12
+	DECQ R13
+	JMP zsingleloop
+zsinglestore:
+	VMOVUPS Z0, (R8)(R10*1)
+	ADDQ $64, R10
+	JMP zsingle
+zend:
+	VZEROUPPER
+	RET

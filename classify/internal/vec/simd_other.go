@@ -28,3 +28,5 @@ func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float3
 func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int) {
 	panic("no AVX2")
 }
+
+func DotColsAVX512(v *float32, pt *float32, d int, stride int, out *float32) { panic("no AVX-512") }

@@ -55,14 +55,34 @@ func TestSIMDKernelsExact(t *testing.T) {
 		}
 		out := make([]float32, stride)
 		DotColsAVX2(&v[0], &pt[0], d, stride, &out[0])
-		for l := range nl {
-			var s float32
-			for j := range d {
-				s += float32(v[j] * p[l*d+j])
+		checkDots(t, v, p, nl, out)
+		if UseAVX512 {
+			// The AVX-512 kernel's stride is a multiple of 16.
+			stride := (nl + 15) &^ 15
+			pt := make([]float32, stride*d)
+			for l := range nl {
+				for j := range d {
+					pt[j*stride+l] = p[l*d+j]
+				}
 			}
-			if math.Float32bits(s) != math.Float32bits(out[l]) && !(s != s && out[l] != out[l]) {
-				t.Fatalf("dot d=%d nl=%d l=%d: %v, want %v", d, nl, l, out[l], s)
-			}
+			out := make([]float32, stride)
+			DotColsAVX512(&v[0], &pt[0], d, stride, &out[0])
+			checkDots(t, v, p, nl, out)
+		}
+	}
+}
+
+// checkDots checks out[l], l < nl, against the scalar dot product of v with row l of p.
+func checkDots(t *testing.T, v, p []float32, nl int, out []float32) {
+	t.Helper()
+	d := len(v)
+	for l := range nl {
+		var s float32
+		for j := range d {
+			s += float32(v[j] * p[l*d+j])
+		}
+		if math.Float32bits(s) != math.Float32bits(out[l]) && !(s != s && out[l] != out[l]) {
+			t.Fatalf("dot d=%d nl=%d l=%d: %v, want %v", d, nl, l, out[l], s)
 		}
 	}
 }
