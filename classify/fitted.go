@@ -217,9 +217,9 @@ func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int)
 }
 
 // expSum returns the sum over l, in label order, of math.Exp(temp*(logit[l]-m)): the terms
-// come in blocks from vec.ExpShifted (math.Exp's own bits, four at a time).
+// come in blocks of 32 from vec.ExpShifted (math.Exp's own bits, four at a time).
 func expSum(logit []float64, m, temp float64) float64 {
-	var buf [64]float64
+	var buf [32]float64 // small: it is zeroed on every call
 	var z float64
 	for i := 0; i < len(logit); i += len(buf) {
 		part := logit[i:min(i+len(buf), len(logit))]
