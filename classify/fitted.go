@@ -93,20 +93,22 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		return
 	}
 	nb := sc.nb
-	clear(nb)
-	for _, r := range rows {
-		k := f.slot[r]
-		if k < 0 {
-			continue
-		}
-		w := f.w[int(k)*nl : int(k)*nl+nl]
-		l := 0
-		if vec.UseAVX2 && nl >= 8 {
-			l = nl &^ 7
-			vec.AxpyInt8AVX2(&nb[0], &w[0], 1, l)
-		}
-		for ; l < nl; l++ {
-			nb[l] += float32(w[l])
+	l0 := 0 // labels below l0 are summed by the kernel, in registers over all the rows
+	if vec.UseAVX2 && nl >= 8 {
+		l0 = nl &^ 7
+		vec.SumSlotRowsInt8AVX2(&nb[0], &f.w[0], nl, &f.slot[0], &rows[0], len(rows))
+	}
+	if l0 < nl {
+		clear(nb[l0:])
+		for _, r := range rows {
+			k := f.slot[r]
+			if k < 0 {
+				continue
+			}
+			w := f.w[int(k)*nl+l0 : int(k)*nl+nl]
+			for j, x := range w {
+				nb[l0+j] += float32(x)
+			}
 		}
 	}
 	norm := fitBeta / math.Pow(float64(len(rows)), fitGamma)
@@ -134,7 +136,11 @@ func (f *fitted) dots(x, protos, protosT []float32, sc *fitScratch) []float32 {
 	d, nl := f.d, f.nl
 	out := sc.raw[:nl]
 	if protosT != nil {
-		vec.DotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		if vec.UseAVX512 && f.stride%16 == 0 {
+			vec.DotColsAVX512(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		} else {
+			vec.DotColsAVX2(&x[0], &protosT[0], d, f.stride, &sc.raw[0])
+		}
 		return out
 	}
 	for l := range nl {
@@ -170,7 +176,8 @@ func (f *fitted) namesAnswer(sc *fitScratch) int {
 }
 
 // compile prepares a decoded state for classifying with model b: the word slots and, with
-// AVX2, the prototypes transposed for dotColsAVX2 (d rows of stride labels, zero padded).
+// AVX2, the prototypes transposed for DotColsAVX2 or DotColsAVX512 (d rows of stride labels,
+// zero padded).
 func (f *fitted) compile(b WordVectors) {
 	f.slot = make([]int32, b.Vocabulary())
 	for i := range f.slot {
@@ -184,6 +191,9 @@ func (f *fitted) compile(b WordVectors) {
 	// (b is the word model: the student's words are the built-in model's.)
 	if vec.UseAVX2 {
 		f.stride = (f.nl + 7) &^ 7
+		if vec.UseAVX512 {
+			f.stride = (f.nl + 15) &^ 15 // DotColsAVX512's lanes
+		}
 		f.protosT = f.transpose(f.protos)
 		if f.alt != nil {
 			f.altT = f.transpose(f.alt)
@@ -206,12 +216,24 @@ func (f *fitted) transpose(protos []float32) []float32 {
 // reading's answer (namesAnswer).
 func (f *fitted) singleResult(labels []string, logit []float64, tokens, alt int) Result {
 	best := argmax(logit)
-	var z float64
-	temp := f.textTemp(tokens, best, alt)
-	for _, x := range logit {
-		z += math.Exp(temp * (x - logit[best]))
-	}
+	z := expSum(logit, logit[best], f.textTemp(tokens, best, alt))
 	return Result{Label: labels[best], Confidence: Round4(1 / z), Tokens: tokens}
+}
+
+// expSum returns the sum over l, in label order, of math.Exp(temp*(logit[l]-m)): the terms
+// come in blocks of 32 from vec.ExpShifted (math.Exp's own bits, four at a time).
+func expSum(logit []float64, m, temp float64) float64 {
+	var buf [32]float64 // small: it is zeroed on every call
+	var z float64
+	for i := 0; i < len(logit); i += len(buf) {
+		part := logit[i:min(i+len(buf), len(logit))]
+		e := buf[:len(part)]
+		vec.ExpShifted(e, part, m, temp)
+		for _, x := range e {
+			z += x
+		}
+	}
+	return z
 }
 
 // textTemp is the confidence temperature of a text of tokens tokens whose answer is best and

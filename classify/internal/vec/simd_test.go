@@ -55,20 +55,50 @@ func TestSIMDKernelsExact(t *testing.T) {
 		}
 		out := make([]float32, stride)
 		DotColsAVX2(&v[0], &pt[0], d, stride, &out[0])
-		for l := range nl {
-			var s float32
-			for j := range d {
-				s += float32(v[j] * p[l*d+j])
+		checkDots(t, v, p, nl, out)
+		if UseAVX512 {
+			// The AVX-512 kernel's stride is a multiple of 16.
+			stride := (nl + 15) &^ 15
+			pt := make([]float32, stride*d)
+			for l := range nl {
+				for j := range d {
+					pt[j*stride+l] = p[l*d+j]
+				}
 			}
-			if math.Float32bits(s) != math.Float32bits(out[l]) && !(s != s && out[l] != out[l]) {
-				t.Fatalf("dot d=%d nl=%d l=%d: %v, want %v", d, nl, l, out[l], s)
-			}
+			out := make([]float32, stride)
+			DotColsAVX512(&v[0], &pt[0], d, stride, &out[0])
+			checkDots(t, v, p, nl, out)
 		}
 	}
 }
 
-// TestSumRowsInt8Exact: SumRowsInt8 gives the scalar row-by-row sum bit for bit.
+// checkDots checks out[l], l < nl, against the scalar dot product of v with row l of p.
+func checkDots(t *testing.T, v, p []float32, nl int, out []float32) {
+	t.Helper()
+	d := len(v)
+	for l := range nl {
+		var s float32
+		for j := range d {
+			s += float32(v[j] * p[l*d+j])
+		}
+		if math.Float32bits(s) != math.Float32bits(out[l]) && !(s != s && out[l] != out[l]) {
+			t.Fatalf("dot d=%d nl=%d l=%d: %v, want %v", d, nl, l, out[l], s)
+		}
+	}
+}
+
+// TestSumRowsInt8Exact: SumRowsInt8 gives the scalar row-by-row sum bit for bit, with the
+// AVX-512 kernel where there is one and with the AVX2 kernel.
 func TestSumRowsInt8Exact(t *testing.T) {
+	if UseAVX512 {
+		defer func(old bool) { UseAVX512 = old }(UseAVX512)
+		testSumRowsInt8Exact(t)
+		UseAVX512 = false
+	}
+	testSumRowsInt8Exact(t)
+}
+
+func testSumRowsInt8Exact(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 200 {
 		d := 1 + r.IntN(300)

@@ -77,14 +77,19 @@ func normalizeScale(v []float32, bound float64) (float32, bool) {
 
 // SumRowsInt8 adds f[i] times row rows[i] of q (rows stride apart; their first len(v)
 // components) to v, for each i in order: the sum a text's word vectors make. The AVX2
-// kernel keeps 96 components of v in registers across all the rows; every component gets
-// the same float32 multiply, then add, in the same row order as the scalar loop.
+// kernel (AVX-512 where there is one) keeps 96 components of v in registers across all the
+// rows; every component gets the same float32 multiply, then add, in the same row order as
+// the scalar loop.
 func SumRowsInt8(v []float32, q []int8, stride int, rows []int32, f []float32) {
 	f = f[:len(rows)]
 	j := 0
 	if UseAVX2 && len(rows) > 0 {
 		for ; j+96 <= len(v); j += 96 {
-			SumRows96Int8AVX2(&v[j], &q[j], stride, &rows[0], &f[0], len(rows))
+			if UseAVX512 {
+				SumRows96Int8AVX512(&v[j], &q[j], stride, &rows[0], &f[0], len(rows))
+			} else {
+				SumRows96Int8AVX2(&v[j], &q[j], stride, &rows[0], &f[0], len(rows))
+			}
 		}
 	}
 	if j == len(v) {
@@ -101,5 +106,18 @@ func SumRowsInt8(v []float32, q []int8, stride int, rows []int32, f []float32) {
 		for ; k < len(v); k++ {
 			v[k] += float32(f[i] * float32(row[k]))
 		}
+	}
+}
+
+// ExpShifted sets out[i] = math.Exp(t*(x[i]-m)) for i < len(x), to the bit: four at a time
+// with AVX2 where that gives math.Exp's own answer (ExpShiftedAVX2), else one by one.
+func ExpShifted(out, x []float64, m, t float64) {
+	out = out[:len(x)]
+	i := 0
+	if UseExpAVX2 && len(x) >= 4 && ExpShiftedAVX2(&out[0], &x[0], m, t, len(x)) {
+		i = len(x) &^ 3
+	}
+	for ; i < len(x); i++ {
+		out[i] = math.Exp(t * (x[i] - m))
 	}
 }
