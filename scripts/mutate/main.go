@@ -34,6 +34,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/cpu"
 )
 
 // mutation is one named breakage of a claimed behaviour.
@@ -50,6 +52,9 @@ type mutation struct {
 	// needs names an environment variable the tests need (they skip without it): with it
 	// unset the mutation is reported as not run, and does not fail the check.
 	needs string
+	// avx512 marks a mutation of an AVX-512 kernel: its tests skip that kernel on a processor
+	// without AVX-512, so there it is reported as not run.
+	avx512 bool
 }
 
 func main() {
@@ -113,6 +118,10 @@ func main() {
 		for i, m := range sel {
 			if m.needs != "" && os.Getenv(m.needs) == "" {
 				results[i] <- result{skipped: true, line: fmt.Sprintf("%-8s %s: not run, its tests need %s", "skip", m.name, m.needs)}
+				continue
+			}
+			if m.avx512 && !cpu.X86.HasAVX512F {
+				results[i] <- result{skipped: true, line: fmt.Sprintf("%-8s %s: not run, this processor has no AVX-512", "skip", m.name)}
 				continue
 			}
 			sem <- struct{}{}
