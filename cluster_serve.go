@@ -125,6 +125,7 @@ func openShards(ctx context.Context, js jetstream.JetStream, cl ClusterConfig, r
 		Node:     cl.NodeName,
 		Replicas: cl.Replicas,
 		Slots:    cl.WorkerSlots,
+		Window:   cl.JobWindow,
 		Lease:    cl.Lease,
 		Sweep:    sweep,
 		Kind:     kind,
