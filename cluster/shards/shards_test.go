@@ -528,7 +528,8 @@ func TestLongQueueNoDuplicates(t *testing.T) {
 	ctx := context.Background()
 	var skew atomic.Int64 // the sweeper's clock runs ahead by this much
 	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	w := e.worker(t, Config{Node: "d", Slots: 0, Lease: time.Second, Now: clock}, nil, nil)
+	// A window wider than the job: every shard is queued, as in a deep queue of many jobs.
+	w := e.worker(t, Config{Node: "d", Slots: 0, Lease: time.Second, Now: clock, Window: 1000}, nil, nil)
 	q, r := w.q, w.r
 
 	id := e.start(t, r, input(3000))
