@@ -703,10 +703,12 @@ func (q *Queue) finalize(ctx context.Context, job *batch.Job) error {
 	return q.cleanup(ctx, job.ID)
 }
 
-// cleanup removes a finished job's parts and records.
+// cleanup removes a finished job's parts, its decompressed shards and its records.
 func (q *Queue) cleanup(ctx context.Context, job string) error {
-	if err := q.objs.Delete(ctx, PartsPrefix(job)); err != nil {
-		return err
+	for _, prefix := range []string{PartsPrefix(job), batch.SplitPrefix(job)} {
+		if err := q.objs.Delete(ctx, prefix); err != nil {
+			return err
+		}
 	}
 	keys, err := q.kv.RawKeys(ctx, recordPrefix(job))
 	if err != nil {

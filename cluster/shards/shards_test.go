@@ -2,6 +2,7 @@ package shards
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -239,11 +240,12 @@ func (e *env) check(t *testing.T, id string, want []byte) {
 			t.Fatal(err)
 		}
 		_, perr := e.s3.Stat(ctx, PartsPrefix(id)+"000000.001.ndjson")
-		if len(keys) == 0 && perr != nil {
+		_, serr := e.s3.Stat(ctx, batch.SplitPrefix(id)+"000000.ndjson")
+		if len(keys) == 0 && perr != nil && serr != nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a minute after the finalize: records %v, part 0 (%v)", keys, perr)
+			t.Fatalf("a minute after the finalize: records %v, part 0 (%v), decompressed shard 0 (%v)", keys, perr, serr)
 		}
 		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
 	}
@@ -258,6 +260,42 @@ func TestShardedJob(t *testing.T) {
 	w1 := e.worker(t, Config{Node: "w1", Slots: 2, Sweep: true}, nil, nil)
 	e.worker(t, Config{Node: "w2", Slots: 2}, nil, nil)
 	id := e.start(t, w1.r, in)
+	e.check(t, id, want)
+}
+
+// TestShardedGzipJob: a gzip input's count pass writes its shards decompressed, and they
+// are shared between the workers as a plain input's are: completed byte-identical, the
+// decompressed shards removed with the parts.
+func TestShardedGzipJob(t *testing.T) {
+	e := newEnv(t)
+	in := input(3000)
+	want := e.reference(t, in)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(in))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w1 := e.worker(t, Config{Node: "w1", Slots: 2, Sweep: true}, nil, nil)
+	e.worker(t, Config{Node: "w2", Slots: 2}, nil, nil)
+	id := e.start(t, w1.r, gz.String())
+	job, err := e.st.Job(context.Background(), "", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !job.Counted { // wait for the count
+		if job.Status != batch.StatusProcessing {
+			t.Fatalf("job %+v", job)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
+		if job, err = e.st.Job(context.Background(), "", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shards, err := w1.r.Shards(context.Background(), job)
+	if err != nil || len(shards) < 10 || shards[1].Key == "" {
+		t.Fatalf("%d shards (%v), want 10 or more, each its own object: %+v", len(shards), err, shards)
+	}
 	e.check(t, id, want)
 }
 
