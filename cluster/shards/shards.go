@@ -753,7 +753,7 @@ func (q *Queue) takeLease(ctx context.Context, key string, d time.Duration) bool
 func (q *Queue) sweepLoop() {
 	t := time.NewTicker(q.cfg.Lease / 2)
 	defer t.Stop()
-	for {
+	for tick := 0; ; tick++ {
 		select {
 		case <-q.ctx.Done():
 			return
@@ -762,15 +762,29 @@ func (q *Queue) sweepLoop() {
 		if !q.takeLease(q.ctx, sweeperKey, q.cfg.Lease) {
 			continue
 		}
-		if err := q.Sweep(q.ctx); err != nil && q.ctx.Err() == nil {
+		// Adoption reads every job in the state store: every other lease is enough for
+		// nodes that are lost after three.
+		sweep := q.sweepShards
+		if tick%4 == 0 {
+			sweep = q.Sweep
+		}
+		if err := sweep(q.ctx); err != nil && q.ctx.Err() == nil {
 			q.log.Warn("sweep", "err", err)
 		}
 	}
 }
 
-// Sweep looks at every job that has shard records once; the elected sweeper runs it
-// every half lease.
+// Sweep looks at every job that has shard records once, and adopts the jobs of lost
+// nodes that were not wholly dispatched; the elected sweeper runs the first every half
+// lease, both every other lease.
 func (q *Queue) Sweep(ctx context.Context) error {
+	if err := q.sweepShards(ctx); err != nil {
+		return err
+	}
+	return q.adopt(ctx)
+}
+
+func (q *Queue) sweepShards(ctx context.Context) error {
 	keys, err := q.kv.RawKeys(ctx, "s.")
 	if err != nil {
 		return err
@@ -788,7 +802,7 @@ func (q *Queue) Sweep(ctx context.Context) error {
 			q.log.Warn("sweep job", "job_id", id, "err", err)
 		}
 	}
-	return q.adopt(ctx)
+	return nil
 }
 
 // errNotAdopted stops an adoption whose job changed since it was listed.
