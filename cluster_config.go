@@ -39,6 +39,10 @@ type ClusterConfig struct {
 	Lease time.Duration `koanf:"lease"`
 	// WorkerSlots is how many shards this process works on at once (serve and worker).
 	WorkerSlots int `koanf:"worker_slots"`
+	// JobWindow is how many of one job's shards are queued or worked on at once, so that
+	// a job started later is not queued behind all of a big one's; 0: twice the slots of
+	// the live processes when the job is dispatched (at least 8).
+	JobWindow int `koanf:"job_window"`
 	// TLSCert, TLSKey and TLSCA (PEM files; all three or none) turn on mutual TLS: the
 	// embedded server's routes and client listener require a certificate signed by TLSCA,
 	// and this node's connections to cluster.connect present TLSCert.
@@ -83,6 +87,9 @@ func (c *Config) validateCluster() []error {
 	}
 	if cl.WorkerSlots < 0 || cl.WorkerSlots > 256 {
 		errs = append(errs, fmt.Errorf("cluster.worker_slots must be 0 to 256, not %d", cl.WorkerSlots))
+	}
+	if cl.JobWindow < 0 {
+		errs = append(errs, fmt.Errorf("cluster.job_window must be 0 (twice the cluster's slots) or more, not %d", cl.JobWindow))
 	}
 	for _, u := range cl.Connect {
 		if err := checkNATSURL(u, "nats", "tls"); err != nil {

@@ -49,6 +49,7 @@ func TestClusterConfig(t *testing.T) {
 			"CLASSER_CLUSTER_PEERS=nats://127.0.0.1:6223"), []string{"cluster.replicas is 3 but the cluster has 2 node(s)"}},
 		{"bad peer", append(slices.Clone(node), "CLASSER_CLUSTER_PEERS=127.0.0.1:6223,nats://h:1,nats://h:2"), []string{`cluster.peers: "127.0.0.1:6223"`}},
 		{"bad route addr", append(slices.Clone(node), "CLASSER_CLUSTER_ROUTE_ADDR=6222"), []string{"cluster.route_addr"}},
+		{"negative job window", append(slices.Clone(node), "CLASSER_CLUSTER_JOB_WINDOW=-1"), []string{"cluster.job_window must be 0"}},
 		{"peers and connect", append(slices.Clone(node), "CLASSER_CLUSTER_CONNECT=nats://nats1:4222"), []string{"exclude each other"}},
 		{"bad connect", append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true", "CLASSER_CLUSTER_NODE_NAME=w1",
 			"CLASSER_CLUSTER_CONNECT=http://nats1:4222"), []string{"cluster.connect"}},
@@ -72,7 +73,7 @@ func TestClusterConfig(t *testing.T) {
 		"external": append(slices.Clone(s3), "CLASSER_CLUSTER_ENABLED=true", "CLASSER_CLUSTER_NODE_NAME=w1",
 			"CLASSER_CLUSTER_CONNECT=nats://nats1:4222,tls://nats2:4222"),
 	} {
-		if cfg, err := load(env...); err != nil || !cfg.Cluster.Enabled {
+		if cfg, err := load(append(env, "CLASSER_CLUSTER_JOB_WINDOW=16")...); err != nil || !cfg.Cluster.Enabled || cfg.Cluster.JobWindow != 16 {
 			t.Errorf("valid %s cluster setup: %v", name, err)
 		}
 	}

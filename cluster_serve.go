@@ -93,8 +93,9 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 // resumes only the processing jobs this node started (batch.Job.Node), not the ones
 // other nodes started. The runner of a job only counts it and dispatches its shards
 // (idempotently, so a resume dispatches nothing twice); the shards are then worked on
-// and finalized by any worker (cluster/shards). A node lost before it dispatched its
-// job's shards leaves the job waiting for it to come back.
+// and finalized by any worker (cluster/shards). A job whose node was lost before it
+// dispatched every shard is adopted by the elected sweeper's node (its Node changes),
+// so a node that comes back does not resume it.
 type nodeJobs struct {
 	appStore
 	node string
@@ -125,6 +126,7 @@ func openShards(ctx context.Context, js jetstream.JetStream, cl ClusterConfig, r
 		Node:     cl.NodeName,
 		Replicas: cl.Replicas,
 		Slots:    cl.WorkerSlots,
+		Window:   cl.JobWindow,
 		Lease:    cl.Lease,
 		Sweep:    sweep,
 		Kind:     kind,

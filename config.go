@@ -151,6 +151,7 @@ func defaults() map[string]any {
 		"cluster.shard_bytes":                int64(64 << 20),
 		"cluster.lease":                      "30s",
 		"cluster.worker_slots":               2,
+		"cluster.job_window":                 0,
 		"cluster.tls_cert":                   "",
 		"cluster.tls_key":                    "",
 		"cluster.tls_ca":                     "",

@@ -14,6 +14,8 @@ type inputCount struct {
 	marks []lineMark
 	// shards are where the cluster's shards start (Limits.ShardBytes; none when it is 0).
 	shards []Shard
+	// split are the objects a compressed input's shards were written to (splitter).
+	split []string
 }
 
 // lineMark says that 0-based line Line starts at byte Offset of the (decompressed) input.

@@ -330,10 +330,28 @@ func (r *Runner) count(ctx context.Context, job *Job) (*Job, error) {
 		return job, fmt.Errorf("open input: %w", err)
 	}
 	defer src.Close()
+	var in io.Reader = src
+	var split *splitter
+	if r.cfg.Limits.ShardBytes > 0 {
+		compressed, err := r.compressed(ctx, job, version)
+		if err != nil {
+			return job, fmt.Errorf("open input: %w", err)
+		}
+		if compressed {
+			split = newSplitter(ctx, r.blobs, job.ID, r.cfg.Limits.ShardBytes)
+			in = io.TeeReader(src, split)
+		}
+	}
 	t0 := time.Now()
 	smp := newSampler()
-	c, err := countInput(ctx, src, r.cfg.Limits.withDefaults(), smp)
+	c, err := countInput(ctx, in, r.cfg.Limits.withDefaults(), smp)
+	if err == nil && split != nil {
+		c.split, err = split.finish(c.shards)
+	}
 	if err != nil {
+		if split != nil {
+			split.end(err)
+		}
 		return job, fmt.Errorf("count input: %w", err)
 	}
 	return r.recordCount(context.WithoutCancel(ctx), job, c, smp, version, "start", time.Since(t0))

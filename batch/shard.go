@@ -22,20 +22,35 @@ type Shard struct {
 	End    int64 `json:"end"`    // the byte after its last
 	Line   int64 `json:"line"`   // physical lines before it (blank ones included)
 	Index  int64 `json:"index"`  // non-blank lines before it: results before its first
+	// Key, when set, is an object holding just this shard's bytes, decompressed: a
+	// compressed input cannot be read from the middle, so its count pass writes each
+	// shard out (splitter).
+	Key string `json:"key,omitempty"`
 }
+
+// SplitPrefix is where a compressed input's shards are written, decompressed.
+func SplitPrefix(id string) string { return JobPrefix(id) + "split/" }
+
+func splitKey(id string, n int) string { return fmt.Sprintf("%s%06d.ndjson", SplitPrefix(id), n) }
 
 // ShardsKey is where a counted job's shards are stored (only with Limits.ShardBytes).
 func ShardsKey(id string) string { return "jobs/" + id + "/shards.json" }
 
 // putShards stores a job's shards. A compressed input has no index to start reading it
-// in the middle: each shard would decompress everything before it, so it is one shard.
+// in the middle: each shard would decompress everything before it, so its shards are
+// the objects its count pass wrote (c.split), or, counted without them, one shard.
 func (r *Runner) putShards(ctx context.Context, job *Job, c inputCount, version string) error {
 	shards := c.shards
 	compressed, err := r.compressed(ctx, job, version)
 	if err != nil {
 		return fmt.Errorf("store shards: %w", err)
 	}
-	if compressed {
+	switch {
+	case compressed && len(c.split) == len(shards):
+		for i := range shards {
+			shards[i].Key = c.split[i]
+		}
+	case compressed:
 		shards = []Shard{{End: c.bytes}}
 	}
 	b, err := json.Marshal(shards)
@@ -92,7 +107,12 @@ func (r *Runner) RunShard(ctx context.Context, job *Job, s Shard, dst io.Writer,
 	if err != nil {
 		return ShardResult{}, fmt.Errorf("compile the classifier: %w", err)
 	}
-	src, err := openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, s.Offset, r.cfg.Limits.withDefaults())
+	var src io.ReadCloser
+	if s.Key != "" {
+		src, err = r.blobs.Open(ctx, s.Key, 0)
+	} else {
+		src, err = openInput(ctx, pinned{r.blobs, job.InputVersion}, job.InputKey, s.Offset, r.cfg.Limits.withDefaults())
+	}
 	if err != nil {
 		return ShardResult{}, fmt.Errorf("open input: %w", err)
 	}
@@ -195,4 +215,114 @@ func (r *Runner) Progress(ctx context.Context, id string, cp Checkpoint) error {
 		return nil
 	}
 	return err
+}
+
+// splitter writes a compressed input's shards, decompressed, to objects of their own
+// while the count pass reads it: the input is decompressed once, on the node that counts
+// it, and workers read their shard alone. It cuts where the count pass starts a shard
+// (inputCounter.shardBoundary): at the first line start at least shardBytes after the
+// current shard's. Each object is streamed to storage through a pipe: memory stays flat.
+type splitter struct {
+	ctx   context.Context
+	blobs Blobs
+	job   string
+	size  int64
+
+	pos       int64 // bytes written
+	start     int64 // the current object's first byte
+	lineStart bool  // the next byte starts a line
+	offsets   []int64
+	keys      []string
+	pw        *io.PipeWriter
+	done      chan error // the current object's Put
+}
+
+func newSplitter(ctx context.Context, blobs Blobs, job string, size int64) *splitter {
+	return &splitter{ctx: ctx, blobs: blobs, job: job, size: size, lineStart: true}
+}
+
+// Write takes the next piece of the decompressed input.
+func (s *splitter) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		if s.pw == nil || (s.lineStart && s.pos-s.start >= s.size) {
+			if err := s.next(); err != nil {
+				return 0, err
+			}
+		}
+		// Up to the first byte a cut may come after, then to the end of that line.
+		n := len(p)
+		if need := s.start + s.size - s.pos; need > 0 {
+			n = int(min(need, int64(n)))
+		} else if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			n = i + 1
+		}
+		if _, err := s.pw.Write(p[:n]); err != nil {
+			return 0, err
+		}
+		s.pos += int64(n)
+		s.lineStart = p[n-1] == '\n'
+		p = p[n:]
+	}
+	return total, nil
+}
+
+// next ends the current object and starts the next one at s.pos.
+func (s *splitter) next() error {
+	if err := s.end(nil); err != nil {
+		return err
+	}
+	key := splitKey(s.job, len(s.keys))
+	pr, pw := io.Pipe()
+	s.pw, s.done, s.start = pw, make(chan error, 1), s.pos
+	s.offsets, s.keys = append(s.offsets, s.pos), append(s.keys, key)
+	go func() {
+		_, err := s.blobs.Put(s.ctx, key, pr, -1)
+		pr.CloseWithError(cmpErr(err, io.ErrClosedPipe))
+		s.done <- err
+	}()
+	return nil
+}
+
+// end closes the current object (with err, its writes fail) and waits for its Put.
+func (s *splitter) end(err error) error {
+	if s.pw == nil {
+		return nil
+	}
+	s.pw.CloseWithError(err)
+	perr := <-s.done
+	s.pw = nil
+	if perr != nil {
+		return fmt.Errorf("write shard %d of the decompressed input: %w", len(s.keys)-1, perr)
+	}
+	return nil
+}
+
+// finish ends the last object and returns the objects' keys, which must start where the
+// count pass's shards do. An empty input is one empty shard.
+func (s *splitter) finish(shards []Shard) ([]string, error) {
+	if len(s.keys) == 0 {
+		if err := s.next(); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.end(nil); err != nil {
+		return nil, err
+	}
+	if len(shards) != len(s.offsets) {
+		return nil, fmt.Errorf("split input: %d objects for %d shards", len(s.offsets), len(shards))
+	}
+	for i, sh := range shards {
+		if sh.Offset != s.offsets[i] {
+			return nil, fmt.Errorf("split input: object %d starts at byte %d, its shard at %d", i, s.offsets[i], sh.Offset)
+		}
+	}
+	return s.keys, nil
+}
+
+func cmpErr(err, or error) error {
+	if err != nil {
+		return err
+	}
+	return or
 }

@@ -2,9 +2,13 @@ package batch_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/classer-ai/classer-batch/batch"
 )
@@ -15,6 +19,40 @@ import (
 // errors after blank lines, a BOM, CRLF and bad lines), and the shards' counters add
 // up to the job's.
 func TestShardsMatchASingleRun(t *testing.T) {
+	checkShards(t, nil)
+}
+
+// TestCompressedShards: a gzip or zstd input is decompressed once, by its count pass,
+// into an object per shard, so its shards spread over workers as a plain input's do;
+// each is classified from its object alone (the input is gone by then), and the results
+// are byte for byte a single run's.
+func TestCompressedShards(t *testing.T) {
+	t.Run("gzip", func(t *testing.T) {
+		checkShards(t, func(b []byte) []byte {
+			var out bytes.Buffer
+			w := gzip.NewWriter(&out)
+			w.Write(b)
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return out.Bytes()
+		})
+	})
+	t.Run("zstd", func(t *testing.T) {
+		checkShards(t, func(b []byte) []byte {
+			w, err := zstd.NewWriter(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			return w.EncodeAll(b, nil)
+		})
+	})
+}
+
+// checkShards runs TestShardsMatchASingleRun's input as a job, stored compressed by
+// compress unless it is nil.
+func checkShards(t *testing.T, compress func([]byte) []byte) {
 	e := newRunnerEnv(t)
 	var b strings.Builder
 	b.WriteString("\xEF\xBB\xBF")
@@ -29,9 +67,27 @@ func TestShardsMatchASingleRun(t *testing.T) {
 	cfg := batch.Config{Workers: 2, Limits: batch.Limits{ChunkLines: 16, ShardBytes: 4 << 10},
 		Dispatch: func(_ context.Context, j *batch.Job) error { dispatched <- j; return nil }}
 	r := e.newRunner(t, cfg, nil, nil, nil)
-	id := e.startJob(t, input)
+	stored := input
+	if compress != nil {
+		stored = string(compress([]byte(input)))
+	}
+	id := e.startJob(t, stored)
 	r.Run(id)
-	job := <-dispatched
+	var job *batch.Job
+	for job == nil {
+		select {
+		case job = <-dispatched:
+		case <-time.After(20 * time.Millisecond): // polling interval, not an assertion
+			if j, err := e.db.Job(context.Background(), "", id); err != nil || j.Status != batch.StatusProcessing {
+				t.Fatalf("not dispatched: %+v, %v", j, err)
+			}
+		}
+	}
+	if compress != nil { // the workers read their shards' objects, not the input
+		if err := e.objs.Delete(context.Background(), batch.InputKey(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if j, _ := e.db.Job(context.Background(), "", id); j.Status != batch.StatusProcessing {
 		t.Fatalf("a dispatched job is %s, want processing until its shards are done", j.Status)
 	}
@@ -49,6 +105,9 @@ func TestShardsMatchASingleRun(t *testing.T) {
 	for i, s := range shards {
 		if s.Offset != next.End || s.End <= s.Offset || (i > 0 && s.Line <= next.Line) || s.Index != sum.Completed+sum.Failed {
 			t.Fatalf("shard %d %+v after %+v: not contiguous", i, s, next)
+		}
+		if (s.Key != "") != (compress != nil) {
+			t.Fatalf("shard %d %+v: an object of its own is for a compressed input only", i, s)
 		}
 		if s.Offset > 0 && input[s.Offset-1] != '\n' {
 			t.Fatalf("shard %d starts mid-line at byte %d", i, s.Offset)

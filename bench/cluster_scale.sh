@@ -16,6 +16,12 @@
 # Part 2: two accounts each start a job of half the corpus at once on the largest worker
 # count; every 2 s it prints each job's completed lines, then whether both had advanced
 # before either finished.
+# Part 3: a late small job, on the largest worker count: account bench starts a job of the
+# whole corpus; once it has completed lines (its shards are queued), account other starts a
+# job of a tenth of it. It prints the small job's wall seconds and how far the big job was
+# when the small one completed: the small job's shards are queued behind at most a window of
+# the big job's (cluster.job_window; WINDOW here, default 0: twice the cluster's slots), not
+# behind all of them. PARTS (default 123) picks the parts to run.
 #
 # The model's knobs (env): BATCH texts per embeddings request (default 32), CONC requests in
 # flight per process (max_concurrency, default 1), SLOTS worker slots per worker (default 2),
@@ -34,6 +40,7 @@ SIZE=${1:-50M}
 [ $# -gt 0 ] && shift
 COUNTS=${*:-1 2 4}
 DELAY=${DELAY:-20ms} BATCH=${BATCH:-32} CONC=${CONC:-1} SLOTS=${SLOTS:-2} SHARD=${SHARD:-262144} DIMS=${DIMS:-16} LEASE=${LEASE:-6s}
+WINDOW=${WINDOW:-0} PARTS=${PARTS:-123}
 . "$(dirname "$0")/lib.sh"
 KEY2=sk-bench-87654321
 
@@ -95,7 +102,8 @@ EOF
 
 # Three serve nodes, routed to each other; all their state in the replicated KV buckets.
 # The sweeper records progress every LEASE/2: a short lease shows it often.
-export CLASSER_API_KEYS="bench:$KEY,other:$KEY2" CLASSER_CLUSTER_SHARD_BYTES=$SHARD CLASSER_CLUSTER_LEASE=$LEASE
+export CLASSER_API_KEYS="bench:$KEY,other:$KEY2" CLASSER_CLUSTER_SHARD_BYTES=$SHARD CLASSER_CLUSTER_LEASE=$LEASE \
+	CLASSER_CLUSTER_JOB_WINDOW=$WINDOW
 ROUTES=() CLIENTS=() HTTPS=()
 for n in 0 1 2; do ROUTES+=("$(free_port)"); CLIENTS+=("$(free_port)"); HTTPS+=("$(free_port)"); done
 for n in 0 1 2; do
@@ -155,7 +163,9 @@ requests() { curl -sf "$EMBED/stats" | jq -r .requests; }
 workers_cpu() { local c=0 p; for p in "${WPIDS[@]}"; do c=$(echo "$c + $(cpu "$p")" | bc); done; echo "$c"; }
 
 echo "corpus: $CORPUS ($(stat -c %s "$CORPUS") bytes, $LINES lines); model server: $DELAY per request, $DIMS dims"
-echo "model: batch_size $BATCH, max_concurrency $CONC per process; $SLOTS slots per worker; shards of $SHARD bytes; lease $LEASE"
+echo "model: batch_size $BATCH, max_concurrency $CONC per process; $SLOTS slots per worker; shards of $SHARD bytes; lease $LEASE; job window $WINDOW"
+N=${COUNTS##* }
+if [[ $PARTS == *1* ]]; then
 printf '%-8s %10s %10s %10s %10s %10s %9s %13s\n' workers wall_s lines/s speed-up efficiency requests failed workers_cpu_s
 W1=
 for N in $COUNTS; do
@@ -183,8 +193,10 @@ for N in $COUNTS; do
 		'BEGIN { su = w1 / s; printf "%-8d %10.1f %10.0f %10.2f %10.2f %10d %9d %13.1f\n", n, s, l / s, su, su / (n / n1), r, f, c }'
 done
 
+fi
+
 # Part 2: two accounts, a job each, started at once.
-N=${COUNTS##* }
+if [[ $PARTS == *2* ]]; then
 HALF=$TMP/half.ndjson
 head -n $((LINES / 2)) "$CORPUS" > "$HALF"
 HL=$(wc -l < "$HALF")
@@ -213,4 +225,25 @@ if [ -n "$BOTH" ]; then
 	echo "both jobs had completed lines while both were processing, at ${BOTH} s; the first finished by ${FIRST_END} s"
 else
 	echo "NOT both: one job finished (by ${FIRST_END} s) before the other had completed lines while both ran"
+fi
+fi
+
+# Part 3: a late small job of another account.
+if [[ $PARTS == *3* ]]; then
+TENTH=$TMP/tenth.ndjson
+head -n $((LINES / 10)) "$CORPUS" > "$TENTH"
+echo
+echo "a late small job on $N workers: $(wc -l < "$TENTH") lines (account other) started once $LINES (account bench) have completed lines"
+start_workers "$N"
+A=$(new_job "$KEY" "$CORPUS")
+B=$(new_job "$KEY2" "$TENTH")
+start_job "$KEY" "$A"
+while read -r SA DA _ <<< "$(job_state "$KEY" "$A")"; [ "$SA" = processing ] && [ "$DA" -eq 0 ]; do sleep 0.5; done
+t0=$(now)
+start_job "$KEY2" "$B"
+while read -r SB DB _ <<< "$(job_state "$KEY2" "$B")"; [ "$SB" = processing ]; do sleep 0.5; done
+t1=$(now)
+read -r SA DA _ <<< "$(job_state "$KEY" "$A")"
+printf 'small job %s in %.1f s; the big job then %s with %s of %s lines done\n' "$SB" "$(echo "$t1 - $t0" | bc)" "$SA" "$DA" "$LINES"
+stop_workers
 fi

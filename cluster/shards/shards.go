@@ -63,12 +63,20 @@ type Config struct {
 	Sweep bool
 	// Kind is what this process is, for GET /v1/cluster: "serve" or "worker".
 	Kind string
+	// Window is how many of a job's shards are in the queue or worked on at once (the
+	// rest wait for them): jobs started later get their shards into the queue behind at
+	// most this many of each earlier job's. 0: twice the slots of the live processes
+	// when the job is dispatched, at least minWindow.
+	Window int
 	// Now is the clock leases are read by; time.Now when nil (tests run it ahead).
 	Now func() time.Time
 }
 
 // Runner is what the queue needs of the batch runner.
 type Runner interface {
+	// Run counts, fits and dispatches a processing job (the sweeper adopts a lost node's
+	// job with it); it returns at once.
+	Run(id string)
 	Shards(ctx context.Context, job *batch.Job) ([]batch.Shard, error)
 	RunShard(ctx context.Context, job *batch.Job, s batch.Shard, dst io.Writer, report func(batch.ShardResult) error) (batch.ShardResult, error)
 	Finish(ctx context.Context, id string, cp batch.Checkpoint, firstErr string) error
@@ -76,9 +84,11 @@ type Runner interface {
 	Progress(ctx context.Context, id string, cp batch.Checkpoint) error
 }
 
-// Jobs reads jobs from the state store.
+// Jobs reads jobs from the state store, and moves a lost node's job to this one.
 type Jobs interface {
 	Job(ctx context.Context, account, id string) (*batch.Job, error)
+	JobsByStatus(ctx context.Context, status batch.Status) ([]*batch.Job, error)
+	UpdateJob(ctx context.Context, id string, fn func(*batch.Job) error) (*batch.Job, error)
 }
 
 // Objects is the object storage the queue writes parts and results to.
@@ -112,11 +122,15 @@ type Queue struct {
 
 // record is a shard's state: the source of truth.
 type record struct {
-	Job     string            `json:"job"`
-	N       int               `json:"n"`
-	Of      int               `json:"of"` // the job's shards: records are created one by one
-	Shard   batch.Shard       `json:"shard"`
-	State   string            `json:"state"` // queued, running, done
+	Job   string      `json:"job"`
+	N     int         `json:"n"`
+	Of    int         `json:"of"` // the job's shards: records are created one by one
+	Shard batch.Shard `json:"shard"`
+	// Window is the job's window (Config.Window): when shard N is done, shard N+Window is
+	// published, so at most Window of the job's shards are queued or running at once.
+	// 0 (records written before windows): every shard was published at once.
+	Window  int               `json:"window,omitempty"`
+	State   string            `json:"state"` // waiting, queued, running, done
 	Attempt int               `json:"attempt"`
 	Worker  string            `json:"worker,omitempty"`
 	Lease   time.Time         `json:"lease,omitzero"`  // running: the claim holds until then
@@ -128,6 +142,7 @@ type record struct {
 }
 
 const (
+	stateWaiting = "waiting" // outside the job's window: no message published yet
 	stateQueued  = "queued"
 	stateRunning = "running"
 	stateDone    = "done"
@@ -257,16 +272,35 @@ func (q *Queue) Close() {
 	q.wg.Wait()
 }
 
-// Dispatch creates the records of a counted job's shards and publishes their messages
-// (batch.Config.Dispatch). It is safe to call again: records that exist are left as they
-// are; a record whose message was not published is re-published by the sweeper.
+// Dispatch creates the records of a counted job's shards and publishes the messages of
+// the first Window of them (batch.Config.Dispatch); each commit publishes the next. It is
+// safe to call again: records that exist are left as they are (and keep the window they
+// were created with); a record whose message was not published is re-published by the
+// sweeper.
 func (q *Queue) Dispatch(ctx context.Context, job *batch.Job) error {
 	shards, err := q.runner.Shards(ctx, job)
 	if err != nil {
 		return err
 	}
-	for n, s := range shards {
-		rec := &record{Job: job.ID, N: n, Of: len(shards), Shard: s, State: stateQueued, Queued: q.now(), Sent: 1}
+	window, err := q.jobWindow(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	if window == 0 { // records written before windows: every shard is published
+		window = len(shards)
+	}
+	// The records outside the window first: by the time a shard in the window can be
+	// committed, the record it promotes exists.
+	first := min(window, len(shards))
+	order := make([]int, 0, len(shards))
+	for n := range shards {
+		order = append(order, (n+first)%len(shards))
+	}
+	for _, n := range order {
+		rec := &record{Job: job.ID, N: n, Of: len(shards), Shard: shards[n], Window: window, State: stateWaiting}
+		if n < window {
+			rec.State, rec.Queued, rec.Sent = stateQueued, q.now(), 1
+		}
 		v, err := json.Marshal(rec)
 		if err != nil {
 			return err
@@ -276,12 +310,74 @@ func (q *Queue) Dispatch(ctx context.Context, job *batch.Job) error {
 		} else if err != nil {
 			return fmt.Errorf("shards: create record %d of job %s: %w", n, job.ID, err)
 		}
-		if err := q.publish(ctx, rec); err != nil {
-			return err
+		if rec.State == stateQueued {
+			if err := q.publish(ctx, rec); err != nil {
+				return err
+			}
 		}
 	}
-	q.log.Info("job dispatched", "job_id", job.ID, "shards", len(shards))
+	q.log.Info("job dispatched", "job_id", job.ID, "shards", len(shards), "window", window)
 	return nil
+}
+
+// minWindow is the smallest default window: a small cluster still keeps a few shards of
+// a job ahead of its slots.
+const minWindow = 8
+
+// jobWindow is the window of a job being dispatched: the one its records already have
+// (a dispatch started before), else Config.Window, else twice the live slots.
+func (q *Queue) jobWindow(ctx context.Context, job string) (int, error) {
+	keys, err := q.kv.RawKeys(ctx, recordPrefix(job))
+	if err != nil {
+		return 0, err
+	}
+	if len(keys) > 0 {
+		rec, _, err := q.read(ctx, keys[0])
+		if err != nil {
+			return 0, err
+		}
+		return rec.Window, nil
+	}
+	if q.cfg.Window > 0 {
+		return q.cfg.Window, nil
+	}
+	procs, err := q.processes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	slots := 0
+	for _, p := range procs {
+		if !p.Lost {
+			slots += p.Slots
+		}
+	}
+	return max(2*slots, minWindow), nil
+}
+
+// promote publishes the shard one window after rec, which is done. The committing
+// worker calls it, and the sweeper for a worker that died between its commit and this.
+func (q *Queue) promote(ctx context.Context, rec *record) error {
+	if rec.Window <= 0 || rec.N+rec.Window >= rec.Of {
+		return nil
+	}
+	key := recordKey(rec.Job, rec.N+rec.Window)
+	next, rev, err := q.read(ctx, key)
+	if kvstore.Missing(err) {
+		return nil // the job was finished or cancelled
+	}
+	if err != nil {
+		return err
+	}
+	if next.State != stateWaiting {
+		return nil
+	}
+	next.State, next.Queued, next.Sent = stateQueued, q.now(), next.Sent+1
+	if _, err := q.write(ctx, key, next, rev); errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return nil // promoted by another process
+	} else if err != nil {
+		return err
+	}
+	return q.publish(ctx, next)
 }
 
 func (q *Queue) publish(ctx context.Context, rec *record) error {
@@ -473,6 +569,10 @@ func (q *Queue) handle(msg jetstream.Msg) {
 	}
 	msg.DoubleAck(bg)
 	log.Info("shard done", "lines", res.Completed+res.Failed)
+	// A crash before the next shard is published leaves it to the sweeper.
+	if err := q.promote(bg, rec); err != nil {
+		log.Warn("publish the job's next shard", "err", err)
+	}
 	// A crash before the marker leaves the job to the sweeper, which reads the records.
 	if _, err := q.kv.RawCreate(bg, doneKey(m.Job, m.N), []byte{'1'}); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 		log.Warn("mark shard done", "err", err)
@@ -603,10 +703,12 @@ func (q *Queue) finalize(ctx context.Context, job *batch.Job) error {
 	return q.cleanup(ctx, job.ID)
 }
 
-// cleanup removes a finished job's parts and records.
+// cleanup removes a finished job's parts, its decompressed shards and its records.
 func (q *Queue) cleanup(ctx context.Context, job string) error {
-	if err := q.objs.Delete(ctx, PartsPrefix(job)); err != nil {
-		return err
+	for _, prefix := range []string{PartsPrefix(job), batch.SplitPrefix(job)} {
+		if err := q.objs.Delete(ctx, prefix); err != nil {
+			return err
+		}
 	}
 	keys, err := q.kv.RawKeys(ctx, recordPrefix(job))
 	if err != nil {
@@ -651,7 +753,7 @@ func (q *Queue) takeLease(ctx context.Context, key string, d time.Duration) bool
 func (q *Queue) sweepLoop() {
 	t := time.NewTicker(q.cfg.Lease / 2)
 	defer t.Stop()
-	for {
+	for tick := 0; ; tick++ {
 		select {
 		case <-q.ctx.Done():
 			return
@@ -660,15 +762,29 @@ func (q *Queue) sweepLoop() {
 		if !q.takeLease(q.ctx, sweeperKey, q.cfg.Lease) {
 			continue
 		}
-		if err := q.Sweep(q.ctx); err != nil && q.ctx.Err() == nil {
+		// Adoption reads every job in the state store: every other lease is enough for
+		// nodes that are lost after three.
+		sweep := q.sweepShards
+		if tick%4 == 0 {
+			sweep = q.Sweep
+		}
+		if err := sweep(q.ctx); err != nil && q.ctx.Err() == nil {
 			q.log.Warn("sweep", "err", err)
 		}
 	}
 }
 
-// Sweep looks at every job that has shard records once; the elected sweeper runs it
-// every half lease.
+// Sweep looks at every job that has shard records once, and adopts the jobs of lost
+// nodes that were not wholly dispatched; the elected sweeper runs the first every half
+// lease, both every other lease.
 func (q *Queue) Sweep(ctx context.Context) error {
+	if err := q.sweepShards(ctx); err != nil {
+		return err
+	}
+	return q.adopt(ctx)
+}
+
+func (q *Queue) sweepShards(ctx context.Context) error {
 	keys, err := q.kv.RawKeys(ctx, "s.")
 	if err != nil {
 		return err
@@ -687,6 +803,77 @@ func (q *Queue) Sweep(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// errNotAdopted stops an adoption whose job changed since it was listed.
+var errNotAdopted = errors.New("the job is no longer its lost node's")
+
+// adopt takes over the processing jobs of lost nodes (no heartbeat for three leases)
+// that were not wholly dispatched: the node died while it counted, fitted or created
+// the shard records. The job becomes this node's and its runner runs it again: the
+// count and the fit are redone or reused, and the dispatch creates only the records
+// that are missing. A dispatched job needs no node: the shards' workers and this sweeper
+// finish it.
+func (q *Queue) adopt(ctx context.Context) error {
+	jobs, err := q.jobs.JobsByStatus(ctx, batch.StatusProcessing)
+	if err != nil {
+		return err
+	}
+	var procs map[string]Process
+	for _, j := range jobs {
+		if j.Node == q.cfg.Node {
+			continue
+		}
+		if procs == nil {
+			list, err := q.processes(ctx)
+			if err != nil {
+				return err
+			}
+			procs = make(map[string]Process, len(list))
+			for _, p := range list {
+				procs[p.Node] = p
+			}
+		}
+		if p, ok := procs[j.Node]; ok && !p.Lost {
+			continue
+		}
+		if done, err := q.dispatched(ctx, j.ID); err != nil || done {
+			if err != nil {
+				q.log.Warn("adopt: read the job's shards", "job_id", j.ID, "err", err)
+			}
+			continue
+		}
+		lost := j.Node
+		_, err := q.jobs.UpdateJob(ctx, j.ID, func(j *batch.Job) error {
+			if j.Status != batch.StatusProcessing || j.Node != lost {
+				return errNotAdopted
+			}
+			j.Node = q.cfg.Node
+			return nil
+		})
+		if errors.Is(err, errNotAdopted) || errors.Is(err, batch.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("shards: adopt job %s: %w", j.ID, err)
+		}
+		q.log.Warn("job adopted from a lost node", "job_id", j.ID, "lost_node", lost, "node", q.cfg.Node)
+		q.runner.Run(j.ID)
+	}
+	return nil
+}
+
+// dispatched reports whether every shard record of job id exists.
+func (q *Queue) dispatched(ctx context.Context, id string) (bool, error) {
+	keys, err := q.kv.RawKeys(ctx, recordPrefix(id))
+	if err != nil || len(keys) == 0 {
+		return false, err
+	}
+	rec, _, err := q.read(ctx, keys[0])
+	if err != nil {
+		return false, err
+	}
+	return len(keys) >= rec.Of, nil
 }
 
 func (q *Queue) sweepJob(ctx context.Context, id string) error {
@@ -711,6 +898,9 @@ func (q *Queue) sweepJob(ctx context.Context, id string) error {
 	now := q.now()
 	lost, err := q.messagesLost(ctx, id, recs)
 	if err != nil {
+		return err
+	}
+	if err := q.topUp(ctx, recs); err != nil {
 		return err
 	}
 	for _, r := range recs {
@@ -745,6 +935,27 @@ func (q *Queue) sweepJob(ctx context.Context, id string) error {
 		return err
 	}
 	return q.finalize(ctx, job)
+}
+
+// topUp publishes the shards a done shard's worker should have published (it died
+// between its commit and promote), so that a job's window stays full.
+func (q *Queue) topUp(ctx context.Context, recs []*record) error {
+	byN := make(map[int]*record, len(recs))
+	for _, r := range recs {
+		byN[r.N] = r
+	}
+	for _, r := range recs {
+		if r.State != stateWaiting || r.N < r.Window {
+			continue
+		}
+		if prev := byN[r.N-r.Window]; prev != nil && prev.State == stateDone {
+			if err := q.promote(ctx, prev); err != nil {
+				return err
+			}
+			q.log.Info("shard published for a lost worker", "job_id", r.Job, "shard", r.N)
+		}
+	}
+	return nil
 }
 
 // messagesLost says whether the stream holds fewer of job id's messages than it has
@@ -830,20 +1041,13 @@ func (q *Queue) heartbeat() {
 	}
 }
 
-// View reads the processes' heartbeats and the queue's depth.
-func (q *Queue) View(ctx context.Context) (*View, error) {
+// processes reads the processes' heartbeats, in node order.
+func (q *Queue) processes(ctx context.Context) ([]Process, error) {
 	keys, err := q.kv.RawKeys(ctx, "n.")
 	if err != nil {
 		return nil, err
 	}
-	sweeper := ""
-	if v, _, err := q.kv.RawGet(ctx, sweeperKey); err == nil {
-		var l lease
-		if json.Unmarshal(v, &l) == nil && q.now().Before(l.Until) {
-			sweeper = l.Node
-		}
-	}
-	view := &View{Processes: []Process{}}
+	out := []Process{}
 	for _, k := range keys {
 		v, _, err := q.kv.RawGet(ctx, k)
 		if err != nil {
@@ -854,10 +1058,29 @@ func (q *Queue) View(ctx context.Context) (*View, error) {
 			continue
 		}
 		p.Lost = q.now().Sub(p.Seen) > 3*q.cfg.Lease
-		p.Sweeper = p.Node == sweeper
-		view.Processes = append(view.Processes, p)
+		out = append(out, p)
 	}
-	slices.SortFunc(view.Processes, func(a, b Process) int { return strings.Compare(a.Node, b.Node) })
+	slices.SortFunc(out, func(a, b Process) int { return strings.Compare(a.Node, b.Node) })
+	return out, nil
+}
+
+// View reads the processes' heartbeats and the queue's depth.
+func (q *Queue) View(ctx context.Context) (*View, error) {
+	procs, err := q.processes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sweeper := ""
+	if v, _, err := q.kv.RawGet(ctx, sweeperKey); err == nil {
+		var l lease
+		if json.Unmarshal(v, &l) == nil && q.now().Before(l.Until) {
+			sweeper = l.Node
+		}
+	}
+	for i := range procs {
+		procs[i].Sweeper = procs[i].Node == sweeper
+	}
+	view := &View{Processes: procs}
 	info, err := kvstore.Retry(ctx, func(ctx context.Context) (*jetstream.ConsumerInfo, error) { return q.cons.Info(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("shards: queue depth: %w", err)

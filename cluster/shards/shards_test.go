@@ -2,6 +2,7 @@ package shards
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -95,12 +96,23 @@ func (b s3Blobs) CreatePartial(ctx context.Context, key string, offset int64) (b
 type worker struct {
 	r *batch.Runner
 	q *Queue
+	// dispatched gets the id of every job this worker's runner has dispatched.
+	dispatched chan string
 }
 
 func (e *env) worker(t *testing.T, cfg Config, objs Objects, wrap func(Runner) Runner) *worker {
 	t.Helper()
-	w := &worker{}
-	bc := batch.Config{Workers: 2, Limits: e.limit, Dispatch: func(ctx context.Context, j *batch.Job) error { return w.q.Dispatch(ctx, j) }}
+	w := &worker{dispatched: make(chan string, 8)}
+	bc := batch.Config{Workers: 2, Limits: e.limit, Dispatch: func(ctx context.Context, j *batch.Job) error {
+		err := w.q.Dispatch(ctx, j)
+		if err == nil {
+			select {
+			case w.dispatched <- j.ID:
+			default: // nobody is waiting for it
+			}
+		}
+		return err
+	}}
 	w.r = batch.NewRunner(bc, e.st, s3Blobs{e.s3}, e.clf, e.log, nil)
 	var r Runner = w.r
 	if wrap != nil {
@@ -228,11 +240,12 @@ func (e *env) check(t *testing.T, id string, want []byte) {
 			t.Fatal(err)
 		}
 		_, perr := e.s3.Stat(ctx, PartsPrefix(id)+"000000.001.ndjson")
-		if len(keys) == 0 && perr != nil {
+		_, serr := e.s3.Stat(ctx, batch.SplitPrefix(id)+"000000.ndjson")
+		if len(keys) == 0 && perr != nil && serr != nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a minute after the finalize: records %v, part 0 (%v)", keys, perr)
+			t.Fatalf("a minute after the finalize: records %v, part 0 (%v), decompressed shard 0 (%v)", keys, perr, serr)
 		}
 		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
 	}
@@ -247,6 +260,42 @@ func TestShardedJob(t *testing.T) {
 	w1 := e.worker(t, Config{Node: "w1", Slots: 2, Sweep: true}, nil, nil)
 	e.worker(t, Config{Node: "w2", Slots: 2}, nil, nil)
 	id := e.start(t, w1.r, in)
+	e.check(t, id, want)
+}
+
+// TestShardedGzipJob: a gzip input's count pass writes its shards decompressed, and they
+// are shared between the workers as a plain input's are: completed byte-identical, the
+// decompressed shards removed with the parts.
+func TestShardedGzipJob(t *testing.T) {
+	e := newEnv(t)
+	in := input(3000)
+	want := e.reference(t, in)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(in))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w1 := e.worker(t, Config{Node: "w1", Slots: 2, Sweep: true}, nil, nil)
+	e.worker(t, Config{Node: "w2", Slots: 2}, nil, nil)
+	id := e.start(t, w1.r, gz.String())
+	job, err := e.st.Job(context.Background(), "", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !job.Counted { // wait for the count
+		if job.Status != batch.StatusProcessing {
+			t.Fatalf("job %+v", job)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
+		if job, err = e.st.Job(context.Background(), "", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shards, err := w1.r.Shards(context.Background(), job)
+	if err != nil || len(shards) < 10 || shards[1].Key == "" {
+		t.Fatalf("%d shards (%v), want 10 or more, each its own object: %+v", len(shards), err, shards)
+	}
 	e.check(t, id, want)
 }
 
@@ -414,12 +463,18 @@ func TestShardFailsTooOften(t *testing.T) {
 // create stores in as a new pending job's input.
 func (e *env) create(t *testing.T, in string) string {
 	t.Helper()
+	return e.createFor(t, "acme", in)
+}
+
+// createFor stores in as a new pending job of account's.
+func (e *env) createFor(t *testing.T, account, in string) string {
+	t.Helper()
 	ctx := context.Background()
 	id := batch.NewJobID()
 	if _, err := e.s3.Put(ctx, batch.InputKey(id), strings.NewReader(in), -1); err != nil {
 		t.Fatal(err)
 	}
-	j := &batch.Job{ID: id, Account: "acme", Spec: e.spec, Status: batch.StatusPending,
+	j := &batch.Job{ID: id, Account: account, Spec: e.spec, Status: batch.StatusPending,
 		InputKey: batch.InputKey(id), OutputKey: batch.OutputKey(id), CreatedAt: time.Now()}
 	if err := e.st.CreateJob(ctx, j); err != nil {
 		t.Fatal(err)
@@ -511,7 +566,8 @@ func TestLongQueueNoDuplicates(t *testing.T) {
 	ctx := context.Background()
 	var skew atomic.Int64 // the sweeper's clock runs ahead by this much
 	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	w := e.worker(t, Config{Node: "d", Slots: 0, Lease: time.Second, Now: clock}, nil, nil)
+	// A window wider than the job: every shard is queued, as in a deep queue of many jobs.
+	w := e.worker(t, Config{Node: "d", Slots: 0, Lease: time.Second, Now: clock, Window: 1000}, nil, nil)
 	q, r := w.q, w.r
 
 	id := e.start(t, r, input(3000))
@@ -572,4 +628,216 @@ func TestLongQueueNoDuplicates(t *testing.T) {
 	if n := inStream(); n != uint64(shards) {
 		t.Fatalf("after the stream lost the job's %d messages a sweep published %d", shards, n)
 	}
+}
+
+// orderRunner records, in order, the shards it is asked to run and the jobs it finishes;
+// the first shard of job hold waits for release.
+type orderRunner struct {
+	Runner
+	hold    string
+	held    chan struct{}
+	release chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	events  []string
+}
+
+func (o *orderRunner) event(s string) {
+	o.mu.Lock()
+	o.events = append(o.events, s)
+	o.mu.Unlock()
+}
+
+func (o *orderRunner) RunShard(ctx context.Context, job *batch.Job, sh batch.Shard, dst io.Writer, report func(batch.ShardResult) error) (batch.ShardResult, error) {
+	o.event("run " + job.ID)
+	if job.ID == o.hold && sh.Offset == 0 {
+		o.once.Do(func() { close(o.held) })
+		<-o.release
+	}
+	return o.Runner.RunShard(ctx, job, sh, dst, report)
+}
+
+func (o *orderRunner) Finish(ctx context.Context, id string, cp batch.Checkpoint, firstErr string) error {
+	err := o.Runner.Finish(ctx, id, cp, firstErr)
+	o.event("finish " + id)
+	return err
+}
+
+// TestWindowInterleavesJobs: a big job's shards are queued a window at a time, the rest
+// as its shards are done, so another account's job started after it was dispatched gets
+// its shards into the queue at once: it completes before the big job's last shard is
+// claimed, and the big job still completes byte-identical.
+func TestWindowInterleavesJobs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := input(3000)
+	want := e.reference(t, in)
+	big := e.create(t, in)
+	order := &orderRunner{hold: big, held: make(chan struct{}), release: make(chan struct{})}
+	// One slot, so that the queue's order is the order of the work.
+	w := e.worker(t, Config{Node: "w1", Slots: 1, Window: 2}, nil, func(r Runner) Runner { order.Runner = r; return order })
+	if _, err := e.st.StartJob(ctx, "acme", big, 1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.r.Run(big)
+	if id := <-w.dispatched; id != big {
+		t.Fatalf("dispatched %s, want the big job %s", id, big)
+	}
+	<-order.held // its first shard claimed and held: the queue holds the rest of its window
+	recs, err := w.q.records(ctx, big)
+	if err != nil || len(recs) < 10 {
+		t.Fatalf("the big job has %d shards (%v), want 10 or more", len(recs), err)
+	}
+
+	small := e.createFor(t, "other", input(300))
+	if _, err := e.st.StartJob(ctx, "other", small, 1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.r.Run(small)
+	if id := <-w.dispatched; id != small {
+		t.Fatalf("dispatched %s, want the small job %s", id, small)
+	}
+	close(order.release)
+	e.check(t, big, want)
+	if j := e.wait(t, small); j.Status != batch.StatusCompleted {
+		t.Fatalf("the small job: %+v", j)
+	}
+	order.mu.Lock()
+	events := slices.Clone(order.events)
+	order.mu.Unlock()
+	finished := slices.Index(events, "finish "+small)
+	lastBig := -1
+	for i, ev := range events {
+		if ev == "run "+big {
+			lastBig = i
+		}
+	}
+	if finished < 0 || finished > lastBig {
+		t.Fatalf("the small job finished at event %d, after the big job's last shard was claimed (event %d): %v", finished, lastBig, events)
+	}
+}
+
+// TestSweepTopsUpWindow: a worker that died between its commit and publishing the next
+// shard of the job's window leaves it to the sweeper, which publishes it.
+func TestSweepTopsUpWindow(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	w := e.worker(t, Config{Node: "d", Slots: 0, Window: 1}, nil, nil)
+	id := e.start(t, w.r, input(1000))
+	if got := <-w.dispatched; got != id {
+		t.Fatalf("dispatched %s, want %s", got, id)
+	}
+	subject := subjects + seg(id)
+	inStream := func() uint64 {
+		t.Helper()
+		info, err := w.q.stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Subjects[subject]
+	}
+	if n := inStream(); n != 1 {
+		t.Fatalf("a window of 1 published %d messages", n)
+	}
+	// Shard 0 committed by a worker that died before it published shard 1.
+	rec, rev, err := w.q.read(ctx, recordKey(id, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.State = stateDone
+	if _, err := w.q.write(ctx, recordKey(id, 0), rec, rev); err != nil {
+		t.Fatal(err)
+	}
+	if next, _, err := w.q.read(ctx, recordKey(id, 1)); err != nil || next.State != stateWaiting {
+		t.Fatalf("shard 1 before the sweep: %+v, %v", next, err)
+	}
+	if err := w.q.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if next, _, err := w.q.read(ctx, recordKey(id, 1)); err != nil || next.State != stateQueued || next.Sent != 1 {
+		t.Fatalf("shard 1 after the sweep: %+v, %v", next, err)
+	}
+	if next, _, err := w.q.read(ctx, recordKey(id, 2)); err != nil || next.State != stateWaiting {
+		t.Fatalf("shard 2 after the sweep: %+v, %v", next, err)
+	}
+	if n := inStream(); n != 2 {
+		t.Fatalf("after the sweep the stream holds %d of the job's messages, want 2", n)
+	}
+}
+
+// TestAdoptUncountedJob: a job whose node was lost before it counted the job (the node
+// left no heartbeat) is adopted by the sweeper's node, which counts, dispatches and
+// finishes it.
+func TestAdoptUncountedJob(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := input(3000)
+	want := e.reference(t, in)
+	id := e.create(t, in)
+	// Started on node n1 (the store's), which is lost before its runner ran the job.
+	if _, err := e.st.StartJob(ctx, "acme", id, 1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w := e.worker(t, Config{Node: "a", Slots: 2}, nil, nil)
+	if err := w.q.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := e.st.Job(ctx, "", id); err != nil || j.Node != "a" {
+		t.Fatalf("after a sweep the lost node's job is %+v (%v), want it node a's", j, err)
+	}
+	e.check(t, id, want)
+}
+
+// TestAdoptHalfDispatchedJob: a job whose node counted it and created some of its shard
+// records, then was lost, is adopted and dispatched again: the missing records are
+// created with the window of the existing ones, which are kept, and the job completes
+// byte-identical.
+func TestAdoptHalfDispatchedJob(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := input(3000)
+	want := e.reference(t, in)
+	// Node n1 (the store's) counts the job; its dispatch never returns until it is lost.
+	counted := make(chan *batch.Job, 1)
+	lost := batch.NewRunner(batch.Config{Workers: 1, Limits: e.limit, Dispatch: func(ctx context.Context, j *batch.Job) error {
+		counted <- j
+		<-ctx.Done()
+		return ctx.Err()
+	}}, e.st, s3Blobs{e.s3}, e.clf, e.log, nil)
+	id := e.start(t, lost, in)
+	job := <-counted
+	shards, err := lost.Shards(ctx, job)
+	if err != nil || len(shards) < 8 {
+		t.Fatalf("%d shards (%v), want 8 or more", len(shards), err)
+	}
+	if err := lost.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	w := e.worker(t, Config{Node: "a", Slots: 2}, nil, nil)
+	// What n1's dispatch had done: the records outside a window of 4 (it creates those
+	// first), none of the window's, no message.
+	for n := 4; n < len(shards); n++ {
+		v, err := json.Marshal(record{Job: id, N: n, Of: len(shards), Shard: shards[n], Window: 4, State: stateWaiting})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.q.kv.RawCreate(ctx, recordKey(id, n), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.q.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := e.st.Job(ctx, "", id); err != nil || j.Node != "a" {
+		t.Fatalf("after a sweep the lost node's job is %+v (%v), want it node a's", j, err)
+	}
+	if got := <-w.dispatched; got != id {
+		t.Fatalf("dispatched %s, want %s", got, id)
+	}
+	recs, err := w.q.records(ctx, id)
+	if err != nil || len(recs) != len(shards) || slices.ContainsFunc(recs, func(r *record) bool { return r.Window != 4 }) {
+		t.Fatalf("after the adopter's dispatch %d records of %d (%v), all want window 4", len(recs), len(shards), err)
+	}
+	e.check(t, id, want)
 }
