@@ -57,9 +57,15 @@ func copyToFile(f *os.File, r io.Reader, tee io.Writer) (n int64, readErr, write
 	}()
 	for readErr == nil {
 		var b []byte
+		// failed first: once the writer has failed it still hands back buffers, and a select
+		// that found both ready would pick free half the time and read on.
 		select {
-		case b = <-free:
 		case <-failed:
+		default:
+			select {
+			case b = <-free:
+			case <-failed:
+			}
 		}
 		if b == nil {
 			break
