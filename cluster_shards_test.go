@@ -134,28 +134,66 @@ func readRecords(t *testing.T, kv *kvstore.Store) []shardRecord {
 
 // freezeMidShard waits until worker w (named name) works on a shard, stops it with
 // SIGSTOP and checks that the shard is still its own (not committed meanwhile): w is
-// then frozen in the middle of that shard, whose record it returns.
-func freezeMidShard(t *testing.T, kv *kvstore.Store, w *proc, name string) shardRecord {
+// then frozen in the middle of that shard, whose record it returns. It watches the
+// bucket rather than polling it: a 64 KiB shard takes a worker a few milliseconds, less
+// than one pass over every record under load, so a poll could miss all of them.
+func freezeMidShard(t *testing.T, n *clusterNode, w *proc, name string) shardRecord {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		i := slices.IndexFunc(readRecords(t, kv), func(r shardRecord) bool { return r.State == "running" && r.Worker == name })
-		if i < 0 {
-			time.Sleep(5 * time.Millisecond) // polling interval, not an assertion
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	kv := rawShardBucket(t, n)
+	watch, err := kv.Watch(ctx, "s.>", jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Stop()
+	held := func(v []byte) (shardRecord, bool) {
+		var r shardRecord
+		return r, json.Unmarshal(v, &r) == nil && r.State == "running" && r.Worker == name
+	}
+	for {
+		var e jetstream.KeyValueEntry
+		select {
+		case e = <-watch.Updates():
+		case <-ctx.Done():
+			t.Fatalf("worker %s never held a shard:\n%s", name, w.logs.String())
+		}
+		if e == nil || e.Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		r, ok := held(e.Value())
+		if !ok {
 			continue
 		}
 		if err := w.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range readRecords(t, kv) {
-			if r.State == "running" && r.Worker == name {
-				return r
+		if cur, err := kv.Get(ctx, e.Key()); err == nil {
+			if now, ok := held(cur.Value()); ok && now.Attempt == r.Attempt {
+				return now
 			}
 		}
 		w.cmd.Process.Signal(syscall.SIGCONT) // it committed meanwhile: try again
 	}
-	t.Fatalf("worker %s never held a shard:\n%s", name, w.logs.String())
-	return shardRecord{}
+}
+
+// rawShardBucket is the shards' KV bucket as JetStream gives it, for watching.
+func rawShardBucket(t *testing.T, n *clusterNode) jetstream.KeyValue {
+	t.Helper()
+	nc, err := nats.Connect(n.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(context.Background(), shards.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kv
 }
 
 // shardedJob creates a job on node 1, uploads input and starts it on node 2.
@@ -292,9 +330,8 @@ func TestClusterKillWorkerMidShard(t *testing.T) {
 	input, want := reference(t, bin, 82, 40_000)
 	nodes := startClusterNodes(t, bin, e, noNodeSlots...)
 	w := launchWorker(t, bin, "w1", e, nodes, "CLASSER_WORKERS=1")
-	kv := shardBucket(t, nodes[0])
 	id := shardedJob(t, nodes, input)
-	held := freezeMidShard(t, kv, w, "w1")
+	held := freezeMidShard(t, nodes[0], w, "w1")
 	if err := w.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +353,7 @@ func TestClusterStalledWorker(t *testing.T) {
 	w := launchWorker(t, bin, "w1", e, nodes, "CLASSER_WORKERS=1")
 	kv := shardBucket(t, nodes[0])
 	id := shardedJob(t, nodes, input)
-	held := freezeMidShard(t, kv, w, "w1")
+	held := freezeMidShard(t, nodes[0], w, "w1")
 	launchWorker(t, bin, "w2", e, nodes)
 	deadline := time.Now().Add(time.Minute)
 	for { // another worker takes the shard once the lease has expired
