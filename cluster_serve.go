@@ -81,7 +81,7 @@ func (m *Main) openCluster(ctx context.Context) (appStore, error) {
 	m.cluster.js = js
 	octx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, err := kvstore.Open(octx, js, kvstore.Config{Replicas: cl.Replicas, Node: cl.NodeName})
+	db, err := kvstore.Open(octx, js, kvstore.Config{Replicas: cl.Replicas, Node: cl.NodeName, SpoolDir: m.Config.DataDir})
 	if err != nil {
 		return nil, fmt.Errorf("cluster state: %w", err)
 	}

@@ -65,9 +65,6 @@ func TestClusterModeOneNode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "classer.db")); !os.IsNotExist(err) {
 		t.Fatalf("cluster mode wrote a bbolt database (err %v)", err)
 	}
-	if code, _ := newClient(t, m.URL, "sk-admin-test-1").do("GET", "/v1/admin/backup", nil, nil); code != http.StatusNotImplemented {
-		t.Errorf("backup in cluster mode: %d, want 501", code)
-	}
 	var before usageBody
 	c.do("GET", "/v1/usage", nil, &before)
 	if before.Total.Jobs != 1 {

@@ -14,7 +14,8 @@ import (
 // database, taken while the appliance keeps serving and jobs keep running (store.Snapshot).
 // `classer-batch restore` installs it into a stopped appliance. The objects (inputs,
 // results, fitted states) are not in it: README "Backups" says how to copy them, after
-// the snapshot.
+// the snapshot. In cluster mode the file is the KV state written as a single node's
+// database (kvstore.Snapshot), and the objects stay in S3.
 func (s *Server) handleBackup(c echo.Context) error {
 	s.extendDeadlines(c)
 	ctx := c.Request().Context()

@@ -81,6 +81,9 @@ type Store interface {
 	UpdateJob(ctx context.Context, id string, fn func(*batch.Job) error) (*batch.Job, error)
 	StartJob(ctx context.Context, account, id string, maxActive int, now time.Time) (*batch.Job, error)
 	DeleteJob(ctx context.Context, account, id string) (*batch.Job, error)
+	// AllJobs is every account's jobs, newest first, and how many there are (the admin
+	// overview, GET /v1/admin/jobs).
+	AllJobs(ctx context.Context, offset, limit int) ([]*batch.Job, int, error)
 
 	// Reviews of a completed job's lines (issue 26). PutReview refuses a job that is not
 	// completed (*batch.StateError); DeleteReview of a line without one wraps

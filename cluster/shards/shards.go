@@ -419,15 +419,20 @@ func (q *Queue) write(ctx context.Context, key string, rec *record, rev uint64) 
 // slot is one worker slot: it fetches one message at a time and works on its shard.
 func (q *Queue) slot() {
 	for q.ctx.Err() == nil {
-		msgs, err := q.cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		// The fetch is bound to the queue's context, so that Close does not wait out a
+		// fetch's 5 s on an idle queue (every stop of a node or worker paid it).
+		fctx, cancel := context.WithTimeout(q.ctx, 5*time.Second)
+		msgs, err := q.cons.Fetch(1, jetstream.FetchContext(fctx))
 		if err != nil {
+			cancel()
 			q.pause()
 			continue
 		}
 		for msg := range msgs.Messages() {
 			q.handle(msg)
 		}
-		if err := msgs.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && q.ctx.Err() == nil {
+		cancel()
+		if err := msgs.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && q.ctx.Err() == nil {
 			q.log.Debug("fetch", "err", err)
 			q.pause()
 		}

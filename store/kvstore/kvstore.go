@@ -65,6 +65,7 @@ type Store struct {
 	stream jetstream.Stream // the bucket's stream, for listing keys (keysUnder)
 	bucket string
 	now    func() time.Time
+	spool  string // Config.SpoolDir
 }
 
 // Config configures Open.
@@ -78,6 +79,9 @@ type Config struct {
 	// Node names this node (cluster.node_name): StartJob records it on the job, whose
 	// runner this node's then is.
 	Node string
+	// SpoolDir is where Snapshot writes its backup file before it is read (backup.go);
+	// "" means the system's temp directory.
+	SpoolDir string
 }
 
 // Open creates the bucket if it does not exist yet and returns a store using it. A fresh
@@ -101,7 +105,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		kv, stream, err := openBucket(attempt, js, kvCfg)
 		cancel()
 		if err == nil {
-			return &Store{node: cfg.Node, kv: bucket{kv}, stream: stream, bucket: kvCfg.Bucket, now: now}, nil
+			return &Store{node: cfg.Node, kv: bucket{kv}, stream: stream, bucket: kvCfg.Bucket, now: now, spool: cfg.SpoolDir}, nil
 		}
 		if !retryableCreate(err) {
 			return nil, fmt.Errorf("kvstore: open bucket %s: %w", kvCfg.Bucket, err)
@@ -177,12 +181,6 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("kvstore: ping: %w", err)
 	}
 	return nil
-}
-
-// Snapshot is not available in cluster mode yet: a backup of a cluster is a copy of its
-// JetStream streams, which NATS has its own tools for.
-func (s *Store) Snapshot(ctx context.Context) (*store.Snapshot, error) {
-	return nil, fmt.Errorf("backups through the API are not available in cluster mode yet: %w", errors.ErrUnsupported)
 }
 
 func seg(s string) string { return hex.EncodeToString([]byte(s)) }
@@ -1299,4 +1297,32 @@ func (s *Store) JobStats(ctx context.Context) (store.JobStats, error) {
 		return out, fmt.Errorf("kvstore: read batch totals: %w", err)
 	}
 	return out, nil
+}
+
+// AllJobs is store.DB.AllJobs: every account's jobs, newest first. Every job is read
+// (as JobStats does), because a deleted key keeps its delete marker in the stream and so
+// only reading tells a job from a deleted one: the total must not count those. Only the
+// order is kept, and the page's jobs are read again.
+func (s *Store) AllJobs(ctx context.Context, offset, limit int) ([]*batch.Job, int, error) {
+	var entries []indexEntry
+	err := s.allJobs(ctx, func(j *batch.Job) {
+		entries = append(entries, indexEntry{createdHex(j.CreatedAt), j.ID})
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.SortFunc(entries, compareNewestFirst)
+	total := len(entries)
+	var out []*batch.Job
+	for _, e := range entries[min(offset, total):min(offset+limit, total)] {
+		j, _, err := s.job(ctx, "", e.id)
+		if errors.Is(err, batch.ErrNotFound) {
+			continue // deleted since
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, j)
+	}
+	return out, total, nil
 }

@@ -52,6 +52,7 @@ type Store interface {
 	RecordUsages(ctx context.Context, deltas []store.UsageDelta) error
 	UsageRange(ctx context.Context, account string, from, to time.Time) ([]store.UsageDay, error)
 	JobStats(ctx context.Context) (store.JobStats, error)
+	AllJobs(ctx context.Context, offset, limit int) ([]*batch.Job, int, error)
 }
 
 // Backend makes the stores the suite tests.
@@ -108,6 +109,7 @@ func Run(t *testing.T, be Backend) {
 		{"UsageRecordAndRange", testUsageRecordAndRange},
 		{"UpdateJobBooksUsage", testUpdateJobBooksUsage},
 		{"CancelledContext", testCancelledContext},
+		{"AllJobs", testAllJobs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

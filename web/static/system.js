@@ -81,8 +81,7 @@ export function renderSystem() {
       r = await api('GET', `/v1/admin/jobs?limit=${limit}`);
     } catch (e) {
       if (!live(my)) return;
-      if (e.status === 501) replace(jobsBody, h('div', { class: 'empty', id: 'admin-jobs-unsupported' }, h('p', { text: 'Every account\'s jobs are not listed in cluster mode yet: see each account\'s jobs with its key.' })));
-      else if (e.status !== 403) replace(jobsBody, h('div', { class: 'banner bad', role: 'alert', text: `Could not load the jobs: ${e.message}` }));
+      if (e.status !== 403) replace(jobsBody, h('div', { class: 'banner bad', role: 'alert', text: `Could not load the jobs: ${e.message}` }));
       return;
     }
     if (!live(my)) return;
