@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -298,10 +299,30 @@ func TestClusterKillBucketLeader(t *testing.T) {
 	if code, body := uploadSized(t, job.UploadURL, allFields(job), bytes.NewReader(input), int64(len(input))); code != http.StatusNoContent {
 		t.Fatalf("upload: %d %s", code, body)
 	}
+	// Mid-job is once a shard is done: the job's own progress moves only on the sweeper's
+	// tick, which a fast run can outpace (the job completed before it showed any).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	watch, err := rawShardBucket(t, nodes[0]).Watch(ctx, "s.>", jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if code, _ := newClient(t, nodes[1].p.url, acmeKey).do("POST", "/v1/batch/"+job.JobID+"/start", nil, nil); code != http.StatusAccepted {
 		t.Fatalf("start on node 2: %d", code)
 	}
-	if v := c1.waitProgress(job.JobID, time.Minute); v.Status != "processing" {
+	for done := false; !done; {
+		select {
+		case e := <-watch.Updates():
+			var r shardRecord
+			done = e != nil && json.Unmarshal(e.Value(), &r) == nil && r.Job == job.JobID && r.State == "done"
+		case <-ctx.Done():
+			t.Fatal("no shard of the job was done within a minute")
+		}
+	}
+	watch.Stop()
+	var v jobView
+	c1.do("GET", "/v1/batch/"+job.JobID, nil, &v)
+	if v.Status != "processing" {
 		t.Fatalf("the job finished before the kill (%+v): make the input larger", v)
 	}
 
