@@ -91,8 +91,8 @@ type shardRecord struct {
 	Attempt int    `json:"attempt"`
 }
 
-// shardBucket opens the shard records' bucket through a node's NATS server.
-func shardBucket(t *testing.T, n *clusterNode) *kvstore.Store {
+// nodeJetStream is a JetStream client of a node's NATS server, closed when the test ends.
+func nodeJetStream(t *testing.T, n *clusterNode) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(n.nats)
 	if err != nil {
@@ -103,7 +103,13 @@ func shardBucket(t *testing.T, n *clusterNode) *kvstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := kvstore.Open(context.Background(), js, kvstore.Config{Bucket: shards.Bucket, Replicas: 3})
+	return js
+}
+
+// shardBucket opens the shard records' bucket through a node's NATS server.
+func shardBucket(t *testing.T, n *clusterNode) *kvstore.Store {
+	t.Helper()
+	kv, err := kvstore.Open(context.Background(), nodeJetStream(t, n), kvstore.Config{Bucket: shards.Bucket, Replicas: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,16 +186,7 @@ func freezeMidShard(t *testing.T, n *clusterNode, w *proc, name string) shardRec
 // rawShardBucket is the shards' KV bucket as JetStream gives it, for watching.
 func rawShardBucket(t *testing.T, n *clusterNode) jetstream.KeyValue {
 	t.Helper()
-	nc, err := nats.Connect(n.nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv, err := js.KeyValue(context.Background(), shards.Bucket)
+	kv, err := nodeJetStream(t, n).KeyValue(context.Background(), shards.Bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
