@@ -275,7 +275,7 @@ func TestBinaryKill9Resumes(t *testing.T) {
 func TestBinaryKillLoop(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	lines := envInt("CLASSER_TEST_KILL_LOOP_LINES", 500_000)
+	lines := envInt("CLASSER_TEST_KILL_LOOP_LINES", 1_000_000)
 	input, want := reference(t, bin, 21, lines)
 
 	rnd := rand.New(rand.NewPCG(42, 7))
