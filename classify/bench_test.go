@@ -54,7 +54,11 @@ func benchClassify(b *testing.B, nLabels int, mode string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// A chunk of 256 texts, as the batch pipeline sends.
+	benchModel(b, m)
+}
+
+// benchModel classifies chunks of 256 texts, as the batch pipeline sends them, with m.
+func benchModel(b *testing.B, m Model) {
 	texts := make([]string, 256)
 	var n int64
 	for i := range texts {

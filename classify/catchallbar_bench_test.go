@@ -9,18 +9,5 @@ func BenchmarkClassifyCatchAll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	texts := make([]string, 256)
-	var n int64
-	for i := range texts {
-		texts[i] = benchTexts[i%len(benchTexts)]
-		n += int64(len(texts[i]))
-	}
-	out := make([]Result, len(texts))
-	b.SetBytes(n)
-	b.ReportAllocs()
-	done := reportCPU(b, n)
-	for b.Loop() {
-		m.Classify(texts, out)
-	}
-	done()
+	benchModel(b, m)
 }
