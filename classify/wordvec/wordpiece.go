@@ -1,0 +1,248 @@
+package wordvec
+
+import (
+	"math/bits"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// The WordPiece hot path of a static model (issue 23): the vocabulary in a hash table of
+// its bytes instead of a map of strings, and BERT's normalise-and-split done in one pass
+// over ASCII text with no allocation. Token ids are exactly those of the general path
+// (hfTokenizer.normalize, split, then wordPiece on each piece); TestWordPieceSameIDs holds
+// them to it.
+
+// pieceTable maps a vocabulary piece's bytes to its id: open addressing over FNV-1a
+// hashes, which wordPieceModel.encode computes for every prefix of a word in one pass.
+type pieceTable struct {
+	slots  []pieceSlot // a power of two, at most half full
+	shift  uint        // 64 − log2(len(slots))
+	keys   string      // every key, back to back
+	maxLen int         // the longest key's bytes: no longer substring is looked up
+}
+
+type pieceSlot struct {
+	h      uint64 // 0: empty (hashes are made odd)
+	off, n uint32 // the key is keys[off:off+n]
+	id     int32
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h | 1
+}
+
+func newPieceTable(m map[string]int32) *pieceTable {
+	size := 16
+	for size < 2*len(m) {
+		size *= 2
+	}
+	t := &pieceTable{slots: make([]pieceSlot, size), shift: uint(64 - bits.Len(uint(size-1)))}
+	var keys []byte
+	for k, id := range m {
+		h := fnvString(k)
+		i := t.slot(h)
+		for t.slots[i].h != 0 {
+			i = (i + 1) & (len(t.slots) - 1)
+		}
+		t.slots[i] = pieceSlot{h: h, off: uint32(len(keys)), n: uint32(len(k)), id: id}
+		keys = append(keys, k...)
+		t.maxLen = max(t.maxLen, len(k))
+	}
+	t.keys = string(keys)
+	return t
+}
+
+// slot is h's first slot: the top bits of a multiplicative mix, since FNV's low bits of
+// short keys are poorly spread.
+func (t *pieceTable) slot(h uint64) int {
+	return int((h * 0x9E3779B97F4A7C15) >> t.shift)
+}
+
+// get looks key up by its hash (fnvString's, or the same computed incrementally).
+func (t *pieceTable) get(h uint64, key string) (int32, bool) {
+	mask := len(t.slots) - 1
+	for i := t.slot(h); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.h == 0 {
+			return 0, false
+		}
+		if s.h == h && int(s.n) == len(key) && t.keys[s.off:s.off+s.n] == key {
+			return s.id, true
+		}
+	}
+}
+
+// wordPieceModel is the greedy longest-match-first WordPiece of BERT: a word longer than
+// maxChars, or one that cannot be split into vocabulary pieces, is the unknown token.
+type wordPieceModel struct {
+	vocab    *pieceTable
+	cont     *pieceTable // the continuation pieces without their prefix
+	maxChars int
+	unk      int32
+	hasUnk   bool
+	// punct[c]: the ids of the ASCII punctuation mark c as a word of its own (-1: none),
+	// which the ASCII path appends without a lookup.
+	punct [128]int32
+}
+
+// hashRun bounds the prefix hashes encode keeps on its stack; a piece longer than this
+// (no real vocabulary has one) is hashed on its own.
+const hashRun = 64
+
+// encode appends word's piece ids to ids.
+func (w *wordPieceModel) encode(word string, ids []int32) []int32 {
+	if len(word) > w.maxChars && utf8.RuneCountInString(word) > w.maxChars {
+		if w.hasUnk {
+			ids = append(ids, w.unk)
+		}
+		return ids
+	}
+	start := len(ids)
+	var hs [hashRun]uint64
+	for pos := 0; pos < len(word); {
+		t := w.vocab
+		if pos > 0 {
+			t = w.cont
+		}
+		// Every end is tried, longest first. The general algorithm steps back one rune at a
+		// time; the ends it skips fall inside a valid multi-byte rune, where the substring is
+		// not valid UTF-8 and so equals no piece: the first match is the same.
+		lim := min(len(word), pos+t.maxLen)
+		h := uint64(fnvOffset)
+		for i := pos; i < lim && i-pos < hashRun; i++ {
+			h = (h ^ uint64(word[i])) * fnvPrime
+			hs[i-pos] = h | 1
+		}
+		found := int32(-1)
+		for end := lim; end > pos; end-- {
+			var h uint64
+			if end-pos <= hashRun {
+				h = hs[end-pos-1]
+			} else {
+				h = fnvString(word[pos:end])
+			}
+			if id, ok := t.get(h, word[pos:end]); ok {
+				found, pos = id, end
+				break
+			}
+		}
+		if found < 0 {
+			ids = ids[:start]
+			if w.hasUnk {
+				ids = append(ids, w.unk)
+			}
+			return ids
+		}
+		ids = append(ids, found)
+	}
+	return ids
+}
+
+// Byte classes of BERT's normaliser and pre-tokeniser for the ASCII path.
+const (
+	bcWord  = iota // a letter or digit: part of a word, unchanged but for case
+	bcUpper        // an upper-case letter
+	bcSpace        // ' ', \t, \n, \r: ends a word (with or without clean_text)
+	bcPunct        // ASCII punctuation: a word of its own
+	bcOther        // non-ASCII, or a control character: its word takes the general path
+)
+
+var bertByteClass = func() (c [256]uint8) {
+	for i := range c {
+		switch b := byte(i); {
+		case b >= utf8.RuneSelf || b < 0x20 || b == 0x7f:
+			c[i] = bcOther
+		case 'A' <= b && b <= 'Z':
+			c[i] = bcUpper
+		case 'a' <= b && b <= 'z' || '0' <= b && b <= '9':
+			c[i] = bcWord
+		case b == ' ':
+			c[i] = bcSpace
+		default:
+			c[i] = bcPunct
+		}
+	}
+	for _, b := range []byte{'\t', '\n', '\r'} {
+		c[b] = bcSpace
+	}
+	return c
+}()
+
+// bertFast tokenizes text for a BertNormalizer (or none) and BertPreTokenizer in front of
+// WordPiece. Both act on each character on its own (clean-up, CJK spacing, lower case; NFD
+// and accent stripping do not reach across an ASCII character, which is a starter), so
+// text is cut at ASCII spaces and punctuation, which both leave in place as boundaries:
+// a word of ASCII letters and digits is lowered on the stack and looked up; any other word
+// (non-ASCII, control characters) goes through the general normaliser and pre-tokeniser
+// on its own.
+func (t *hfTokenizer) bertFast(text string, ids []int32) []int32 {
+	w := t.wp
+	var buf [128]byte
+	for i := 0; i < len(text); {
+		switch bertByteClass[text[i]] {
+		case bcSpace:
+			i++
+			continue
+		case bcPunct:
+			if id := w.punct[text[i]]; id >= 0 {
+				ids = append(ids, id)
+			}
+			i++
+			continue
+		}
+		j, upper, other := i, false, false
+	scan:
+		for ; j < len(text); j++ {
+			switch bertByteClass[text[j]] {
+			case bcSpace, bcPunct:
+				break scan
+			case bcUpper:
+				upper = true
+			case bcOther:
+				other = true
+			}
+		}
+		word := text[i:j]
+		switch {
+		case other:
+			for _, p := range t.split(t.normalize(word)) {
+				ids = w.encode(p, ids)
+			}
+		case upper && t.lower && len(word) <= len(buf):
+			for k := 0; k < len(word); k++ {
+				c := word[k]
+				if bertByteClass[c] == bcUpper {
+					c += 'a' - 'A'
+				}
+				buf[k] = c
+			}
+			// encode keeps nothing of word: the lowered copy may live on the stack.
+			ids = w.encode(unsafe.String(&buf[0], len(word)), ids)
+		case upper && t.lower:
+			ids = w.encode(asciiLower(word), ids)
+		default:
+			ids = w.encode(word, ids)
+		}
+		i = j
+	}
+	return ids
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for k, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[k] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
