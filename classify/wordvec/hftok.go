@@ -23,10 +23,10 @@ type hfTokenizer struct {
 	encode    func(piece string, ids []int32) []int32
 	vocab     map[string]int32
 	// wp is the WordPiece model (nil for Unigram); bert: the normaliser is BERT's (or
-	// none) and the pre-tokeniser BERT's, so bertFast may run, lowering if lower.
-	wp    *wordPieceModel
-	bert  bool
-	lower bool
+	// none) and the pre-tokeniser BERT's, so bertFast may run, with the normaliser's opts.
+	wp   *wordPieceModel
+	bert bool
+	opts bertOptions
 }
 
 type hfJSON struct {
@@ -90,7 +90,7 @@ func parseHFTokenizer(data []byte) (*hfTokenizer, error) {
 			}
 		}
 		t.wp, t.encode = w, w.encode
-		t.bert, t.lower = bertPipeline(j.Normalizer, j.PreTokenizer)
+		t.bert, t.opts = bertPipeline(j.Normalizer, j.PreTokenizer)
 	case "Unigram":
 		var entries [][2]json.RawMessage
 		if err := json.Unmarshal(j.Model.Vocab, &entries); err != nil {
@@ -202,23 +202,41 @@ func (u *unigram) encode(piece string, ids []int32) []int32 {
 	return ids
 }
 
-// bertPipeline reports whether a tokenizer.json's normalizer is BERT's (or none) and its
-// pre-tokenizer BERT's: what bertFast reproduces; and whether the normalizer lowers case.
-func bertPipeline(normalizer, preTokenizer json.RawMessage) (ok, lower bool) {
-	var n, p struct {
-		Type      string `json:"type"`
-		Lowercase *bool  `json:"lowercase"`
+// bertOptions are a BertNormalizer's switches.
+type bertOptions struct{ clean, chinese, strip, lower bool }
+
+func newBertOptions(clean, chinese, strip, lower *bool) bertOptions {
+	o := bertOptions{clean: clean == nil || *clean, chinese: chinese == nil || *chinese, lower: lower == nil || *lower}
+	o.strip = o.lower // strip_accents defaults to the value of lowercase
+	if strip != nil {
+		o.strip = *strip
+	}
+	return o
+}
+
+// bertPipeline reports whether a tokenizer.json's normalizer is BERT's (or none: all
+// switches off) and its pre-tokenizer BERT's, what bertFast reproduces, and the switches.
+func bertPipeline(normalizer, preTokenizer json.RawMessage) (bool, bertOptions) {
+	var p struct {
+		Type string `json:"type"`
 	}
 	if json.Unmarshal(preTokenizer, &p) != nil || p.Type != "BertPreTokenizer" {
-		return false, false
+		return false, bertOptions{}
 	}
 	if len(normalizer) == 0 || string(normalizer) == "null" {
-		return true, false
+		return true, bertOptions{}
+	}
+	var n struct {
+		Type               string `json:"type"`
+		CleanText          *bool  `json:"clean_text"`
+		HandleChineseChars *bool  `json:"handle_chinese_chars"`
+		StripAccents       *bool  `json:"strip_accents"`
+		Lowercase          *bool  `json:"lowercase"`
 	}
 	if json.Unmarshal(normalizer, &n) != nil || n.Type != "BertNormalizer" {
-		return false, false
+		return false, bertOptions{}
 	}
-	return true, n.Lowercase == nil || *n.Lowercase
+	return true, newBertOptions(n.CleanText, n.HandleChineseChars, n.StripAccents, n.Lowercase)
 }
 
 // hfNormalizer builds a normalizer from its JSON (null: none).
@@ -261,15 +279,8 @@ func hfNormalizer(raw json.RawMessage) (func(string) string, error) {
 			return s
 		}, nil
 	case "BertNormalizer":
-		clean := n.CleanText == nil || *n.CleanText
-		chinese := n.HandleChineseChars == nil || *n.HandleChineseChars
-		lower := n.Lowercase == nil || *n.Lowercase
-		// strip_accents defaults to the value of lowercase.
-		strip := lower
-		if n.StripAccents != nil {
-			strip = *n.StripAccents
-		}
-		return func(s string) string { return bertNormalize(s, clean, chinese, strip, lower) }, nil
+		o := newBertOptions(n.CleanText, n.HandleChineseChars, n.StripAccents, n.Lowercase)
+		return func(s string) string { return bertNormalize(s, o.clean, o.chinese, o.strip, o.lower) }, nil
 	case "Lowercase":
 		return strings.ToLower, nil
 	case "NFD":

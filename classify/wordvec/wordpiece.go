@@ -1,7 +1,9 @@
 package wordvec
 
 import (
+	"golang.org/x/text/unicode/norm"
 	"math/bits"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -182,8 +184,8 @@ var bertByteClass = func() (c [256]uint8) {
 // and accent stripping do not reach across an ASCII character, which is a starter), so
 // text is cut at ASCII spaces and punctuation, which both leave in place as boundaries:
 // a word of ASCII letters and digits is lowered on the stack and looked up; any other word
-// (non-ASCII, control characters) goes through the general normaliser and pre-tokeniser
-// on its own.
+// (non-ASCII, control characters) is normalised and split rune by rune (bertRunes), or
+// where that could differ, by the general normaliser and pre-tokeniser on its own.
 func (t *hfTokenizer) bertFast(text string, ids []int32) []int32 {
 	w := t.wp
 	var buf [128]byte
@@ -214,10 +216,13 @@ func (t *hfTokenizer) bertFast(text string, ids []int32) []int32 {
 		word := text[i:j]
 		switch {
 		case other:
-			for _, p := range t.split(t.normalize(word)) {
-				ids = w.encode(p, ids)
+			var ok bool
+			if ids, ok = t.bertRunes(word, ids); !ok {
+				for _, p := range t.split(t.normalize(word)) {
+					ids = w.encode(p, ids)
+				}
 			}
-		case upper && t.lower && len(word) <= len(buf):
+		case upper && t.opts.lower && len(word) <= len(buf):
 			for k := 0; k < len(word); k++ {
 				c := word[k]
 				if bertByteClass[c] == bcUpper {
@@ -227,7 +232,7 @@ func (t *hfTokenizer) bertFast(text string, ids []int32) []int32 {
 			}
 			// encode keeps nothing of word: the lowered copy may live on the stack.
 			ids = w.encode(unsafe.String(&buf[0], len(word)), ids)
-		case upper && t.lower:
+		case upper && t.opts.lower:
 			ids = w.encode(asciiLower(word), ids)
 		default:
 			ids = w.encode(word, ids)
@@ -245,4 +250,79 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// bertRunes is BERT's normaliser and pre-tokeniser over word one rune at a time, into a
+// stack buffer, encoding each piece. It reports false, leaving ids as they were, where
+// that could differ from normalising word whole: no clean_text (which drops invalid UTF-8
+// here as there), Hangul (decomposed by rule), a piece longer than the buffer, or a
+// combining character that accent stripping keeps (NFD orders those across characters).
+func (t *hfTokenizer) bertRunes(word string, ids []int32) ([]int32, bool) {
+	o, w := t.opts, t.wp
+	if !o.clean {
+		return ids, false
+	}
+	start := len(ids)
+	var piece [256]byte
+	var one [utf8.UTFMax]byte
+	n := 0
+	for k := 0; k < len(word); {
+		r, size := utf8.DecodeRuneInString(word[k:])
+		k += size
+		switch {
+		case r == 0 || r == utf8.RuneError || unicode.IsControl(r): // (also invalid UTF-8; \t, \n and \r end words before this)
+			continue
+		case unicode.IsSpace(r):
+			ids, n = w.flush(piece[:n], ids), 0
+			continue
+		}
+		cjk := o.chinese && isCJKIdeograph(r)
+		if cjk {
+			ids, n = w.flush(piece[:n], ids), 0
+		}
+		if o.lower {
+			r = unicode.ToLower(r)
+		}
+		out := utf8.AppendRune(one[:0], r)
+		if o.strip && r >= 0xC0 { // (nothing below À decomposes)
+			if r >= 0xAC00 && r <= 0xD7A3 {
+				return ids[:start], false // Hangul decomposes by rule, not by table
+			}
+			if d := norm.NFD.Properties(out).Decomposition(); d != nil {
+				out = d // (the tables hold full canonical decompositions)
+			}
+		}
+		for len(out) > 0 {
+			d, dsize := utf8.DecodeRune(out)
+			b := out[:dsize]
+			out = out[dsize:]
+			switch {
+			case o.strip && d >= 0x300 && unicode.Is(unicode.Mn, d):
+				continue
+			case o.strip && d >= 0x300 && norm.NFD.Properties(b).CCC() != 0:
+				return ids[:start], false
+			case unicode.IsSpace(d):
+				ids, n = w.flush(piece[:n], ids), 0
+			case isBertPunct(d):
+				ids, n = w.flush(piece[:n], ids), 0
+				ids = w.encode(unsafe.String(&b[0], len(b)), ids)
+			case n+len(b) > len(piece):
+				return ids[:start], false
+			default:
+				n += copy(piece[n:], b)
+			}
+		}
+		if cjk {
+			ids, n = w.flush(piece[:n], ids), 0
+		}
+	}
+	return w.flush(piece[:n], ids), true
+}
+
+// flush encodes a piece of bertRunes's buffer, if it has one.
+func (w *wordPieceModel) flush(piece []byte, ids []int32) []int32 {
+	if len(piece) == 0 {
+		return ids
+	}
+	return w.encode(unsafe.String(&piece[0], len(piece)), ids)
 }

@@ -101,6 +101,7 @@ var testPieces = []string{
 	"!", ".", ",", "'", "-", "(", ")", "#", "##", "###", "ß", "ss", "σ", "ς", "straße", "naïve", "naive",
 	"über", "uber", "ü", "##ü", "é", "e", "1", "2", "12", "##2", "##1", "refund", "charged", "invoice",
 	"İ", "i̇", "ǅ", "ǆ", "ﬁ", "fi", "\u00a0", "�", "ab\u0301", "🙂", "ÿ", "##ÿ",
+	"한", "##국", "가", "\u1100\u1161", "豈", "\u8c48", "a\U0001d165", ";", "\u00b7", "a\U0001d165\U0001d16d",
 	strings.Repeat("long", 20), strings.Repeat("long", 10), "##" + strings.Repeat("ong", 30), "l",
 	strings.Repeat("q", 95), // the longest piece
 }
@@ -156,6 +157,8 @@ var testFragments = []string{
 	"!", ".", ",", "'", "-", "(", ")", "#", "##", "@", "[", "`", "~", "¿", "«", "»", "—", "…", "、", "。",
 	"\u0301", "\u0308", "\u200b", "\ufeff", "\ufffd", "\xff", "\xc3", "\xe4\xbd", "🙂", "👍🏽", "ÿ", "Ÿ", "ǈ",
 	"\u00ad", "Ω", "Å", "Å", "ｆｕｌｌ", "x", "i", "I",
+	"\u2126", "\u212b", "\uf900", "\u037e", "\u0387", "\u2000", "한국어", "가", "\U0001d165", "a\U0001d165\u0301", "a\u0301\U0001d165", "a\U0001d16d\U0001d165", "A\U0001d16d\U0001d165",
+	"\u0915\u093f", "\u1e9e", "\u0130", "\u03a3", strings.Repeat("é", 130), strings.Repeat("\u0301", 40),
 }
 
 func randomText(rng *rand.Rand) string {
@@ -229,4 +232,63 @@ func TestWordPieceNoAllocs(t *testing.T) {
 	if len(ids) < 10 {
 		t.Errorf("%d ids: the text was not tokenized", len(ids))
 	}
+}
+
+// mixedTexts are lines of ../shared/bench/gencorpus's mixed corpus with and without
+// non-ASCII characters (a fifth of its lines have some).
+var mixedTexts = []string{
+	"Dear support, Can you change the shipping address on order 6236709 to Málaga? I moved last week. I need an invoice for",
+	"Good morning, The password reset email never arrives at maria.smith6@company.co.uk, I checked spam too. Hi, this is Ahmed Silva from Tokyo (東京). We've had",
+	"São Paulo 📦 (Reuters) - To ensure a seamless transition, … Network",
+	"UPDATE déjà vu 1-Subject: Bush blew take “two” yeshterday we f*cked up",
+	"Please cancel my subscription and refund the last payment of £415.60. I received the wrong item: I ordered the API gateway but got something",
+	"Coupon code SAVE11 is not accepted at checkout, it says 'expired' but your email says it's valid until 12/23/2024. Please",
+	"Please cancel my subscription and refund the last payment of USD 227.62.\nSubject: Re: [Razor-users] Using Razor with",
+	"My order #643471 still hasn't arrived and it's been 20 days. These bank accounts, real estate, stocks and a reduced risk of any CD-ROM or DVD-ROM drive having problems in it, and its",
+	"BREAKING: Except for Marc. A load avg > 100 is always desirable. I WAS FURNISHED WITH VIABLE",
+	"Is there any way to export my data from the API gateway? I'm switching devices. We do not wish to. The password reset email never arrives at sarah.garcia47@outlook.com, I checked",
+}
+
+// BenchmarkHFTokenize tokenizes the mixed corpus's lines with a potion-shaped WordPiece
+// vocabulary (the built-in model's words), against the reference algorithm: MB/s.
+func BenchmarkHFTokenize(b *testing.B) {
+	words := testBuiltin(b)
+	vocab := map[string]int{"[UNK]": 0}
+	for _, w := range append([]string{"##s", "##ing", "##ed", "##a", "##e", "##i", "##o", "##u"}, words.index...) {
+		if _, dup := vocab[w]; !dup && len(vocab) < 29528 && hasLetter(w) || strings.HasPrefix(w, "##") {
+			vocab[w] = len(vocab)
+		}
+	}
+	for _, p := range ".,;:!?'\"()[]{}#@$%&*+-/<=>|~…“”‘’£€" {
+		vocab[string(p)] = len(vocab)
+	}
+	js, err := json.Marshal(map[string]any{"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100, "vocab": vocab})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref := newRefWordPiece(b, `{"normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+		"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": `+string(js)+`}`)
+	var n int64
+	for _, s := range mixedTexts {
+		n += int64(len(s))
+	}
+	ids := make([]int32, 0, 256)
+	b.Run("new", func(b *testing.B) {
+		b.SetBytes(n)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, s := range mixedTexts {
+				ids = ref.tok.tokenize(s, ids[:0])
+			}
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		b.SetBytes(n)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, s := range mixedTexts {
+				ref.tokenize(s)
+			}
+		}
+	})
 }
