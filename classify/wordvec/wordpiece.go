@@ -23,8 +23,11 @@ type pieceTable struct {
 	maxLen int         // the longest key's bytes: no longer substring is looked up
 }
 
+// pieceSlot holds a key's first eight bytes, so that a piece of up to eight bytes (most of
+// them) is compared without reading keys: one cache miss a look-up, not two.
 type pieceSlot struct {
-	h      uint64 // 0: empty (hashes are made odd)
+	k8     uint64 // the key's first eight bytes, little-endian, zero-padded
+	h32    uint32 // the hash's top half, made odd: 0 is an empty slot
 	off, n uint32 // the key is keys[off:off+n]
 	id     int32
 }
@@ -42,6 +45,15 @@ func fnvString(s string) uint64 {
 	return h | 1
 }
 
+// first8 is s's first eight bytes as pieceSlot.k8 holds them.
+func first8(s string) uint64 {
+	var v uint64
+	for i := 0; i < len(s) && i < 8; i++ {
+		v |= uint64(s[i]) << (8 * i)
+	}
+	return v
+}
+
 func newPieceTable(m map[string]int32) *pieceTable {
 	size := 16
 	for size < 2*len(m) {
@@ -52,10 +64,10 @@ func newPieceTable(m map[string]int32) *pieceTable {
 	for k, id := range m {
 		h := fnvString(k)
 		i := t.slot(h)
-		for t.slots[i].h != 0 {
+		for t.slots[i].h32 != 0 {
 			i = (i + 1) & (len(t.slots) - 1)
 		}
-		t.slots[i] = pieceSlot{h: h, off: uint32(len(keys)), n: uint32(len(k)), id: id}
+		t.slots[i] = pieceSlot{k8: first8(k), h32: uint32(h>>32) | 1, off: uint32(len(keys)), n: uint32(len(k)), id: id}
 		keys = append(keys, k...)
 		t.maxLen = max(t.maxLen, len(k))
 	}
@@ -69,15 +81,17 @@ func (t *pieceTable) slot(h uint64) int {
 	return int((h * 0x9E3779B97F4A7C15) >> t.shift)
 }
 
-// get looks key up by its hash (fnvString's, or the same computed incrementally).
-func (t *pieceTable) get(h uint64, key string) (int32, bool) {
+// get looks key up by its hash (fnvString's, or the same computed incrementally) and
+// first eight bytes (first8's).
+func (t *pieceTable) get(h, k8 uint64, key string) (int32, bool) {
 	mask := len(t.slots) - 1
+	h32 := uint32(h>>32) | 1
 	for i := t.slot(h); ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.h == 0 {
+		if s.h32 == 0 {
 			return 0, false
 		}
-		if s.h == h && int(s.n) == len(key) && t.keys[s.off:s.off+s.n] == key {
+		if s.h32 == h32 && s.k8 == k8 && int(s.n) == len(key) && (len(key) <= 8 || t.keys[s.off+8:s.off+s.n] == key[8:]) {
 			return s.id, true
 		}
 	}
@@ -110,6 +124,7 @@ func (w *wordPieceModel) encode(word string, ids []int32) []int32 {
 	}
 	start := len(ids)
 	var hs [hashRun]uint64
+	var k8s [8]uint64 // k8s[i]: first8 of the candidate of i+1 bytes (8 and more: of 8)
 	for pos := 0; pos < len(word); {
 		t := w.vocab
 		if pos > 0 {
@@ -119,10 +134,14 @@ func (w *wordPieceModel) encode(word string, ids []int32) []int32 {
 		// time; the ends it skips fall inside a valid multi-byte rune, where the substring is
 		// not valid UTF-8 and so equals no piece: the first match is the same.
 		lim := min(len(word), pos+t.maxLen)
-		h := uint64(fnvOffset)
+		h, k8 := uint64(fnvOffset), uint64(0)
 		for i := pos; i < lim && i-pos < hashRun; i++ {
 			h = (h ^ uint64(word[i])) * fnvPrime
 			hs[i-pos] = h | 1
+			if i-pos < 8 {
+				k8 |= uint64(word[i]) << (8 * (i - pos))
+				k8s[i-pos] = k8
+			}
 		}
 		found := int32(-1)
 		for end := lim; end > pos; end-- {
@@ -132,7 +151,7 @@ func (w *wordPieceModel) encode(word string, ids []int32) []int32 {
 			} else {
 				h = fnvString(word[pos:end])
 			}
-			if id, ok := t.get(h, word[pos:end]); ok {
+			if id, ok := t.get(h, k8s[min(end-pos, 8)-1], word[pos:end]); ok {
 				found, pos = id, end
 				break
 			}
