@@ -174,7 +174,7 @@ const (
 	bcUpper        // an upper-case letter
 	bcSpace        // ' ', \t, \n, \r: ends a word (with or without clean_text)
 	bcPunct        // ASCII punctuation: a word of its own
-	bcOther        // non-ASCII, or a control character: its word takes the general path
+	bcOther        // non-ASCII, or a control character: its word goes through bertRunes
 )
 
 var bertByteClass = func() (c [256]uint8) {

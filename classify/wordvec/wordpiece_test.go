@@ -101,7 +101,7 @@ var testPieces = []string{
 	"!", ".", ",", "'", "-", "(", ")", "#", "##", "###", "ß", "ss", "σ", "ς", "straße", "naïve", "naive",
 	"über", "uber", "ü", "##ü", "é", "e", "1", "2", "12", "##2", "##1", "refund", "charged", "invoice",
 	"İ", "i̇", "ǅ", "ǆ", "ﬁ", "fi", "\u00a0", "�", "ab\u0301", "🙂", "ÿ", "##ÿ",
-	"한", "##국", "가", "\u1100\u1161", "豈", "\u8c48", "a\U0001d165", ";", "\u00b7", "a\U0001d165\U0001d16d",
+	"한", "##국", "가", "\u1100\u1161", "豈", "\u8c48", "a\U0001d165", ";", "\u00b7", "a\U0001d165\U0001d16d", "s", "u", "α", "क",
 	strings.Repeat("long", 20), strings.Repeat("long", 10), "##" + strings.Repeat("ong", 30), "l",
 	strings.Repeat("q", 95), // the longest piece
 }
@@ -158,7 +158,7 @@ var testFragments = []string{
 	"\u0301", "\u0308", "\u200b", "\ufeff", "\ufffd", "\xff", "\xc3", "\xe4\xbd", "🙂", "👍🏽", "ÿ", "Ÿ", "ǈ",
 	"\u00ad", "Ω", "Å", "Å", "ｆｕｌｌ", "x", "i", "I",
 	"\u2126", "\u212b", "\uf900", "\u037e", "\u0387", "\u2000", "한국어", "가", "\U0001d165", "a\U0001d165\u0301", "a\u0301\U0001d165", "a\U0001d16d\U0001d165", "A\U0001d16d\U0001d165",
-	"\u0915\u093f", "\u1e9e", "\u0130", "\u03a3", strings.Repeat("é", 130), strings.Repeat("\u0301", 40),
+	"\u0915\u093f", "\u1e69", "\u01d6", "\u01d5", "\u1f82", "\u0958", "\u1e9e", "\u0130", "\u03a3", strings.Repeat("é", 130), strings.Repeat("\u0301", 40),
 }
 
 func randomText(rng *rand.Rand) string {
