@@ -132,15 +132,16 @@ func wordPieceConfig(normalizer, preTokenizer string, maxChars int, prefix, unk 
 func wordPieceConfigs() map[string]string {
 	bert := `{"type": "BertPreTokenizer"}`
 	return map[string]string{
-		"potion":         wordPieceConfig(`{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true}`, bert, 100, "##", "[UNK]"),
-		"cased":          wordPieceConfig(`{"type": "BertNormalizer", "lowercase": false}`, bert, 100, "##", "[UNK]"),
-		"raw":            wordPieceConfig(`{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false, "strip_accents": false, "lowercase": true}`, bert, 100, "##", "[UNK]"),
-		"no normalizer":  wordPieceConfig(`null`, bert, 100, "##", "[UNK]"),
-		"short, no unk":  wordPieceConfig(`{"type": "BertNormalizer"}`, bert, 6, "##", "<none>"),
-		"other prefix":   wordPieceConfig(`{"type": "BertNormalizer"}`, bert, 100, "@@", "[UNK]"),
-		"no prefix":      wordPieceConfig(`{"type": "BertNormalizer"}`, bert, 100, "", "[UNK]"),
-		"whitespace":     wordPieceConfig(`{"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Lowercase"}, {"type": "StripAccents"}]}`, `{"type": "Whitespace"}`, 100, "##", "[UNK]"),
-		"sequence split": wordPieceConfig(`{"type": "BertNormalizer"}`, `{"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Punctuation"}]}`, 100, "##", "[UNK]"),
+		"potion":          wordPieceConfig(`{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true}`, bert, 100, "##", "[UNK]"),
+		"cased":           wordPieceConfig(`{"type": "BertNormalizer", "lowercase": false}`, bert, 100, "##", "[UNK]"),
+		"cased, stripped": wordPieceConfig(`{"type": "BertNormalizer", "lowercase": false, "strip_accents": true, "handle_chinese_chars": false}`, bert, 100, "##", "[UNK]"),
+		"raw":             wordPieceConfig(`{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false, "strip_accents": false, "lowercase": true}`, bert, 100, "##", "[UNK]"),
+		"no normalizer":   wordPieceConfig(`null`, bert, 100, "##", "[UNK]"),
+		"short, no unk":   wordPieceConfig(`{"type": "BertNormalizer"}`, bert, 6, "##", "<none>"),
+		"other prefix":    wordPieceConfig(`{"type": "BertNormalizer"}`, bert, 100, "@@", "[UNK]"),
+		"no prefix":       wordPieceConfig(`{"type": "BertNormalizer"}`, bert, 100, "", "[UNK]"),
+		"whitespace":      wordPieceConfig(`{"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Lowercase"}, {"type": "StripAccents"}]}`, `{"type": "Whitespace"}`, 100, "##", "[UNK]"),
+		"sequence split":  wordPieceConfig(`{"type": "BertNormalizer"}`, `{"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Punctuation"}]}`, 100, "##", "[UNK]"),
 	}
 }
 
