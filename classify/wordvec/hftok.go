@@ -22,6 +22,11 @@ type hfTokenizer struct {
 	split     func(string) []string // pre-tokenizer: normalized text -> pieces
 	encode    func(piece string, ids []int32) []int32
 	vocab     map[string]int32
+	// wp is the WordPiece model (nil for Unigram); bert: the normaliser is BERT's (or
+	// none) and the pre-tokeniser BERT's, so bertFast may run, with the normaliser's opts.
+	wp   *wordPieceModel
+	bert bool
+	opts bertOptions
 }
 
 type hfJSON struct {
@@ -75,9 +80,17 @@ func parseHFTokenizer(data []byte) (*hfTokenizer, error) {
 				cont[rest] = id
 			}
 		}
-		t.encode = func(piece string, ids []int32) []int32 {
-			return wordPiece(vocab, cont, maxChars, unk, hasUnk, piece, ids)
+		w := &wordPieceModel{vocab: newPieceTable(vocab), cont: newPieceTable(cont), maxChars: maxChars, unk: unk, hasUnk: hasUnk}
+		for c := range w.punct {
+			w.punct[c] = -1
+			if bertByteClass[c] == bcPunct {
+				if ids := w.encode(string(rune(c)), nil); len(ids) == 1 {
+					w.punct[c] = ids[0]
+				}
+			}
 		}
+		t.wp, t.encode = w, w.encode
+		t.bert, t.opts = bertPipeline(j.Normalizer, j.PreTokenizer)
 	case "Unigram":
 		var entries [][2]json.RawMessage
 		if err := json.Unmarshal(j.Model.Vocab, &entries); err != nil {
@@ -111,48 +124,11 @@ func parseHFTokenizer(data []byte) (*hfTokenizer, error) {
 
 // tokenize returns text's token ids.
 func (t *hfTokenizer) tokenize(text string, ids []int32) []int32 {
+	if t.bert {
+		return t.bertFast(text, ids)
+	}
 	for _, piece := range t.split(t.normalize(text)) {
 		ids = t.encode(piece, ids)
-	}
-	return ids
-}
-
-// wordPiece is the greedy longest-match-first WordPiece of BERT: a word longer than maxChars,
-// or one that cannot be split into vocabulary pieces, is the unknown token. cont holds the
-// continuation pieces without their prefix.
-func wordPiece(vocab, cont map[string]int32, maxChars int, unk int32, hasUnk bool, word string, ids []int32) []int32 {
-	if utf8.RuneCountInString(word) > maxChars {
-		if hasUnk {
-			ids = append(ids, unk)
-		}
-		return ids
-	}
-	start := len(ids)
-	for pos := 0; pos < len(word); {
-		end := len(word)
-		found := int32(-1)
-		for end > pos {
-			m := vocab
-			if pos > 0 {
-				m = cont
-			}
-			if id, ok := m[word[pos:end]]; ok {
-				found = id
-				break
-			}
-			// Step back one rune.
-			_, size := utf8.DecodeLastRuneInString(word[pos:end])
-			end -= size
-		}
-		if found < 0 {
-			ids = ids[:start]
-			if hasUnk {
-				ids = append(ids, unk)
-			}
-			return ids
-		}
-		ids = append(ids, found)
-		pos = end
 	}
 	return ids
 }
@@ -226,6 +202,43 @@ func (u *unigram) encode(piece string, ids []int32) []int32 {
 	return ids
 }
 
+// bertOptions are a BertNormalizer's switches.
+type bertOptions struct{ clean, chinese, strip, lower bool }
+
+func newBertOptions(clean, chinese, strip, lower *bool) bertOptions {
+	o := bertOptions{clean: clean == nil || *clean, chinese: chinese == nil || *chinese, lower: lower == nil || *lower}
+	o.strip = o.lower // strip_accents defaults to the value of lowercase
+	if strip != nil {
+		o.strip = *strip
+	}
+	return o
+}
+
+// bertPipeline reports whether a tokenizer.json's normalizer is BERT's (or none: all
+// switches off) and its pre-tokenizer BERT's, what bertFast reproduces, and the switches.
+func bertPipeline(normalizer, preTokenizer json.RawMessage) (bool, bertOptions) {
+	var p struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(preTokenizer, &p) != nil || p.Type != "BertPreTokenizer" {
+		return false, bertOptions{}
+	}
+	if len(normalizer) == 0 || string(normalizer) == "null" {
+		return true, bertOptions{}
+	}
+	var n struct {
+		Type               string `json:"type"`
+		CleanText          *bool  `json:"clean_text"`
+		HandleChineseChars *bool  `json:"handle_chinese_chars"`
+		StripAccents       *bool  `json:"strip_accents"`
+		Lowercase          *bool  `json:"lowercase"`
+	}
+	if json.Unmarshal(normalizer, &n) != nil || n.Type != "BertNormalizer" {
+		return false, bertOptions{}
+	}
+	return true, newBertOptions(n.CleanText, n.HandleChineseChars, n.StripAccents, n.Lowercase)
+}
+
 // hfNormalizer builds a normalizer from its JSON (null: none).
 func hfNormalizer(raw json.RawMessage) (func(string) string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
@@ -266,15 +279,8 @@ func hfNormalizer(raw json.RawMessage) (func(string) string, error) {
 			return s
 		}, nil
 	case "BertNormalizer":
-		clean := n.CleanText == nil || *n.CleanText
-		chinese := n.HandleChineseChars == nil || *n.HandleChineseChars
-		lower := n.Lowercase == nil || *n.Lowercase
-		// strip_accents defaults to the value of lowercase.
-		strip := lower
-		if n.StripAccents != nil {
-			strip = *n.StripAccents
-		}
-		return func(s string) string { return bertNormalize(s, clean, chinese, strip, lower) }, nil
+		o := newBertOptions(n.CleanText, n.HandleChineseChars, n.StripAccents, n.Lowercase)
+		return func(s string) string { return bertNormalize(s, o.clean, o.chinese, o.strip, o.lower) }, nil
 	case "Lowercase":
 		return strings.ToLower, nil
 	case "NFD":
