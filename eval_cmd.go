@@ -20,7 +20,7 @@ import (
 	"github.com/classer-ai/classer-batch/eval"
 )
 
-const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] [--realtime | --realtime-fit-half] [--held-out] labelled.ndjson
+const evalUsage = `Usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] [--realtime | --realtime-fit-half | --realtime-fit-same] [--held-out] labelled.ndjson
 
 Scores the batch pipeline on lines you labelled ({"text":…,"label":…}, or "labels":[…] in
 multi mode): accuracy, macro-F1, per-label scores, top confusions and calibration; in multi
@@ -33,7 +33,9 @@ took); --resample keeps lines so that the spec's first label is SHARE of them (s
 --realtime sends the lines one by one through the real-time path (/v1/classify, or /v1/tag in
 multi mode) instead; --realtime-fit-half does so with the fit a batch job on the file's even
 lines would keep (a saved classifier's fit), scoring the odd lines; --held-out scores only the
-odd lines with any method, to compare with it.
+odd lines with any method, to compare with it. --realtime-fit-same fits on the odd lines
+themselves: its numbers are --held-out's unless real-time computes a line differently from a
+batch job with the same fit.
 `
 
 // runEval scores the batch pipeline on labelled lines ({"text", "label"} or, in
@@ -54,6 +56,7 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	resample := fs.Float64("resample", 0, "keep lines (drawn by --seed) so that the spec's first label is this share of them")
 	realtime := fs.Bool("realtime", false, "send the lines one by one through the real-time path, without a fitted classifier")
 	fitHalf := fs.Bool("realtime-fit-half", false, "real-time with the fit of a batch run on the even lines; scores the odd lines")
+	fitSame := fs.Bool("realtime-fit-same", false, "real-time with the fit of a batch run on the odd lines themselves, scoring them (equals --held-out unless real-time computes a line differently)")
 	heldOut := fs.Bool("held-out", false, "score only the odd lines (the half --realtime-fit-half scores)")
 	multiSummary := fs.Bool("multi-summary", false, "multi mode: print one line: micro_f1 macro_f1 top1_micro_f1 no_label gold_no_label per_line gold_per_line label_ece label_ece_max tag_ece lines")
 	modelFlags(fs)
@@ -61,10 +64,10 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		return err
 	}
 	if *jobPath == "" || fs.NArg() != 1 {
-		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] [--realtime | --realtime-fit-half] [--held-out] labelled.ndjson")
+		return errors.New("eval: usage: classer-batch eval --job job.json [--config FILE] [--model NAME] [--names-only] [--text-type T] [--reference] [--examples K --seed S] [--add-labels A,B] [--resample SHARE --seed S] [--realtime | --realtime-fit-half | --realtime-fit-same] [--held-out] labelled.ndjson")
 	}
-	if *realtime && *fitHalf {
-		return errors.New("eval: --realtime and --realtime-fit-half are two measurements: give one")
+	if n := btoi(*realtime) + btoi(*fitHalf) + btoi(*fitSame); n > 1 {
+		return errors.New("eval: --realtime, --realtime-fit-half and --realtime-fit-same are different measurements: give one")
 	}
 	spec, err := readJobSpecRaw(*jobPath)
 	if err != nil {
@@ -98,7 +101,7 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		spec.Labels = append(spec.Labels, l)
 	}
 	exampleLines := eval.DrawExamples(golds, spec.Labels, *k, *seed)
-	if *heldOut || *fitHalf {
+	if *heldOut || *fitHalf || *fitSame {
 		// The even lines are the other half (fitted on, or left out): they are not scored.
 		for i := range golds {
 			if i%2 == 0 {
@@ -173,8 +176,15 @@ func runEval(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 	var items []eval.Item
 	var failed int
-	if *realtime || *fitHalf {
-		items, failed, err = realtimeItems(ctx, clf, spec, path, golds, exampleLines, *fitHalf)
+	if *realtime || *fitHalf || *fitSame {
+		fitOn := -1 // the lines the fit is made on: none, the even (0) or the odd (1)
+		switch {
+		case *fitHalf:
+			fitOn = 0
+		case *fitSame:
+			fitOn = 1
+		}
+		items, failed, err = realtimeItems(ctx, clf, spec, path, golds, exampleLines, fitOn)
 	} else {
 		items, failed, err = batchItems(ctx, clf, spec, path, golds, exampleLines, gold, *workers)
 	}
@@ -217,18 +227,20 @@ func batchItems(ctx context.Context, clf classify.Classifier, spec classify.Spec
 }
 
 // realtimeItems answers the scored lines one at a time as a real-time call does
-// (server.Server.model: Compile, or CompileFitted with a saved classifier's fit). With fitHalf
+// (server.Server.model: Compile, or CompileFitted with a saved classifier's fit). With fitOn 0
 // the fit is the one a batch job over the file's even lines keeps (batch.Compile fits exactly
-// as the runner does), so the scored lines are texts it never saw.
+// as the runner does), so the scored (odd) lines are texts it never saw; with fitOn 1 it is the
+// fit of the scored lines themselves, which a batch job over them uses too, so a difference
+// from --held-out is a step real-time skips or does differently, not the data. -1: no fit.
 func realtimeItems(ctx context.Context, clf classify.Classifier, spec classify.Spec, path string, golds map[int][]string,
-	examples map[int]string, fitHalf bool) ([]eval.Item, int, error) {
+	examples map[int]string, fitOn int) ([]eval.Item, int, error) {
 	model, err := clf.Compile(spec)
-	if fitHalf {
-		even := func() (io.ReadCloser, error) {
+	if fitOn >= 0 {
+		half := func() (io.ReadCloser, error) {
 			pr, pw := io.Pipe()
 			go func() {
 				pw.CloseWithError(eachLine(path, func(i int, line []byte) error {
-					if _, drawn := examples[i]; drawn || i%2 != 0 {
+					if _, drawn := examples[i]; drawn || i%2 != fitOn {
 						return nil
 					}
 					_, err := pw.Write(append(line, '\n'))
@@ -237,7 +249,7 @@ func realtimeItems(ctx context.Context, clf classify.Classifier, spec classify.S
 			}()
 			return pr, nil
 		}
-		model, err = batch.Compile(ctx, clf, spec, even, batch.Limits{})
+		model, err = batch.Compile(ctx, clf, spec, half, batch.Limits{})
 	}
 	if err != nil {
 		return nil, 0, err
@@ -385,4 +397,12 @@ func runReference(path string, spec classify.Spec, golds map[int][]string, examp
 		return rep.WriteSummary(stdout, false)
 	}
 	return rep.Write(stdout, 10)
+}
+
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

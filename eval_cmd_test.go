@@ -101,6 +101,47 @@ func TestEvalMultiAndRealtime(t *testing.T) {
 	}
 }
 
+// TestEvalRealtimeFitSame: real-time with the fit of the very lines it scores answers them as
+// the batch pipeline on those lines does (--held-out), in single and multi mode, so that
+// --realtime-fit-half against --held-out measures only what the fit did not see (issue 24
+// item 5). The same lines without the fit score otherwise, or the equality proves nothing.
+func TestEvalRealtimeFitSame(t *testing.T) {
+	dir := t.TempDir()
+	single, singleData := writeLabelled(t, dir)
+	multi := filepath.Join(dir, "m.job.json")
+	multiData := filepath.Join(dir, "m.ndjson")
+	os.WriteFile(multi, []byte(`{"labels":["billing","technical","other"],"descriptions":{"billing":"invoices, payments, charges and refunds","technical":"software bugs, errors and crashes"},"mode":"multi"}`), 0o600)
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "{\"text\":\"please refund the duplicate payment on invoice %d\",\"labels\":[\"billing\"]}\n", i)
+		fmt.Fprintf(&b, "{\"text\":\"the software shows error %d and crashes after I paid\",\"labels\":[\"technical\",\"billing\"]}\n", i)
+		fmt.Fprintf(&b, "{\"text\":\"what a lovely sunny afternoon in the park %d\",\"labels\":[\"other\"]}\n", i)
+	}
+	os.WriteFile(multiData, []byte(b.String()), 0o600)
+	for _, c := range []struct{ job, data, summary string }{{single, singleData, "--summary"}, {multi, multiData, "--multi-summary"}} {
+		summary := func(args ...string) string {
+			t.Helper()
+			var out bytes.Buffer
+			args = append(append([]string{"eval", "--job", c.job, c.summary}, args...), c.data)
+			if err := run(context.Background(), args, nil, nil, &out, io.Discard); err != nil {
+				t.Fatalf("%s: %v", args, err)
+			}
+			return out.String()
+		}
+		batch, same := summary("--held-out"), summary("--realtime-fit-same")
+		if same != batch {
+			t.Errorf("%s: real-time with the scored lines' fit %q, batch on them %q", c.job, same, batch)
+		}
+		if unfitted := summary("--realtime", "--held-out"); unfitted == batch {
+			t.Errorf("%s: real-time without a fit %q is the batch's too: the check proves nothing", c.job, unfitted)
+		}
+	}
+	err := run(context.Background(), []string{"eval", "--job", single, "--realtime-fit-half", "--realtime-fit-same", singleData}, nil, nil, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("--realtime-fit-half with --realtime-fit-same should fail")
+	}
+}
+
 // TestEvalScript runs scripts/eval.sh on a small set and checks the table it writes.
 func TestEvalScript(t *testing.T) {
 	dir := t.TempDir()

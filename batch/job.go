@@ -123,11 +123,15 @@ func SpecHash(spec classify.Spec) string {
 	return hex.EncodeToString(h[:])
 }
 
-// FitHash identifies what a corpus fit depends on: the spec without its threshold, which
-// only filters multi-label answers (a saved classifier's fit serves real-time calls with
-// their own threshold).
+// FitHash identifies the real-time calls a saved classifier's corpus fit serves: the spec
+// without its threshold, which only filters multi-label answers (calls have their own), and
+// without its text_type. A fit depends on the job's text_type, but real-time scoring reads a
+// text_type only through a fit (Compile ignores it), so a call naming the classifier without
+// the text_type its last job was given would otherwise answer with no fit at all, worse on
+// every count than with that job's (issue 24 item 5).
 func FitHash(spec classify.Spec) string {
 	spec.Threshold = nil
+	spec.TextType = ""
 	return SpecHash(spec)
 }
 

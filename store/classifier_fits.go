@@ -24,7 +24,7 @@ import (
 type ClassifierFit struct {
 	Job string `json:"job"`
 	// For is batch.FitHash of the job's spec: a real-time call uses the fit only for the
-	// same labels, texts, mode and model (its threshold may differ).
+	// same labels, texts, mode and model (its threshold and text_type may differ).
 	For string    `json:"for"`
 	At  time.Time `json:"at"`
 	// Bytes is the state's size, for display.
