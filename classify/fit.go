@@ -578,6 +578,25 @@ func (f *fitted) calibrate(words WordVectors, rs []fitRow) {
 		}
 	}
 	f.exhaustive = exhaustiveLabels(f.calib, f.catchAll, col)
+	if !f.exhaustive {
+		return
+	}
+	// Covered (so no catch-all): calibrate each label again, on its logit less the text's
+	// mean logit (multicalib.go, lineMean).
+	f.lineCentred = true
+	means := make([]float64, len(rs))
+	for i := range means {
+		for l := range f.nl {
+			lg[l] = col[l][i]
+		}
+		means[i] = lineMean(lg)
+	}
+	for l := range f.nl {
+		for i, m := range means {
+			col[l][i] -= m
+		}
+		f.calib[l] = calibrateLabel(col[l])
+	}
 }
 
 // absentLabels returns the logit offsets (fitted.bias) that take out the labels of a
