@@ -312,7 +312,9 @@ func lengthSample(n int) ([]string, []int) {
 // less the text's mean logit, so that what a text's logits share (here its length) does not
 // decide its labels: on a corpus of one topic a text at lengths from 4 to 60 words, the
 // shortest third gets its own topic (0.71 of them calibrated on the logits themselves) without
-// collecting many labels. A fit that is not exhaustive is not centred.
+// collecting many labels (1.48 a text where a clearly separated label kept the fixed sigmoid,
+// which on centred logits gives a text every label above its mean). A fit that is not
+// exhaustive is not centred.
 func TestMultiFitLineCentred(t *testing.T) {
 	b := testBuiltin(t)
 	spec := Spec{Labels: []string{"sports", "politics", "cooking", "music"}, Mode: ModeMulti}
@@ -342,8 +344,8 @@ func TestMultiFitLineCentred(t *testing.T) {
 		}
 	}
 	t.Logf("shortest third: %.0f texts, %.2f labels a text, its topic among them %.2f", n, labels/n, right/n)
-	if right/n < 0.85 || labels/n > 1.6 {
-		t.Fatalf("shortest third: topic among the labels %.2f, %.2f labels a text: want ≥ 0.85 and ≤ 1.6", right/n, labels/n)
+	if right/n < 0.8 || labels/n > 1.3 {
+		t.Fatalf("shortest third: topic among the labels %.2f, %.2f labels a text: want ≥ 0.8 and ≤ 1.3", right/n, labels/n)
 	}
 	if _, f := fitState(t, b, spec, overlapSample(900)); f.exhaustive || f.lineCentred {
 		t.Fatalf("half the texts about none of the labels: exhaustive %v, line-centred %v, want neither", f.exhaustive, f.lineCentred)

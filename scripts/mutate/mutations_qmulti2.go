@@ -12,6 +12,13 @@ func init() {
 			tests: []string{"classify:TestMultiFitLineCentred"},
 		},
 		{
+			name:  "a line-centred fit never keeps the fixed sigmoid",
+			file:  "classify/fit.go",
+			old:   "f.calib[l] = fitMixture(col[l])",
+			new:   "f.calib[l] = calibrateLabel(col[l])",
+			tests: []string{"classify:TestMultiFitLineCentred"},
+		},
+		{
 			name:  "a line-centred fit answers on line-centred logits",
 			file:  "classify/fitted.go",
 			old:   "shift = lineMean(logit)",
