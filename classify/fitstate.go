@@ -12,8 +12,8 @@ import (
 var ErrFitState = errors.New("fit state")
 
 // State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt,
-// 4 bias, 8 calibration, 16 pairs, 32 exhaustive, 128 line-centred calibration) | uint32 words | d float32 centre | nl*d float32 protos |
-// [nl*d float32 alt, with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl
+// 4 bias, 8 calibration, 16 pairs, 32 exhaustive, 128 line-centred calibration) | uint32 words |
+// d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl
 // float32 bias, with flag 4] | [nl × 5 float32 mixture (pi, mu0, sd0, mu1, sd1), with flag 8] |
 // [nl int32 negates, with flag 16] | words × (uvarint len, bytes) | words*nl int8. (A state
 // without flags 4, 8 or 16, written before absent labels, calibration or pairs existed, still
