@@ -42,7 +42,9 @@ import (
 //  5. Calibration (multi mode, a sample of multiCalibMinTexts or more): each label's fitted
 //     logit over the sample is modelled as a mixture of the texts it applies to and the rest,
 //     and a text's confidence is its posterior under it (multicalib.go); a label whose logit
-//     already separates its texts clearly (multiCalibMaxSep) keeps the sigmoid.
+//     already separates its texts clearly (multiCalibMaxSep) keeps the sigmoid. Where the
+//     labels cover the sample (exhaustiveLabels), the mixtures are of each logit less the
+//     text's mean logit, always mixtures (lineMean).
 //
 // A spec's examples join the sample with their given label (fitExampleWeight each) and their
 // centroid joins their label's prototype. Confidence is softmax(temp·logit) at the chosen
@@ -578,6 +580,27 @@ func (f *fitted) calibrate(words WordVectors, rs []fitRow) {
 		}
 	}
 	f.exhaustive = exhaustiveLabels(f.calib, f.catchAll, col)
+	if !f.exhaustive {
+		return
+	}
+	// Covered (so no catch-all): calibrate each label again, on its logit less the text's
+	// mean logit (multicalib.go, lineMean).
+	f.lineCentred = true
+	means := make([]float64, len(rs))
+	for i := range means {
+		for l := range f.nl {
+			lg[l] = col[l][i]
+		}
+		means[i] = lineMean(lg)
+	}
+	for l := range f.nl {
+		for i, m := range means {
+			col[l][i] -= m
+		}
+		// Always the mixture: logit 0 is now the text's mean, not the student's boundary,
+		// and the fixed sigmoid (calibrateLabel) would give a text every label above it.
+		f.calib[l] = fitMixture(col[l])
+	}
 }
 
 // absentLabels returns the logit offsets (fitted.bias) that take out the labels of a

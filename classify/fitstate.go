@@ -12,8 +12,8 @@ import (
 var ErrFitState = errors.New("fit state")
 
 // State format (little-endian): "CBF3" | uint32 nl | uint32 d | uint32 flags (1 multi, 2 alt,
-// 4 bias, 8 calibration, 16 pairs, 32 exhaustive) | uint32 words | d float32 centre | nl*d float32 protos |
-// [nl*d float32 alt, with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl
+// 4 bias, 8 calibration, 16 pairs, 32 exhaustive, 128 line-centred calibration) | uint32 words |
+// d float32 centre | nl*d float32 protos | [nl*d float32 alt, with flag 2] | nl uint8 catch-all | nl float32 wscale | float32 temp | [nl
 // float32 bias, with flag 4] | [nl × 5 float32 mixture (pi, mu0, sd0, mu1, sd1), with flag 8] |
 // [nl int32 negates, with flag 16] | words × (uvarint len, bytes) | words*nl int8. (A state
 // without flags 4, 8 or 16, written before absent labels, calibration or pairs existed, still
@@ -44,6 +44,9 @@ func encodeFit(f *fitted) []byte {
 	}
 	if f.exhaustive {
 		flags |= 32
+	}
+	if f.lineCentred {
+		flags |= 128
 	}
 	u32(uint32(f.nl))
 	u32(uint32(f.d))
@@ -90,6 +93,7 @@ func decodeFit(s []byte) (*fitted, error) {
 	flags := u32()
 	f.multi = flags&1 != 0
 	f.exhaustive = flags&32 != 0
+	f.lineCentred = flags&128 != 0
 	nw := int(u32())
 	if f.nl <= 0 || f.nl > MaxLabels || f.d <= 0 || f.d > 4096 || nw < 0 || nw*f.nl > fitMaxWeights {
 		return nil, bad

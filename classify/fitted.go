@@ -38,6 +38,9 @@ type fitted struct {
 	// exhaustive: multi mode, the calibrated labels cover the corpus (exhaustiveLabels), so
 	// each text's confidences are conditioned on its having at least one of them.
 	exhaustive bool
+	// lineCentred: exhaustive, and calib is of each logit less the text's mean logit
+	// (lineMean; a state without it was calibrated on the logits themselves).
+	lineCentred bool
 }
 
 // fitScratch is the per-call scratch space of logits, so that classifying allocates nothing
@@ -270,8 +273,13 @@ func (f *fitted) multiResult(labels []string, logit []float64, threshold float64
 func (f *fitted) multiConfidences(logit []float64) []float64 {
 	out := make([]float64, len(logit))
 	if f.prep != nil {
+		shift := 0.0
+		if f.lineCentred {
+			shift = lineMean(logit)
+		}
 		for l, x := range logit {
 			if !f.catchAll[l] {
+				x -= shift
 				out[l] = f.prep[l].posterior(x)
 			}
 		}

@@ -213,6 +213,15 @@ func exhaustiveLabels(calib []mixture, catchAll []bool, col [][]float64) bool {
 	return sum >= multiExhaustiveLabels*float64(len(col[0]))
 }
 
+// lineMean is the mean of a text's logits: what lineCentred fits take out of each.
+func lineMean(logit []float64) float64 {
+	var s float64
+	for _, x := range logit {
+		s += x
+	}
+	return s / float64(len(logit))
+}
+
 // atLeastOne conditions the confidences of the specific labels of a text on its having at
 // least one of them (an exhaustive fit): each becomes p / (1 − Π(1 − p)), treating the labels
 // as independent. A text that one label fits clearly keeps nearly its confidences; one that
