@@ -227,18 +227,22 @@ func lineMean(logit []float64) float64 {
 // as independent. A text that one label fits clearly keeps nearly its confidences; one that
 // fits none clearly has them all raised in proportion, its likeliest label most.
 func atLeastOne(conf []float64, catchAll []bool) {
-	none := 1.0
+	// 1 − Π(1 − p) in logs: with every p tiny (a text far below all its labels' texts), the
+	// plain product rounds to 1 and the difference to a few ulps, and a confidence divided by
+	// it came out above 1.
+	logNone := 0.0
 	for l, c := range conf {
 		if !catchAll[l] {
-			none *= 1 - c
+			logNone += math.Log1p(-c)
 		}
 	}
-	if none >= 1 {
+	some := -math.Expm1(logNone)
+	if some <= 0 {
 		return // no label has any chance: nothing to condition on
 	}
 	for l := range conf {
 		if !catchAll[l] {
-			conf[l] /= 1 - none
+			conf[l] = min(1, conf[l]/some)
 		}
 	}
 }

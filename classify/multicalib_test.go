@@ -351,3 +351,23 @@ func TestMultiFitLineCentred(t *testing.T) {
 		t.Fatalf("half the texts about none of the labels: exhaustive %v, line-centred %v, want neither", f.exhaustive, f.lineCentred)
 	}
 }
+
+// TestAtLeastOneTinyConfidences: a text far below every label's texts has confidences near
+// 1e-16; conditioned on having at least one label they must keep their ratio and stay
+// probabilities (the plain product 1 − Π(1 − p) rounds to an ulp and gave 1.44).
+func TestAtLeastOneTinyConfidences(t *testing.T) {
+	for _, tc := range []struct{ in, want []float64 }{
+		{[]float64{1.6e-16, 0, 0}, []float64{1, 0, 0}},
+		{[]float64{1e-16, 3e-16, 0}, []float64{0.25, 0.75, 0}},
+		{[]float64{0.5, 0.5, 0}, []float64{2.0 / 3, 2.0 / 3, 0}},
+	} {
+		got := slices.Clone(tc.in)
+		atLeastOne(got, []bool{false, false, false})
+		for i := range got {
+			if math.Abs(got[i]-tc.want[i]) > 1e-9 {
+				t.Errorf("atLeastOne(%v) = %v, want %v", tc.in, got, tc.want)
+				break
+			}
+		}
+	}
+}
