@@ -8,6 +8,16 @@ import (
 	"testing"
 )
 
+// deskTopics are the texts of the saved-classifier tests' jobs: billing, technical support
+// and sales tickets, each with a number.
+var deskTopics = []string{
+	"please refund the duplicate charge on invoice %d",
+	"the app crashes with error %d when I log in",
+	"can I get a quote for %d more seats on the enterprise plan",
+	"my card was billed twice for order %d",
+	"the export to PDF produces an empty file since version %d",
+}
+
 // TestSavedClassifierKeepsFit: a batch job created with a saved classifier leaves its corpus
 // fit with that version, and real-time calls naming the classifier then answer every text as
 // the job did (label and confidence), not as the spec alone does; a call whose spec the fit
@@ -17,13 +27,7 @@ func TestSavedClassifierKeepsFit(t *testing.T) {
 	if r := e.call(t, "POST", "/v1/classifiers", e.keyA, `{"name":"desk","labels":["billing","technical support","sales"]}`); r.status != http.StatusCreated {
 		t.Fatalf("save: %d %s", r.status, r.raw)
 	}
-	topics := []string{
-		"please refund the duplicate charge on invoice %d",
-		"the app crashes with error %d when I log in",
-		"can I get a quote for %d more seats on the enterprise plan",
-		"my card was billed twice for order %d",
-		"the export to PDF produces an empty file since version %d",
-	}
+	topics := deskTopics
 	var input strings.Builder
 	var texts []string
 	for i := range 40 {
@@ -45,15 +49,7 @@ func TestSavedClassifierKeepsFit(t *testing.T) {
 		_, before[i], _ = classify(text)
 	}
 
-	created := e.createJob(t, e.keyA, `{"classifier":"desk"}`)
-	id := created.str("job_id")
-	if r := e.upload(t, created, input.String(), nil); r.status != http.StatusNoContent {
-		t.Fatalf("upload: %d %s", r.status, r.raw)
-	}
-	if r := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""); r.status != http.StatusAccepted {
-		t.Fatalf("start: %d %s", r.status, r.raw)
-	}
-	e.waitStatus(t, e.keyA, id, "completed")
+	id := e.completedJob(t, e.keyA, `{"classifier":"desk"}`, input.String())
 	if r := e.call(t, "GET", "/v1/classifiers/desk", e.keyA, ""); r.str("fitted_by_job") != id {
 		t.Fatalf("classifier after the job: %s, want fitted_by_job %s", r.raw, id)
 	}
@@ -93,15 +89,7 @@ func TestSavedClassifierKeepsFit(t *testing.T) {
 	if r := e.call(t, "POST", "/v1/classifiers", e.keyA, `{"name":"tags","labels":["billing","technical support","sales","other"],"mode":"multi"}`); r.status != http.StatusCreated {
 		t.Fatalf("save: %d %s", r.status, r.raw)
 	}
-	created = e.createJob(t, e.keyA, `{"classifier":"tags","threshold":0.99}`)
-	id = created.str("job_id")
-	if r := e.upload(t, created, input.String(), nil); r.status != http.StatusNoContent {
-		t.Fatalf("upload: %d %s", r.status, r.raw)
-	}
-	if r := e.call(t, "POST", "/v1/batch/"+id+"/start", e.keyA, ""); r.status != http.StatusAccepted {
-		t.Fatalf("start: %d %s", r.status, r.raw)
-	}
-	e.waitStatus(t, e.keyA, id, "completed")
+	id = e.completedJob(t, e.keyA, `{"classifier":"tags","threshold":0.99}`, input.String())
 	for _, line := range strings.Split(strings.TrimSpace(e.downloadResults(t, e.keyA, id)), "\n") {
 		var res struct {
 			Index  int               `json:"index"`
@@ -124,5 +112,41 @@ func TestSavedClassifierKeepsFit(t *testing.T) {
 	r = e.call(t, "POST", "/v1/tag", e.keyA, fmt.Sprintf(`{"classifier":"tags","text":%q,"threshold":0.5}`, texts[2]))
 	if labels := r.body["labels"].([]any); len(labels) == 0 || labels[0].(map[string]any)["confidence"].(float64) >= 0.99 {
 		t.Fatalf("/v1/tag %q at 0.5: %s; want a label under 0.99, or the check above proves nothing", texts[2], r.raw)
+	}
+}
+
+// TestSavedClassifierFitAnyTextType: a job given its own text_type next to a saved classifier
+// (which has none) still leaves a fit that real-time calls naming the classifier use, without
+// the text_type: they answer every text as the job did. Real-time scoring reads a text_type
+// only through a fit, so without this they would answer with the spec alone. Issue 24 item 5.
+func TestSavedClassifierFitAnyTextType(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	if r := e.call(t, "POST", "/v1/classifiers", e.keyA, `{"name":"desk","labels":["billing","technical support","sales"]}`); r.status != http.StatusCreated {
+		t.Fatalf("save: %d %s", r.status, r.raw)
+	}
+	var input strings.Builder
+	var texts []string
+	for i := range 40 {
+		text := fmt.Sprintf(deskTopics[i%4], i)
+		texts = append(texts, text)
+		fmt.Fprintf(&input, "{\"text\":%q}\n", text)
+	}
+	id := e.completedJob(t, e.keyA, `{"classifier":"desk","text_type":"customer support tickets"}`, input.String())
+	if r := e.call(t, "GET", "/v1/classifiers/desk", e.keyA, ""); r.str("fitted_by_job") != id {
+		t.Fatalf("classifier after the job: %s, want fitted_by_job %s", r.raw, id)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(e.downloadResults(t, e.keyA, id)), "\n") {
+		var res struct {
+			Index      int     `json:"index"`
+			Label      string  `json:"label"`
+			Confidence float64 `json:"confidence"`
+		}
+		if err := json.Unmarshal([]byte(line), &res); err != nil {
+			t.Fatalf("result line %q: %v", line, err)
+		}
+		r := e.call(t, "POST", "/v1/classify", e.keyA, fmt.Sprintf(`{"classifier":"desk","text":%q,"cache":false}`, texts[res.Index]))
+		if r.status != 200 || r.str("label") != res.Label || r.num("confidence") != res.Confidence {
+			t.Fatalf("real-time %q: %d %s, the job said %s %v", texts[res.Index], r.status, r.raw, res.Label, res.Confidence)
+		}
 	}
 }
