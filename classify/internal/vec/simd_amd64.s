@@ -426,20 +426,21 @@ store512:
 	VZEROUPPER
 	RET
 
-// func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int)
-// nb[l] = the sum, over i < n with k = slot[rows[i]] >= 0, of w[k*nl+l], for l < nl&^7: the
-// student's per-label sums of int8 weights. The sums are of small integers, exact in int32
-// and in float32 alike, so the int32 accumulators (four groups of eight labels per pass over
-// the rows, in registers) give the scalar float32 loop's values.
-TEXT ·SumSlotRowsInt8AVX2(SB), NOSPLIT, $0-48
+// func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int, ng int)
+// nb[l] = the sum, over i < n with k = slot[rows[i]] >= 0, of w[k*nl+l], for l < ng (a
+// multiple of 8): the student's per-label sums of int8 weights. The sums are of small
+// integers, exact in int32 and in float32 alike, so the int32 accumulators (four groups of
+// eight labels per pass over the rows, in registers) give the scalar float32 loop's values.
+// With ng > nl the last group reads ng-nl bytes past each row (the next row's, or past w's
+// end: the caller pads w) and its lanes from nl on are not the label sums.
+TEXT ·SumSlotRowsInt8AVX2(SB), NOSPLIT, $0-56
 	MOVQ nb+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ nl+16(FP), DX
 	MOVQ slot+24(FP), R8
 	MOVQ rows+32(FP), R9
 	MOVQ n+40(FP), CX
-	MOVQ DX, R14
-	ANDQ $~7, R14        // labels to do
+	MOVQ ng+48(FP), R14  // labels to do
 	XORQ R10, R10        // first label of the current group
 ssgroup:
 	MOVQ R14, AX
