@@ -542,7 +542,7 @@ func fitRun(ctx context.Context, src VectorSource, spec Spec, sample []string, n
 // quantise stores the student's weights W (V words × nl labels) as int8 per label.
 func (f *fitted) quantise(W []float64, V int) {
 	nl := f.nl
-	f.w = make([]int8, V*nl)
+	f.w = newStudentWeights(V * nl)
 	for l := range nl {
 		var mx float64
 		for k := range V {

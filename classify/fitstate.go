@@ -168,7 +168,7 @@ func decodeFit(s []byte) (*fitted, error) {
 	if len(s) != nw*f.nl {
 		return nil, bad
 	}
-	f.w = make([]int8, nw*f.nl)
+	f.w = newStudentWeights(nw * f.nl)
 	for i := range f.w {
 		f.w[i] = int8(s[i])
 	}

@@ -27,7 +27,7 @@ type fitted struct {
 	negates []int32
 	words   []string  // the student's vocabulary
 	wscale  []float32 // nl: dequantises w
-	w       []int8    // len(words)×nl, word-major
+	w       []int8    // len(words)×nl, word-major, with studentPad bytes of capacity past its end
 	// Built by compile: slot maps a model row to its index in words, or -1; protosT and altT
 	// are protos and alt transposed for dotColsAVX2 (nil without AVX2).
 	slot    []int32
@@ -52,8 +52,16 @@ type fitScratch struct {
 }
 
 func (f *fitted) scratch() *fitScratch {
-	return &fitScratch{x: make([]float32, f.d), raw: make([]float32, max(f.stride, f.nl)), nb: make([]float32, f.nl)}
+	return &fitScratch{x: make([]float32, f.d), raw: make([]float32, max(f.stride, f.nl)), nb: make([]float32, (f.nl+7)&^7)}
 }
+
+// studentPad is the capacity a fitted's w has past its end (newStudentWeights), so that
+// SumSlotRowsInt8AVX2 can sum the labels past the last full group of eight (all of them at 3
+// labels) in its eight lanes: the last row's read runs up to 7 bytes past w.
+const studentPad = 7
+
+// newStudentWeights returns a fitted's w for n weights.
+func newStudentWeights(n int) []int8 { return make([]int8, n, n+studentPad) }
 
 // logits writes the fitted logit of every label for a text with unit vector v (the model rows
 // of its known words in rows) into out, leaving the centred text vector in sc.x.
@@ -97,9 +105,14 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 	}
 	nb := sc.nb
 	l0 := 0 // labels below l0 are summed by the kernel, in registers over all the rows
-	if vec.UseAVX2 && nl >= 8 {
-		l0 = nl &^ 7
-		vec.SumSlotRowsInt8AVX2(&nb[0], &f.w[0], nl, &f.slot[0], &rows[0], len(rows))
+	if ng := nl &^ 7; vec.UseAVX2 {
+		if cap(f.w)-len(f.w) >= studentPad {
+			ng = (nl + 7) &^ 7
+		}
+		if ng > 0 {
+			l0 = min(ng, nl)
+			vec.SumSlotRowsInt8AVX2(&nb[0], &f.w[0], nl, &f.slot[0], &rows[0], len(rows), ng)
+		}
 	}
 	if l0 < nl {
 		clear(nb[l0:])

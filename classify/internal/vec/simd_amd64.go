@@ -41,7 +41,7 @@ var UseAVX512 = cpu.X86.HasAVX512F
 func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float32, n int)
 
 //go:noescape
-func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int)
+func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int, ng int)
 
 //go:noescape
 func DotColsAVX512(v *float32, pt *float32, d int, stride int, out *float32)

@@ -426,20 +426,22 @@ store512:
 	VZEROUPPER
 	RET
 
-// func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int)
-// nb[l] = the sum, over i < n with k = slot[rows[i]] >= 0, of w[k*nl+l], for l < nl&^7: the
-// student's per-label sums of int8 weights. The sums are of small integers, exact in int32
-// and in float32 alike, so the int32 accumulators (four groups of eight labels per pass over
-// the rows, in registers) give the scalar float32 loop's values.
-TEXT ·SumSlotRowsInt8AVX2(SB), NOSPLIT, $0-48
+// func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int, ng int)
+// nb[l] = the sum, over i < n with k = slot[rows[i]] >= 0, of w[k*nl+l], for l < ng (a
+// multiple of 8): the student's per-label sums of int8 weights. The sums are of small
+// integers, exact in int32 and in float32 alike, so the int32 accumulators (four groups of
+// eight labels per pass over the rows, then the last one to three groups in one more pass,
+// in registers) give the scalar float32 loop's values.
+// With ng > nl the last group reads ng-nl bytes past each row (the next row's, or past w's
+// end: the caller pads w) and its lanes from nl on are not the label sums.
+TEXT ·SumSlotRowsInt8AVX2(SB), NOSPLIT, $0-56
 	MOVQ nb+0(FP), DI
 	MOVQ w+8(FP), SI
 	MOVQ nl+16(FP), DX
 	MOVQ slot+24(FP), R8
 	MOVQ rows+32(FP), R9
 	MOVQ n+40(FP), CX
-	MOVQ DX, R14
-	ANDQ $~7, R14        // labels to do
+	MOVQ ng+48(FP), R14  // labels to do
 	XORQ R10, R10        // first label of the current group
 ssgroup:
 	MOVQ R14, AX
@@ -483,9 +485,13 @@ ssquadstore:
 	ADDQ $32, R10
 	JMP ssgroup
 ssone:
+	// The last 8, 16 or 24 labels (R12), in one pass over the rows.
 	CMPQ AX, $8
 	JL ssdone
-	VPXOR Y0, Y0, Y0
+	MOVQ AX, R12
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
 	XORQ R11, R11
 ssoneloop:
 	CMPQ R11, CX
@@ -498,14 +504,28 @@ ssoneloop:
 	IMULQ DX, AX
 	ADDQ SI, AX
 	ADDQ R10, AX
-	VPMOVSXBD 0(AX), Y4
-	VPADDD Y4, Y0, Y0
+	VPMOVSXBD 0(AX), Y11
+	VPADDD Y11, Y8, Y8
+	CMPQ R12, $16
+	JL ssoneloop
+	VPMOVSXBD 8(AX), Y12
+	VPADDD Y12, Y9, Y9
+	CMPQ R12, $24
+	JL ssoneloop
+	VPMOVSXBD 16(AX), Y13
+	VPADDD Y13, Y10, Y10
 	JMP ssoneloop
 ssonestore:
-	VCVTDQ2PS Y0, Y0
-	VMOVUPS Y0, 0(DI)(R10*4)
-	ADDQ $8, R10
-	JMP ssgroup
+	VCVTDQ2PS Y8, Y8
+	VMOVUPS Y8, 0(DI)(R10*4)
+	CMPQ R12, $16
+	JL ssdone
+	VCVTDQ2PS Y9, Y9
+	VMOVUPS Y9, 32(DI)(R10*4)
+	CMPQ R12, $24
+	JL ssdone
+	VCVTDQ2PS Y10, Y10
+	VMOVUPS Y10, 64(DI)(R10*4)
 ssdone:
 	VZEROUPPER
 	RET

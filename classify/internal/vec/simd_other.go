@@ -25,7 +25,7 @@ func SumRows96Int8AVX512(v *float32, q *int8, stride int, rows *int32, f *float3
 	panic("no AVX-512")
 }
 
-func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int) {
+func SumSlotRowsInt8AVX2(nb *float32, w *int8, nl int, slot *int32, rows *int32, n int, ng int) {
 	panic("no AVX2")
 }
 
