@@ -26,12 +26,5 @@ func init() {
 			new:   "f.exhaustive = false",
 			tests: []string{"classify:TestMultiFitExhaustive"},
 		},
-		{
-			name:  "/v1/tag without a fit gives only labels near the text's best one",
-			file:  "classify/realtime.go",
-			old:   "centre := max(multiCenter, best-multiNearBest)",
-			new:   "centre := multiCenter",
-			tests: []string{"classify:TestTagNearBest"},
-		},
 	}...)
 }
