@@ -1,8 +1,8 @@
 package main
 
 // Issue 24 item 4: a multi-label fit whose labels cover its corpus conditions each text's
-// confidences on its having at least one label; /v1/tag without a fit keeps the labels near
-// the best one.
+// confidences on its having at least one label (the /v1/tag entry moved to mutations_qtag.go
+// with the rule it guarded).
 func init() {
 	mutations = append(mutations, []mutation{
 		{
