@@ -1,8 +1,8 @@
 package main
 
 // Issue 24 item 4: a multi-label fit whose labels cover its corpus conditions each text's
-// confidences on its having at least one label; /v1/tag without a fit keeps the labels near
-// the best one.
+// confidences on its having at least one label (the /v1/tag entry moved to mutations_qtag.go
+// with the rule it guarded).
 func init() {
 	mutations = append(mutations, []mutation{
 		{
@@ -25,13 +25,6 @@ func init() {
 			old:   "f.exhaustive = flags&32 != 0",
 			new:   "f.exhaustive = false",
 			tests: []string{"classify:TestMultiFitExhaustive"},
-		},
-		{
-			name:  "/v1/tag without a fit gives only labels near the text's best one",
-			file:  "classify/realtime.go",
-			old:   "centre := max(multiCenter, best-multiNearBest)",
-			new:   "centre := multiCenter",
-			tests: []string{"classify:TestTagNearBest"},
 		},
 	}...)
 }
