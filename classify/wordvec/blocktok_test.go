@@ -41,8 +41,9 @@ var blockPieces = []string{"a", "Z", "7", "0", "-", ".", ",", ":", "/", "'", "â€
 
 // TestBlockKeysAgree: blockKeys gives every text the tokens, keys, hashes and tags that
 // scanKeys gives it (whose tokens TestKeysAgreeWithNext ties to next), with the AVX2 and the
-// Go byte classes, on generated texts of 0 to ~600 bytes (across the 32- and 64-byte blocks)
-// built from blockPieces, and on each prefix of a few long ones.
+// Go byte classes, on generated texts of 0 to ~1,000 bytes (across the 32- and 64-byte blocks)
+// built from blockPieces, on each prefix and suffix of a few longer ones, and on texts of up to
+// blockMax bytes.
 func TestBlockKeysAgree(t *testing.T) {
 	m := testBuiltin(t)
 	r := rand.New(rand.NewPCG(23, 6))
@@ -75,6 +76,15 @@ func TestBlockKeysAgree(t *testing.T) {
 				check(s[:i])
 				check(s[i:])
 			}
+		}
+		// The longest texts blockKeys takes fill its scratch arrays.
+		var b strings.Builder
+		for b.Len() < blockMax {
+			b.WriteString(blockPieces[r.IntN(len(blockPieces))])
+		}
+		for _, n := range []int{blockMax, blockMax - 1, blockMax - 31, blockMax - 64} {
+			check(b.String()[:n])
+			check(b.String()[b.Len()-n:])
 		}
 	}
 }
