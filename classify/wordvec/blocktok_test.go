@@ -33,7 +33,7 @@ func resolve(keys []tokenKey, text string, long []byte) []resolved {
 
 // blockPieces are what the tokenizer's rules treat specially, around and inside words.
 var blockPieces = []string{"a", "Z", "7", "0", "-", ".", ",", ":", "/", "'", "’", " ", " ", " ", " ", "\t", "\n", "\r",
-	"é", "É", "\u00ad", "\u200b", "\u00a0", "東", "ｱ", "n't", "N'T", "'s", "'RE", "can", "won", "sha", "u.s.", "e.g.", "U.S",
+	"é", "É", "\u00ad", "\u200b", "\u00a0", "東", "ｱ", "n't", "N'T", "'s", "'RE", "'t", "'m", "'D", "'ll", "'ve", "can", "won", "wo", "Ca", "SHA", "sha", "u.s.", "e.g.", "U.S",
 	"1,000", "3.5", "10:30", "1986/87", "well-known", "$", "!", "?", "(", ")", "\"", "...", "--", "\x00", "\x7f", "\xff", "😀",
 	"internat", "Internat", "INTERNAT", "internati", "Internati", "organizations", "Organizations",
 	"governments", "GoVeRnMeNtS", "representative", "Representative", "representatives",
@@ -96,7 +96,9 @@ func TestBlockKeysBoundaries(t *testing.T) {
 	tk, ref := newTokenizer(), newTokenizer()
 	cases := []string{"u.s.", "e.g. x", "U.S. a", "a.b", "ab.", "ab. ", "a..", "a...b", "a--b", "a-- ", "a- b", "-a",
 		"1,000", "1, 2", "a,b", "10:30", "1986/87", "x/y", "don't", "don't.", "it's,", "'quoted'", "a''", "a.é.", "é. ",
-		"x.\u00ada.", "a.b.c.", "ab.c.", "3.", "3.a", "a\u200b.", "Abcdefghij.", "ABCDEFGH,", "abcdefgh-", "a\t.b"}
+		"x.\u00ada.", "a.b.c.", "ab.c.", "3.", "3.a", "a\u200b.", "Abcdefghij.", "ABCDEFGH,", "abcdefgh-", "a\t.b",
+		"won't", "Can't", "SHAN'T", "isn't", "n't", "I'm", "we'll", "it'd", "They've", "O'Neill", "a'b'c", "it's.a", "rock'n'roll",
+		"well-known's", "3'd", "everybody's", "ab'cdef", "x'", "'x"}
 	for _, c := range cases {
 		for pad := range 70 {
 			for _, text := range []string{strings.Repeat(" ", pad) + c, strings.Repeat("x", pad) + c, strings.Repeat(" ", pad) + c + " z"} {
