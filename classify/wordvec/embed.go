@@ -2,7 +2,6 @@ package wordvec
 
 import (
 	"encoding/binary"
-	"math"
 	"math/bits"
 	"unicode/utf8"
 	"unsafe"
@@ -120,6 +119,14 @@ type tokenKey struct {
 
 // keys tokenises text into t.keys.
 func (b *Model) keys(t *tokenizer, text string) []tokenKey {
+	if useBlockTokens && len(text) <= blockMax {
+		return b.blockKeys(t, text)
+	}
+	return b.scanKeys(t, text)
+}
+
+// scanKeys is keys token by token.
+func (b *Model) scanKeys(t *tokenizer, text string) []tokenKey {
 	t.reset(text)
 	keys := t.keys[:0]
 	t.long = t.long[:0]
@@ -164,19 +171,7 @@ func (b *Model) keys(t *tokenizer, text string) []tokenKey {
 		if !ok {
 			break
 		}
-		k := tokenKey{}
-		k.h, k.tag, k.key = wordKey(tok)
-		if len(tok) > 8 {
-			k.n = int32(len(tok))
-			if p := uintptr(unsafe.Pointer(unsafe.SliceData(tok))) - uintptr(unsafe.Pointer(unsafe.StringData(text))); p < uintptr(min(len(text), math.MaxInt32)) {
-				k.off = int32(p) // the text's own bytes
-			} else {
-				// The tokenizer's buffer, which the next token overwrites.
-				k.off = -int32(len(t.long)) - 1
-				t.long = append(t.long, tok...)
-			}
-		}
-		keys = append(keys, k)
+		keys = t.appendKey(keys, text, tok)
 	}
 	t.keys = keys
 	return keys

@@ -8,7 +8,7 @@ import (
 	"unsafe"
 )
 
-// TestKeysAgreeWithNext: keys, with its inline path for short words and punctuation, gives
+// TestKeysAgreeWithNext: scanKeys (keys token by token), with its inline path for short words and punctuation, gives
 // every token the key, hash, tag and place (the text's own bytes or a lowered copy) that the
 // tokenizer's next and wordKey give it, on texts built from what the rules treat specially
 // around words of 1 to 20 bytes.
@@ -28,7 +28,7 @@ func TestKeysAgreeWithNext(t *testing.T) {
 			b.WriteString(pieces[r.IntN(len(pieces))])
 		}
 		text := b.String()
-		got := slices.Clone(m.keys(tk, text))
+		got := slices.Clone(m.scanKeys(tk, text))
 		want, long := keysByNext(ref, text)
 		if !slices.Equal(got, want) || string(tk.long) != string(long) {
 			t.Fatalf("%q: keys\n%+v\nwant\n%+v\nlong %q, want %q", text, got, want, tk.long, long)

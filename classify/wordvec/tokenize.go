@@ -40,6 +40,7 @@ type tokenizer struct {
 	rows    []int32
 	factors []float32
 	ids     []int32 // a Hugging Face tokenizer's ids (embedTokens)
+	blk     *blockScratch
 
 	// Room for a typical text's tokens, in the same allocation as the tokenizer.
 	bufArr     [64]byte
