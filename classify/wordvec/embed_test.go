@@ -23,6 +23,22 @@ func TestTextRowsAgreeWithLookup(t *testing.T) {
 		"the theCat cat's well-known a naïve i.e. don't 3.5 1,000 10:30 a/b a- b. end representatives",
 		"The Cat SAYS: Hello, World! ... -- (yes) \"no\" $5 50% a.B. X-ray e-Mail?! representatives.",
 	}
+	// Both of keys' paths: blockKeys where the processor has AVX2, and the token-by-token scan
+	// (longer texts, other processors), whose inline path this test guards.
+	defer func(on bool) { useBlockTokens = on }(useBlockTokens)
+	for _, block := range []bool{false, true} {
+		if block && !hasClassesAVX2 {
+			continue
+		}
+		useBlockTokens = block
+		textRowsAgree(t, m, texts)
+	}
+}
+
+// textRowsAgree checks that the rows and token counts read for each text are those of its
+// tokens looked up one by one.
+func textRowsAgree(t *testing.T, m *Model, texts []string) {
+	t.Helper()
 	read := m.Reader()
 	v := make([]float32, m.Dims())
 	for _, text := range texts {
@@ -50,7 +66,7 @@ func TestTextRowsAgreeWithLookup(t *testing.T) {
 		_, n := read(text, v, false, &got)
 		_, n2 := read(text, nil, false, &only)
 		if !slices.Equal(got, want) || !slices.Equal(only, want) || n != tokens || n2 != tokens {
-			t.Errorf("%q: rows %v and %v, want %v; %d and %d tokens, want %d", text, got, only, want, n, n2, tokens)
+			t.Errorf("block tokens %v, %q: rows %v and %v, want %v; %d and %d tokens, want %d", useBlockTokens, text, got, only, want, n, n2, tokens)
 		}
 	}
 }
