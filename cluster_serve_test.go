@@ -217,17 +217,46 @@ type clusterNode struct {
 // node routed to the other two, objects in e's bucket (made here, so that three first
 // starts do not race to make it). A node waits for a majority of the cluster before it
 // serves, so all three start together and are waited for afterwards. extra adds to
-// every node's environment.
+// every node's environment. The nodes' ports are picked free beforehand (the routes must
+// be known to every peer), so another process may take one before its node binds it:
+// a node that exits because its address is in use starts the cluster again on new ports.
 func startClusterNodes(t *testing.T, bin string, e s3Env, extra ...string) []*clusterNode {
 	t.Helper()
 	if err := e.client(t).MakeBucket(context.Background(), e.bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
 		t.Fatal(err)
 	}
+	for try := 1; ; try++ {
+		nodes, failed := launchCluster(t, bin, e, extra)
+		if failed == nil {
+			return nodes
+		}
+		var logs strings.Builder
+		for _, o := range nodes { // the failed node last: a long report keeps its end
+			if o != failed {
+				fmt.Fprintf(&logs, "--- %s:\n%s\n", o.name, o.p.logs.String())
+			}
+		}
+		fmt.Fprintf(&logs, "--- %s:\n%s\n", failed.name, failed.p.logs.String())
+		for _, o := range nodes {
+			o.p.cmd.Process.Kill()
+			<-o.p.closed
+		}
+		if !strings.Contains(failed.p.logs.String(), "address already in use") || try == 3 {
+			t.Fatalf("node %s did not start:\n%s", failed.name, logs.String())
+		}
+		t.Logf("node %s found a port taken: the cluster starts again on other ports", failed.name)
+	}
+}
+
+// launchCluster starts the three nodes and waits until each serves; failed is the first
+// that exited or did not serve within two minutes (nil when all serve).
+func launchCluster(t *testing.T, bin string, e s3Env, extra []string) (nodes []*clusterNode, failed *clusterNode) {
+	t.Helper()
 	var routes []string
 	for range 3 {
 		routes = append(routes, freeAddr(t))
 	}
-	nodes := make([]*clusterNode, 3)
+	nodes = make([]*clusterNode, 3)
 	founds := make([]chan string, 3)
 	for i := range nodes {
 		var peers []string
@@ -250,24 +279,41 @@ func startClusterNodes(t *testing.T, bin string, e s3Env, extra ...string) []*cl
 		n.p, founds[i] = launchProc(t, bin, n.dir, "127.0.0.1:0", n.env...)
 		nodes[i] = n
 	}
-	for i, n := range nodes {
-		select {
-		case n.p.url = <-founds[i]:
-		case <-time.After(2 * time.Minute):
-			var logs strings.Builder
-			for _, o := range nodes {
-				fmt.Fprintf(&logs, "--- %s:\n%s\n", o.name, o.p.logs.String())
+	// All three at once: a node that exits is seen while the others still wait for it.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var waiting *clusterNode
+		for i, n := range nodes {
+			if n.p.url != "" {
+				continue
 			}
-			t.Fatalf("node %s did not start:\n%s", n.name, logs.String())
+			select {
+			case n.p.url = <-founds[i]:
+				continue
+			case <-n.p.closed:
+				return nodes, n
+			default:
+			}
+			if waiting == nil {
+				waiting = n
+			}
 		}
+		if waiting == nil {
+			return nodes, nil
+		}
+		if time.Now().After(deadline) {
+			return nodes, waiting
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not an assertion
 	}
-	return nodes
 }
 
 func (n *clusterNode) wait(t *testing.T, found chan string) {
 	t.Helper()
 	select {
 	case n.p.url = <-found:
+	case <-n.p.closed:
+		t.Fatalf("node %s exited before it served:\n%s", n.name, n.p.logs.String())
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("node %s did not start:\n%s", n.name, n.p.logs.String())
 	}

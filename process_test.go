@@ -73,9 +73,10 @@ const (
 )
 
 type proc struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *syncBuffer // everything the process wrote on stderr
+	cmd    *exec.Cmd
+	url    string
+	logs   *syncBuffer   // everything the process wrote on stderr
+	closed chan struct{} // closed when its stderr has ended: it has exited
 }
 
 var urlRE = regexp.MustCompile(`url=(https?://127\.0\.0\.1:\d+)`)
@@ -143,8 +144,11 @@ func launchProc(t *testing.T, bin, dataDir, addr string, env ...string) (*proc, 
 		t.Fatal(err)
 	}
 	found := make(chan string, 1)
-	p := &proc{cmd: cmd, logs: &syncBuffer{}}
-	go scanServeLog(stderr, p.logs, found)
+	p := &proc{cmd: cmd, logs: &syncBuffer{}, closed: make(chan struct{})}
+	go func() {
+		defer close(p.closed)
+		scanServeLog(stderr, p.logs, found)
+	}()
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			p.cmd.Process.Kill()

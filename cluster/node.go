@@ -107,12 +107,30 @@ func StartNode(cfg NodeConfig, log *slog.Logger, ready time.Duration) (*Node, er
 	if err != nil {
 		return nil, fmt.Errorf("nats-server: %w", err)
 	}
-	srv.SetLoggerV2(slogLogger{log.With("component", "nats")}, false, false, false)
+	fatal := make(chan string, 1)
+	srv.SetLoggerV2(slogLogger{log: log.With("component", "nats"), fatal: fatal}, false, false, false)
 	srv.Start()
-	if !srv.ReadyForConnections(ready) || !srv.JetStreamEnabled() {
+	// Polled in short steps: a listener that cannot bind (a port in use) is reported at
+	// once with nats-server's own message, not as a timeout after all of ready.
+	deadline := time.Now().Add(ready)
+	for !srv.ReadyForConnections(100 * time.Millisecond) {
+		select {
+		case msg := <-fatal:
+			srv.Shutdown()
+			srv.WaitForShutdown()
+			return nil, fmt.Errorf("nats-server %s: %s", cfg.Name, msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			srv.Shutdown()
+			srv.WaitForShutdown()
+			return nil, fmt.Errorf("nats-server %s did not start within %s (see the component=nats log lines)", cfg.Name, ready)
+		}
+	}
+	if !srv.JetStreamEnabled() {
 		srv.Shutdown()
 		srv.WaitForShutdown()
-		return nil, fmt.Errorf("nats-server %s did not start within %s (see the component=nats log lines)", cfg.Name, ready)
+		return nil, fmt.Errorf("nats-server %s started without JetStream (see the component=nats log lines)", cfg.Name)
 	}
 	return &Node{srv: srv}, nil
 }
@@ -186,13 +204,23 @@ func splitAddr(addr string) (string, int, error) {
 }
 
 // slogLogger sends nats-server's log to slog. Its notices are info; a "fatal" is logged
-// as an error and StartNode reports the failed start (nats-server's own logger would
-// exit the process).
-type slogLogger struct{ log *slog.Logger }
+// as an error and also sent on fatal (without blocking), where StartNode reports it as
+// the failed start (nats-server's own logger would exit the process).
+type slogLogger struct {
+	log   *slog.Logger
+	fatal chan<- string
+}
 
 func (l slogLogger) Noticef(format string, v ...any) { l.log.Info(fmt.Sprintf(format, v...)) }
 func (l slogLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
-func (l slogLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l slogLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l slogLogger) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l slogLogger) Tracef(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	l.log.Error(msg)
+	select {
+	case l.fatal <- msg:
+	default: // one is enough: the start has failed
+	}
+}
+func (l slogLogger) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Tracef(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }

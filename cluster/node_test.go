@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,5 +133,40 @@ func TestClusterLosesANode(t *testing.T) {
 	}
 	if j, err := stores[1].Job(ctx, "acme", "batch_2"); err != nil || j.Status != batch.StatusProcessing {
 		t.Fatalf("node 2 reads %+v, %v", j, err)
+	}
+}
+
+// TestStartNodePortInUse: a client or route address another socket holds fails the start
+// with nats-server's own message naming the address, not a timeout after all of ready.
+func TestStartNodePortInUse(t *testing.T) {
+	for _, which := range []string{"client", "route"} {
+		t.Run(which, func(t *testing.T) {
+			held, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			port := fmt.Sprint(held.Addr().(*net.TCPAddr).Port)
+			cfg := cluster.NodeConfig{
+				Name:       "n1",
+				ClientAddr: "127.0.0.1:0",
+				RouteAddr:  fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+				Peers:      []string{fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))},
+				StoreDir:   t.TempDir(),
+			}
+			if which == "client" {
+				cfg.ClientAddr = held.Addr().String()
+			} else {
+				cfg.RouteAddr = held.Addr().String()
+			}
+			n, err := cluster.StartNode(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Minute)
+			if err == nil {
+				n.Close()
+				t.Fatal("the node started on an address in use")
+			}
+			if !strings.Contains(err.Error(), port) || !strings.Contains(err.Error(), "address already in use") {
+				t.Fatalf("error %q does not name the address in use (%s)", err, held.Addr())
+			}
+		})
 	}
 }
