@@ -55,15 +55,7 @@ func TestSavedClassifierKeepsFit(t *testing.T) {
 	}
 
 	changed := 0
-	for _, line := range strings.Split(strings.TrimSpace(e.downloadResults(t, e.keyA, id)), "\n") {
-		var res struct {
-			Index      int     `json:"index"`
-			Label      string  `json:"label"`
-			Confidence float64 `json:"confidence"`
-		}
-		if err := json.Unmarshal([]byte(line), &res); err != nil {
-			t.Fatalf("result line %q: %v", line, err)
-		}
+	for _, res := range e.resultRows(t, e.keyA, id) {
 		label, conf, cached := classify(texts[res.Index])
 		if label != res.Label || conf != res.Confidence || cached {
 			t.Fatalf("real-time %q: %s %v (cached %v), the job said %s %v", texts[res.Index], label, conf, cached, res.Label, res.Confidence)
@@ -135,15 +127,7 @@ func TestSavedClassifierFitAnyTextType(t *testing.T) {
 	if r := e.call(t, "GET", "/v1/classifiers/desk", e.keyA, ""); r.str("fitted_by_job") != id {
 		t.Fatalf("classifier after the job: %s, want fitted_by_job %s", r.raw, id)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(e.downloadResults(t, e.keyA, id)), "\n") {
-		var res struct {
-			Index      int     `json:"index"`
-			Label      string  `json:"label"`
-			Confidence float64 `json:"confidence"`
-		}
-		if err := json.Unmarshal([]byte(line), &res); err != nil {
-			t.Fatalf("result line %q: %v", line, err)
-		}
+	for _, res := range e.resultRows(t, e.keyA, id) {
 		r := e.call(t, "POST", "/v1/classify", e.keyA, fmt.Sprintf(`{"classifier":"desk","text":%q,"cache":false}`, texts[res.Index]))
 		if r.status != 200 || r.str("label") != res.Label || r.num("confidence") != res.Confidence {
 			t.Fatalf("real-time %q: %d %s, the job said %s %v", texts[res.Index], r.status, r.raw, res.Label, res.Confidence)

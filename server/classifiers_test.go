@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -200,28 +198,11 @@ func TestJobKeepsClassifierVersion(t *testing.T) {
 // resultLabels downloads a completed job's results and returns their single labels.
 func (e *testEnv) resultLabels(t *testing.T, id string) []string {
 	t.Helper()
-	r := e.call(t, "GET", "/v1/batch/"+id+"/results", e.keyA, "")
-	if r.status != 200 {
-		t.Fatalf("results: %d %s", r.status, r.raw)
-	}
-	res, err := e.client.Get(r.str("download_url"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
 	var out []string
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		var line struct {
-			Label string `json:"label"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatalf("result line %q: %v", sc.Text(), err)
-		}
-		if line.Label != "" {
-			out = append(out, line.Label)
+	for _, r := range e.resultRows(t, e.keyA, id) {
+		if r.Label != "" {
+			out = append(out, r.Label)
 		}
 	}
-	_, _ = io.Copy(io.Discard, res.Body)
 	return out
 }

@@ -428,6 +428,27 @@ func (e *testEnv) downloadResults(t *testing.T, key, id string) string {
 	return string(r.raw)
 }
 
+// resultRow is one line of a job's results, as the tests read it.
+type resultRow struct {
+	Index      int     `json:"index"`
+	Label      string  `json:"label"`
+	Confidence float64 `json:"confidence"`
+}
+
+// resultRows downloads a completed job's results and decodes every line.
+func (e *testEnv) resultRows(t *testing.T, key, id string) []resultRow {
+	t.Helper()
+	var rows []resultRow
+	for _, line := range strings.Split(strings.TrimSpace(e.downloadResults(t, key, id)), "\n") {
+		var r resultRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("result line %q: %v", line, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
 // TestUploadCountsInput: a plain upload is counted on its way in, so requests_total and
 // estimated_tokens are known before start and the start needs no pass over the input; the
 // results equal those of the same input counted at start (a gzip upload is), byte for
