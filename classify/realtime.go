@@ -32,7 +32,9 @@ import (
 // A catch-all label ("other", "none", "not spam" next to "spam", ...; labels.go) has no topic
 // of its own and cannot be scored by similarity: its score is a bar (plus the bias of the
 // example head, if the spec has examples), catchAllZ for long texts and lower for short ones
-// (catchAllBar), so it wins exactly when no specific label stands out that much.
+// (catchAllBar), so it wins exactly when no specific label stands out that much. A complement
+// with a description ("not spam": "A normal personal text message.") scores half that bar and
+// half the z of its own prototype (complementBarShare).
 //
 // In single mode, a spec's examples also train a small logistic head on top of these scores
 // (head.go), folded into the prototypes, so they cost nothing per text.
@@ -114,6 +116,19 @@ const (
 	catchAllBarBase  = 0.875
 	catchAllBarSlope = 0.875
 
+	// complementBarShare: a complement with a description ("not clickbait": "A plain news
+	// headline that states what the article reports.", in single mode) scores half its bar,
+	// half the z of its own prototype (name, description and glossary, built as a specific
+	// label's). The bar alone knows only how strongly the text matches X, and many short
+	// texts about X stay below it: "X / not X" sets of headlines, tweets and reviews gave
+	// `not X` to most lines of X. The description says what `not X` texts look like, as the
+	// reference reads it; alone (share 0) it wins those sets by 0.1–0.3 but loses the ones
+	// whose `not X` description mostly repeats X's words ("without irony or sarcasm":
+	// tweeteval_irony −0.13, spamassassin −0.03). The share by leave-one-set-out (EVAL.md,
+	// "What was tried"). Without a description the name alone ("not" and X's words) is no
+	// such evidence: read the same way it cost generated support tickets 154 of 1,800.
+	complementBarShare = 0.5
+
 	// minSigma bounds σ from below so a degenerate prototype cannot blow scores up.
 	minSigma = 1e-3
 )
@@ -123,9 +138,12 @@ type model struct {
 	labels []string
 	protos []float32 // len(labels)*dims, unit rows (zero row if a label has no known word)
 	// Per label: score = (cos - mu) * invSigma; catch-all labels score catchAllZ instead.
-	mu        []float32
-	invSigma  []float32
-	catchAll  []bool
+	mu       []float32
+	invSigma []float32
+	catchAll []bool
+	// barShare is, per label, the share of its score that is the catch-all bar: 1 for a
+	// catch-all, complementBarShare for a described complement, 0 for a specific label.
+	barShare  []float32
 	multi     bool
 	threshold float64
 	// anyCatchAll: some label is a catch-all, so Classify needs each text's word weights
@@ -207,9 +225,18 @@ func (b *WordClassifier) Compile(spec Spec) (Model, error) {
 		m.barLabels = math.Sqrt(2 * math.Log(float64(k)))
 	}
 	// A catch-all scores catchAllZ plus its example head's term (head.go), if any: its
-	// prototype row holds only the head.
+	// prototype row holds only the head. A described complement keeps its prototype at the
+	// weight 1 − complementBarShare (folded into invSigma, so the head's term stays whole).
+	m.barShare = make([]float32, len(spec.Labels))
+	described := describedComplements(spec)
 	for i, c := range m.catchAll {
-		if c {
+		switch {
+		case !c:
+		case described != nil && described[i] >= 0:
+			m.barShare[i] = complementBarShare
+			m.invSigma[i] *= 1 - complementBarShare
+		default:
+			m.barShare[i] = 1
 			clear(m.protos[i*d : (i+1)*d])
 			m.mu[i], m.invSigma[i] = 0, 1
 		}
@@ -357,10 +384,8 @@ func (m *model) score(v []float32, scores, raw []float32) {
 		}
 		scores[l] = float32((s - m.mu[l]) * m.invSigma[l])
 	}
-	for l, c := range m.catchAll {
-		if c {
-			scores[l] += catchAllZ
-		}
+	for l, w := range m.barShare {
+		scores[l] += w * catchAllZ
 	}
 }
 
@@ -378,10 +403,8 @@ func (m *model) catchAllBar(rows []int32, scores []float32) float32 {
 		n := max(s1*s1/s2, 1)
 		bar = float32(min(catchAllZ, catchAllBarBase+catchAllBarSlope*math.Log(n)+m.barLabels))
 	}
-	for l, c := range m.catchAll {
-		if c {
-			scores[l] += bar - catchAllZ
-		}
+	for l, w := range m.barShare {
+		scores[l] += w * (bar - catchAllZ)
 	}
 	return bar
 }
