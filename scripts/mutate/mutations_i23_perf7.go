@@ -1,6 +1,7 @@
 package main
 
-// Issue 23, seventh round: the result encoder's fast path for 4-decimal confidences.
+// Issue 23, seventh round: the result encoder's fast path for 4-decimal confidences, and
+// the input read past the page cache.
 func init() {
 	mutations = append(mutations, []mutation{
 		{
@@ -16,6 +17,20 @@ func init() {
 			old:   "for d[end-1] == '0' {",
 			new:   "for false && d[end-1] == '0' {",
 			tests: []string{"batch:TestAppendConfidence"},
+		},
+		{
+			name:  "a job's input is read past the page cache where the filesystem allows",
+			file:  "blob/fileio_linux.go",
+			old:   "if setDirect(f, true) != nil {",
+			new:   "if true {",
+			tests: []string{"blob:TestOpenSequentialBypassesPageCache"},
+		},
+		{
+			name:  "a direct read that the filesystem refuses continues buffered",
+			file:  "blob/fileio_linux.go",
+			old:   "if d.direct && errors.Is(err, unix.EINVAL) && n <= 0 {",
+			new:   "if false {",
+			tests: []string{"blob:TestDirectReaderFallsBack"},
 		},
 	}...)
 }
