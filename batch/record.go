@@ -195,6 +195,13 @@ func foldsTo(key []byte, name string) bool {
 // valid JSON string.
 func scanString(data []byte, i int) (end int, esc, good bool) {
 	i++
+	// The common string: no escape and no control character before the first quote.
+	if q := bytes.IndexByte(data[i:], '"'); q >= 0 {
+		span := data[i : i+q]
+		if bytes.IndexByte(span, '\\') < 0 && !hasControl(span) {
+			return i + q + 1, false, true
+		}
+	}
 	for i < len(data) {
 		// Skip 8 plain bytes at a time: none is '"', '\\' or a control character.
 		for i+8 <= len(data) && plain8(binary.LittleEndian.Uint64(data[i:])) {
@@ -244,6 +251,24 @@ func plain8(x uint64) bool {
 	q := x ^ (ones * '"')
 	b := x ^ (ones * '\\')
 	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&highs == 0
+}
+
+// hasControl reports whether b holds a byte below 0x20.
+func hasControl(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-ones*0x20)&^x&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex(c byte) bool {
