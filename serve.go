@@ -313,6 +313,17 @@ func (b batchBlobs) OpenVersion(ctx context.Context, key string, offset int64, v
 	return b.Store.Open(ctx, key, offset)
 }
 
+// OpenSequential passes through to a store that reads a one-pass stream more cheaply
+// (local disk: past the page cache), and is Open for any other.
+func (b batchBlobs) OpenSequential(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if s, ok := b.Store.(interface {
+		OpenSequential(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	}); ok {
+		return s.OpenSequential(ctx, key, offset)
+	}
+	return b.Store.Open(ctx, key, offset)
+}
+
 // appStore is the state serve needs: the bbolt store.DB on a single node, the JetStream
 // KV kvstore.Store in cluster mode.
 type appStore interface {

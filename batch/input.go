@@ -104,7 +104,15 @@ type versioned interface {
 	OpenVersion(ctx context.Context, key string, offset int64, version string) (io.ReadCloser, error)
 }
 
-// pinned opens the input at version when the store has versions and one was recorded.
+// sequential is a store that can open an object for one pass to its end in a cheaper way
+// than Open (local disk: past the page cache, blob.Local.OpenSequential).
+type sequential interface {
+	OpenSequential(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+}
+
+// pinned opens a job's input: at version when the store has versions and one was
+// recorded, else for a sequential pass where the store has one (every reader of an
+// input reads on from where it starts).
 type pinned struct {
 	opener
 	version string
@@ -113,6 +121,9 @@ type pinned struct {
 func (p pinned) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
 	if v, ok := p.opener.(versioned); ok && p.version != "" {
 		return v.OpenVersion(ctx, key, offset, p.version)
+	}
+	if s, ok := p.opener.(sequential); ok {
+		return s.OpenSequential(ctx, key, offset)
 	}
 	return p.opener.Open(ctx, key, offset)
 }

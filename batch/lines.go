@@ -2,7 +2,6 @@ package batch
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,9 +80,16 @@ func (lr *lineReader) next() (line, error) {
 	return l, nil
 }
 
+// trimEOL drops one trailing LF, then one trailing CR. It compares bytes directly:
+// bytes.TrimSuffix's call into memequal was 3% of a 3-label job's CPU (issue 23).
 func trimEOL(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte{'\n'})
-	return bytes.TrimSuffix(b, []byte{'\r'})
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
 }
 
 // isBlank reports whether a line holds only whitespace. Blank lines produce no result.

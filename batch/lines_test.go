@@ -28,6 +28,8 @@ func TestLineReader(t *testing.T) {
 		{"over max without newline at EOF", "a\n" + long, 16, 50, []string{"a", "!"}},
 		{"exactly max", long[:50] + "\n", 16, 50, []string{long[:50]}},
 		{"max plus CR", long[:50] + "\r\n", 16, 50, []string{long[:50]}},
+		{"one CR before the LF is dropped, not two", "a\r\r\nb\r", 16, 50, []string{"a\r", "b"}},
+		{"a CR alone is not a line end", "a\rb\n", 16, 50, []string{"a\rb"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// OneByteReader makes every boundary case of the buffer happen.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -194,6 +195,13 @@ func foldsTo(key []byte, name string) bool {
 // valid JSON string.
 func scanString(data []byte, i int) (end int, esc, good bool) {
 	i++
+	// The common string: no escape and no control character before the first quote.
+	if q := bytes.IndexByte(data[i:], '"'); q >= 0 {
+		span := data[i : i+q]
+		if bytes.IndexByte(span, '\\') < 0 && !hasControl(span) {
+			return i + q + 1, false, true
+		}
+	}
 	for i < len(data) {
 		// Skip 8 plain bytes at a time: none is '"', '\\' or a control character.
 		for i+8 <= len(data) && plain8(binary.LittleEndian.Uint64(data[i:])) {
@@ -243,6 +251,24 @@ func plain8(x uint64) bool {
 	q := x ^ (ones * '"')
 	b := x ^ (ones * '\\')
 	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&highs == 0
+}
+
+// hasControl reports whether b holds a byte below 0x20.
+func hasControl(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-ones*0x20)&^x&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex(c byte) bool {
@@ -473,7 +499,7 @@ func (e *resultEncoder) appendResult(dst []byte, index int64, id json.RawMessage
 			dst = append(dst, `{"label":`...)
 			dst = e.label(dst, ls.Label)
 			dst = append(dst, `,"confidence":`...)
-			dst = strconv.AppendFloat(dst, ls.Confidence, 'f', -1, 64)
+			dst = appendConfidence(dst, ls.Confidence)
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
@@ -481,11 +507,36 @@ func (e *resultEncoder) appendResult(dst []byte, index int64, id json.RawMessage
 		dst = append(dst, `,"label":`...)
 		dst = e.label(dst, r.Label)
 		dst = append(dst, `,"confidence":`...)
-		dst = strconv.AppendFloat(dst, r.Confidence, 'f', -1, 64)
+		dst = appendConfidence(dst, r.Confidence)
 	}
 	dst = append(dst, `,"tokens":`...)
 	dst = strconv.AppendInt(dst, int64(r.Tokens), 10)
 	return append(dst, "}\n"...)
+}
+
+// appendConfidence appends c exactly as strconv.AppendFloat(dst, c, 'f', -1, 64) does.
+// Confidences are rounded to 4 decimals (classify.Round4): when c is k/10⁴ for a k in
+// 1..10000, that decimal reads back as c and no shorter one can (another decimal of at
+// most 4 places is at least 10⁻⁴ away), so it is the shortest form, written here
+// directly instead of through the general shortest-digits search (3% of a 3-label
+// job's CPU, issue 23). Every other value, zero included (-0 prints as "-0"), goes
+// to AppendFloat. TestAppendConfidence compares both over every k.
+func appendConfidence(dst []byte, c float64) []byte {
+	if c > 0 && c <= 1 {
+		if k := math.Round(c * 1e4); k/1e4 == c {
+			n := int(k)
+			if n == 10000 {
+				return append(dst, '1')
+			}
+			d := [6]byte{'0', '.', byte('0' + n/1000), byte('0' + n/100%10), byte('0' + n/10%10), byte('0' + n%10)}
+			end := len(d)
+			for d[end-1] == '0' {
+				end--
+			}
+			return append(dst, d[:end]...)
+		}
+	}
+	return strconv.AppendFloat(dst, c, 'f', -1, 64)
 }
 
 // appendError encodes one failed line.

@@ -34,6 +34,10 @@ func FuzzParseLine(f *testing.F) {
 		`{"text":"é`,
 		`{"id":1e,"text":"x"}`,
 		`{"K":"kelvin","text":"x"}`,
+		"{\"text\":\"a\tb\"}",                       // a raw control character: invalid JSON
+		"{\"text\":\"twelve bytes\x01 then more\"}", // ... past the first 8 bytes
+		"{\"text\":\"raw\x1f\\\" escaped\"}",        // ... before an escape
+		"{\"text\":\"0123456789abcdef\x7f\"}",       // 0x7f is not one
 	} {
 		f.Add([]byte(s), 20)
 		f.Add([]byte(s), 1000)

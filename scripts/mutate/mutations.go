@@ -157,8 +157,8 @@ var mutations = []mutation{
 	{
 		name:  "CRLF line endings are accepted",
 		file:  "batch/lines.go",
-		old:   "return bytes.TrimSuffix(b, []byte{'\\r'})",
-		new:   "return b",
+		old:   "if n := len(b); n > 0 && b[n-1] == '\\r' {",
+		new:   "if n := len(b); false && b[n-1] == '\\r' {",
 		note:  "TestBadInputFiles passes: JSON takes the CR for whitespace, so the results do not change",
 		tests: []string{"batch:TestLineReader"},
 	},
