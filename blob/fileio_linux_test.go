@@ -3,6 +3,7 @@ package blob
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -115,6 +116,10 @@ func TestDirectReaderFallsBack(t *testing.T) {
 	}
 	if _, err := f.Seek(1, io.SeekStart); err != nil {
 		t.Fatal(err)
+	}
+	// Some filesystems take the flag but read unaligned anyway (tmpfs): nothing falls back.
+	if _, err := f.ReadAt(make([]byte, 4096), 1); !errors.Is(err, unix.EINVAL) {
+		t.Skipf("the test directory's filesystem reads unaligned with O_DIRECT (err %v): nothing to fall back from", err)
 	}
 	d := &directReader{f: f, direct: true}
 	got, err := io.ReadAll(d)

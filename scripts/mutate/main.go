@@ -55,6 +55,9 @@ type mutation struct {
 	// avx512 marks a mutation of an AVX-512 kernel: its tests skip that kernel on a processor
 	// without AVX-512, so there it is reported as not run.
 	avx512 bool
+	// directIO marks a mutation whose tests read files with O_DIRECT: they skip where the
+	// temp dir's filesystem does not enforce it (tmpfs), so there it is reported as not run.
+	directIO bool
 }
 
 func main() {
@@ -108,6 +111,7 @@ func main() {
 		ok, skipped bool
 		line, out   string
 	}
+	directIO := directIOHere()
 	results := make([]chan result, len(sel))
 	sem := make(chan struct{}, max(*parallel, 1))
 	for i := range sel {
@@ -122,6 +126,10 @@ func main() {
 			}
 			if m.avx512 && !cpu.X86.HasAVX512F {
 				results[i] <- result{skipped: true, line: fmt.Sprintf("%-8s %s: not run, this processor has no AVX-512", "skip", m.name)}
+				continue
+			}
+			if m.directIO && !directIO {
+				results[i] <- result{skipped: true, line: fmt.Sprintf("%-8s %s: not run, the temp dir's filesystem does not enforce O_DIRECT", "skip", m.name)}
 				continue
 			}
 			sem <- struct{}{}
