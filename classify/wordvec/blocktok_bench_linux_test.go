@@ -1,9 +1,6 @@
 package wordvec
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -14,24 +11,10 @@ import (
 // machine load, each side first on every other block: it reports each side's CPU nanoseconds per text and A over B. Skipped without
 // CLASSER_BENCH_CORPUS or AVX2.
 func BenchmarkBlockKeysAB(b *testing.B) {
-	path := os.Getenv("CLASSER_BENCH_CORPUS")
-	if path == "" || !useBlockTokens {
-		b.Skip("CLASSER_BENCH_CORPUS is not set, or no AVX2")
+	if !useBlockTokens {
+		b.Skip("no AVX2")
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	var texts []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() && len(texts) < 100_000 {
-		var r struct{ Text string }
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Text != "" {
-			texts = append(texts, r.Text)
-		}
-	}
+	texts := benchCorpus(b)
 	m := testBuiltin(b)
 	m.Calibration()
 	read := m.Reader()

@@ -15,25 +15,10 @@ import (
 // benchmarks, whose words all stay in cache. It reports CPU nanoseconds and tokens per text
 // (this thread's CPU time, steady on a shared machine). Skipped without the variable.
 func BenchmarkCorpusText(b *testing.B) {
-	path := os.Getenv("CLASSER_BENCH_CORPUS")
-	if path == "" {
-		b.Skip("CLASSER_BENCH_CORPUS is not set")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	var texts []string
+	texts := benchCorpus(b)
 	var n int64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() && len(texts) < 100_000 {
-		var r struct{ Text string }
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Text != "" {
-			texts = append(texts, r.Text)
-			n += int64(len(r.Text))
-		}
+	for _, s := range texts {
+		n += int64(len(s))
 	}
 	m := testBuiltin(b)
 	m.Calibration()
@@ -55,6 +40,33 @@ func BenchmarkCorpusText(b *testing.B) {
 	ops := float64(b.N) * float64(len(texts))
 	b.ReportMetric(float64(threadCPU()-c0)/ops, "cpu-ns/text")
 	b.ReportMetric(float64(tokens)/ops, "tokens/text")
+}
+
+// benchCorpus reads the first 100,000 texts of CLASSER_BENCH_CORPUS (NDJSON), skipping the
+// benchmark without the variable.
+func benchCorpus(b *testing.B) []string {
+	path := os.Getenv("CLASSER_BENCH_CORPUS")
+	if path == "" {
+		b.Skip("CLASSER_BENCH_CORPUS is not set")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var texts []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() && len(texts) < 100_000 {
+		var r struct{ Text string }
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Text != "" {
+			texts = append(texts, r.Text)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return texts
 }
 
 func threadCPU() int64 {
