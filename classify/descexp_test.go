@@ -9,21 +9,14 @@ import "testing"
 // with these descriptions 360, and 298 when a description replaces the expansion (before
 // issue 24's second real-time round): the floor sits between.
 func TestDescriptionsKeepGlossary(t *testing.T) {
-	b := testBuiltin(t)
 	tickets := supportTickets(600)
 	texts := make([]string, len(tickets))
 	for i, x := range tickets {
 		texts[i] = x.Text
 	}
 	right := func(spec Spec) int {
-		m, err := b.Compile(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := make([]Result, len(texts))
-		m.Classify(texts, out)
 		n := 0
-		for i, r := range out {
+		for i, r := range classifyAll(t, compile(t, spec), texts) {
 			if r.Label == tickets[i].Label {
 				n++
 			}
