@@ -182,6 +182,7 @@ func benchClassifyFitted(b *testing.B, nLabels int, described bool, mode string)
 }
 
 func BenchmarkClassifyFitted3Labels(b *testing.B)   { benchClassifyFitted(b, 3, false, ModeSingle) }
+func BenchmarkClassifyFitted50Labels(b *testing.B)  { benchClassifyFitted(b, 50, false, ModeSingle) }
 func BenchmarkClassifyFitted200Labels(b *testing.B) { benchClassifyFitted(b, 200, false, ModeSingle) }
 func BenchmarkClassifyFitted200LabelsDescribed(b *testing.B) {
 	benchClassifyFitted(b, 200, true, ModeSingle)

@@ -72,9 +72,7 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		vec.PrefetchIndexed(&f.slot[0], &rows[0], len(rows))
 	}
 	x := sc.x
-	for j := range x {
-		x[j] = v[j] - f.centre[j]
-	}
+	vec.Sub(x, v, f.centre)
 	if !vec.Normalize(x) {
 		clear(out)
 		return
@@ -97,10 +95,10 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 			out[x], out[c] = fitKappa*sx, fitKappa*sn
 		}
 	}
-	for l, b := range f.bias {
-		out[l] += float64(b)
-	}
 	if len(rows) == 0 || len(f.words) == 0 {
+		for l, b := range f.bias {
+			out[l] += float64(b)
+		}
 		return
 	}
 	nb := sc.nb
@@ -128,8 +126,18 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		}
 	}
 	norm := fitBeta / math.Pow(float64(len(rows)), fitGamma)
-	for l := range nl {
-		out[l] += float64(nb[l]) * float64(f.wscale[l]) * norm
+	// The bias and then the student's evidence, added in one pass (each rounded as before).
+	out, nb, ws := out[:nl], nb[:nl], f.wscale[:nl]
+	if bias := f.bias; bias != nil {
+		bias = bias[:nl]
+		for l, o := range out {
+			o += float64(bias[l])
+			out[l] = o + float64(nb[l])*float64(ws[l])*norm
+		}
+		return
+	}
+	for l, o := range out {
+		out[l] = o + float64(nb[l])*float64(ws[l])*norm
 	}
 }
 

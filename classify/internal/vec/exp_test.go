@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,6 +10,19 @@ import (
 // TestExpShifted checks ExpShifted against math.Exp to the bit: the decision layer's
 // confidences are sums of these, and results must not move by one ulp.
 func TestExpShifted(t *testing.T) {
+	for _, wide := range []bool{true, false} {
+		if wide && !UseExpAVX512 {
+			continue
+		}
+		t.Run(fmt.Sprintf("avx512=%v", wide), func(t *testing.T) {
+			defer func(old bool) { UseExpAVX512 = old }(UseExpAVX512)
+			UseExpAVX512 = wide
+			testExpShifted(t)
+		})
+	}
+}
+
+func testExpShifted(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	check := func(x []float64, m, temp float64) {
 		t.Helper()
@@ -37,11 +51,18 @@ func TestExpShifted(t *testing.T) {
 		math.Inf(-1), math.Inf(1), math.NaN(), 0, math.Copysign(0, -1), 1e-300, -1e-300} {
 		check([]float64{0, 1, y, -1, 0.5}, 0, 1)
 		check([]float64{y, y, y, y}, 0, 1)
+		// and in the padded last lanes (ExpShifted's tail of one to three terms)
+		check([]float64{y}, 0, 1)
+		check([]float64{0, 1, 0.5, -1, 2, y}, 0, 1)
+		check([]float64{0, 1, 0.5, -1, y, -2, 3}, 0, 1)
 	}
 	if UseExpAVX2 {
-		x := []float64{-3, -2, -1, 0}
+		x := []float64{-3, -2, -1, 0, 1, 2, 3, 4}
 		if !ExpShiftedAVX2(&make([]float64, 4)[0], &x[0], 0, 1, 4) {
 			t.Fatal("ExpShiftedAVX2 refused inputs inside its range")
+		}
+		if UseExpAVX512 && !ExpShiftedAVX512(&make([]float64, 8)[0], &x[0], 0, 1, 8) {
+			t.Fatal("ExpShiftedAVX512 refused inputs inside its range")
 		}
 	}
 }
@@ -64,4 +85,22 @@ func BenchmarkExpShifted(b *testing.B) {
 			}
 		}
 	})
+}
+
+func BenchmarkExpShiftedLanes(b *testing.B) {
+	x := make([]float64, 50)
+	for i := range x {
+		x[i] = float64(i%7) - 3.5
+	}
+	out := make([]float64, 50)
+	for _, wide := range []bool{false, true} {
+		b.Run(fmt.Sprintf("avx512=%v", wide), func(b *testing.B) {
+			defer func(old bool) { UseExpAVX512 = old }(UseExpAVX512)
+			UseExpAVX512 = wide && UseExpAVX512
+			for b.Loop() {
+				ExpShifted(out[:32], x[:32], 2, 1.3)
+				ExpShifted(out[32:], x[32:], 2, 1.3)
+			}
+		})
+	}
 }

@@ -109,15 +109,42 @@ func SumRowsInt8(v []float32, q []int8, stride int, rows []int32, f []float32) {
 	}
 }
 
-// ExpShifted sets out[i] = math.Exp(t*(x[i]-m)) for i < len(x), to the bit: four at a time
-// with AVX2 where that gives math.Exp's own answer (ExpShiftedAVX2), else one by one.
+// ExpShifted sets out[i] = math.Exp(t*(x[i]-m)) for i < len(x), to the bit: eight or four at
+// a time with AVX-512 or AVX2 where that gives math.Exp's own answer (ExpShiftedAVX512,
+// ExpShiftedAVX2), else one by one.
 func ExpShifted(out, x []float64, m, t float64) {
 	out = out[:len(x)]
+	lanes := 0
+	switch {
+	case UseExpAVX512:
+		lanes = 8
+	case UseExpAVX2:
+		lanes = 4
+	}
 	i := 0
-	if UseExpAVX2 && len(x) >= 4 && ExpShiftedAVX2(&out[0], &x[0], m, t, len(x)) {
-		i = len(x) &^ 3
+	if lanes > 0 && len(x) >= lanes && expKernel(&out[0], &x[0], m, t, len(x), lanes) {
+		i = len(x) &^ (lanes - 1)
+	}
+	if r := len(x) - i; r > 0 && r < lanes {
+		// The last terms (all of them at 3 labels) take the kernel's lanes too, padded with m:
+		// one math.Exp costs about what the kernel's lanes do.
+		xs := [8]float64{m, m, m, m, m, m, m, m}
+		var es [8]float64
+		copy(xs[:], x[i:])
+		if expKernel(&es[0], &xs[0], m, t, lanes, lanes) {
+			copy(out[i:], es[:r])
+			return
+		}
 	}
 	for ; i < len(x); i++ {
 		out[i] = math.Exp(t * (x[i] - m))
 	}
+}
+
+// expKernel is ExpShiftedAVX512 (lanes 8) or ExpShiftedAVX2 (lanes 4).
+func expKernel(out, x *float64, m, t float64, n, lanes int) bool {
+	if lanes == 8 {
+		return ExpShiftedAVX512(out, x, m, t, n)
+	}
+	return ExpShiftedAVX2(out, x, m, t, n)
 }
