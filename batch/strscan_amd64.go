@@ -6,8 +6,8 @@ import "golang.org/x/sys/cpu"
 // both paths on one machine.
 var useStopAVX2 = cpu.X86.HasAVX2
 
-// stopIndexAVX2 returns the index of the first byte among p[:n&^31] that is '"', '\\' or
-// below 0x20, or n&^31 if there is none.
+// stopIndexAVX2 returns the index of the first byte in p[:n] that is '"', '\\' or below
+// 0x20, or n if there is none; for n < 32 it checks nothing and returns 0.
 //
 //go:noescape
 func stopIndexAVX2(p *byte, n int) int

@@ -8,13 +8,15 @@ import (
 
 // stopIndexRef is stopIndexAVX2's definition, byte by byte.
 func stopIndexRef(b []byte) int {
-	n := len(b) &^ 31
-	for k, c := range b[:n] {
+	if len(b) < 32 {
+		return 0
+	}
+	for k, c := range b {
 		if c == '"' || c == '\\' || c < 0x20 {
 			return k
 		}
 	}
-	return n
+	return len(b)
 }
 
 // TestStopIndexAVX2 compares the kernel with its definition for every byte value at
