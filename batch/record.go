@@ -195,8 +195,13 @@ func foldsTo(key []byte, name string) bool {
 // valid JSON string.
 func scanString(data []byte, i int) (end int, esc, good bool) {
 	i++
-	// The common string: no escape and no control character before the first quote.
-	if q := bytes.IndexByte(data[i:], '"'); q >= 0 {
+	if useStopAVX2 {
+		// One pass, 32 bytes at a time, to the first byte that is not plain text: the
+		// common string's closing quote. The loop below checks what it stopped at.
+		rest := data[i:]
+		i += stopIndexAVX2(unsafe.SliceData(rest), len(rest))
+	} else if q := bytes.IndexByte(data[i:], '"'); q >= 0 {
+		// The common string: no escape and no control character before the first quote.
 		span := data[i : i+q]
 		if bytes.IndexByte(span, '\\') < 0 && !hasControl(span) {
 			return i + q + 1, false, true

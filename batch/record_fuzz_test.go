@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,15 @@ func FuzzParseLine(f *testing.F) {
 		"{\"text\":\"twelve bytes\x01 then more\"}", // ... past the first 8 bytes
 		"{\"text\":\"raw\x1f\\\" escaped\"}",        // ... before an escape
 		"{\"text\":\"0123456789abcdef\x7f\"}",       // 0x7f is not one
+		// The AVX2 scan's 32-byte blocks: a quote, escape or control byte as the last
+		// byte of a block, the first of the next, and in the Go tail after the blocks.
+		`{"text":"` + strings.Repeat("b", 31) + `"}`,
+		`{"text":"` + strings.Repeat("b", 32) + `"}`,
+		`{"text":"` + strings.Repeat("b", 31) + `\"` + strings.Repeat("c", 40) + `"}`,
+		`{"text":"` + strings.Repeat("b", 32) + `\n` + strings.Repeat("c", 3) + `"}`,
+		"{\"text\":\"" + strings.Repeat("b", 31) + "\x01" + strings.Repeat("c", 33) + "\"}",
+		"{\"text\":\"" + strings.Repeat("b", 64) + "\x1f\"}",
+		`{"id":"` + strings.Repeat("é", 20) + `","text":"` + strings.Repeat("\u00e9", 11) + `"}`,
 	} {
 		f.Add([]byte(s), 20)
 		f.Add([]byte(s), 1000)
