@@ -95,10 +95,10 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 			out[x], out[c] = fitKappa*sx, fitKappa*sn
 		}
 	}
+	for l, b := range f.bias {
+		out[l] += float64(b)
+	}
 	if len(rows) == 0 || len(f.words) == 0 {
-		for l, b := range f.bias {
-			out[l] += float64(b)
-		}
 		return
 	}
 	nb := sc.nb
@@ -126,18 +126,8 @@ func (f *fitted) logits(v []float32, rows []int32, out []float64, sc *fitScratch
 		}
 	}
 	norm := fitBeta / math.Pow(float64(len(rows)), fitGamma)
-	// The bias and then the student's evidence, added in one pass (each rounded as before).
-	out, nb, ws := out[:nl], nb[:nl], f.wscale[:nl]
-	if bias := f.bias; bias != nil {
-		bias = bias[:nl]
-		for l, o := range out {
-			o += float64(bias[l])
-			out[l] = o + float64(nb[l])*float64(ws[l])*norm
-		}
-		return
-	}
-	for l, o := range out {
-		out[l] = o + float64(nb[l])*float64(ws[l])*norm
+	for l := range nl {
+		out[l] += float64(nb[l]) * float64(f.wscale[l]) * norm
 	}
 }
 
